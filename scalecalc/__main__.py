@@ -1,0 +1,3 @@
+from scalecalc.cli import main
+
+main()

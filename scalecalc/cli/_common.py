@@ -1,0 +1,149 @@
+"""What every command shares: output options, error handling, reading quantities and stdin.
+
+A command module defines its functions with ``@command(app)`` (which wraps them in the one error handler),
+parses option text with :func:`quantities`, calls one core function, and passes the result to :func:`output`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import typer
+
+from scalecalc.errors import InputError, ScalecalcError
+from scalecalc.render import FORMATS, Report, Table, emit
+from scalecalc.units import parse_quantity, parse_quantity_list
+
+DEBUG_VARIABLE = "SCALECALC_DEBUG"
+FORMAT_VARIABLE = "SCALECALC_FORMAT"
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv in a pipe "
+        f"(or ${FORMAT_VARIABLE}).",
+        show_default=False,
+    ),
+]
+FieldOption = Annotated[
+    str | None,
+    typer.Option("--field", "-f", help="Print only this field's values, one per line (for $(...)).", show_default=False),
+]
+PresetOption = Annotated[
+    str,
+    typer.Option("--preset", "-p", help="Preset name (see `scalecalc presets list`) or path to a preset YAML file."),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    debug = False
+
+
+def debug_enabled() -> bool:
+    return State.debug or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """The one place errors become exit codes: ``error: ...`` on stderr, never a traceback unless --debug."""
+    try:
+        yield
+    except ScalecalcError as error:
+        if debug_enabled():
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(error.exit_code) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`); stop quietly like other Unix tools.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from flushing again
+        raise typer.Exit(0) from None
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, typer.BadParameter):
+        raise
+    except Exception as error:  # noqa: BLE001 - the last line of defence, reported and mapped to exit 1
+        if debug_enabled():
+            traceback.print_exc()
+        print(
+            f"error: unexpected failure: {type(error).__name__}: {error} "
+            "(run with --debug for a traceback and please report it)",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1) from None
+
+
+def command(app: typer.Typer, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors`."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **inner: Any) -> Any:
+            with handle_errors():
+                return function(*args, **inner)
+
+        app.command(name, **kwargs)(wrapper)
+        return function
+
+    return decorate
+
+
+def resolve_format(fmt: str | None) -> str:
+    chosen = fmt or os.environ.get(FORMAT_VARIABLE) or ("table" if sys.stdout.isatty() else "tsv")
+    if chosen not in FORMATS:
+        raise InputError(f"--format: unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
+    return chosen
+
+
+def output(result: Table | Report, fmt: str | None, field_name: str | None, warnings: tuple[str, ...] = ()) -> None:
+    """Warnings to stderr, then the data to stdout in the chosen format."""
+    for message in warnings:
+        warn(message)
+    emit(result, resolve_format(fmt), field_name=field_name)
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -> np.ndarray | None:
+    """Values of a repeatable, comma-separated option; ``-`` reads one value per line from stdin."""
+    if not texts:
+        return None
+    if texts == ["-"]:
+        return read_stdin_quantities(option, compute=compute)
+    if "-" in texts:
+        raise InputError(f"{option}: '-' (read from stdin) cannot be combined with other values")
+    return np.array(parse_quantity_list(texts, option, compute=compute))
+
+
+def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
+    lines = [line.strip() for line in sys.stdin.read().splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        raise InputError(f"{option} -: stdin held no values; give one value per line")
+    try:  # the fast path for plain numbers: one vectorised conversion
+        values = np.array(lines, dtype=np.float64)
+        if np.all(np.isfinite(values)) and np.all(values > 0):
+            return values
+    except ValueError:
+        pass
+    return np.array([parse_quantity(line, f"{option} (stdin line {i + 1})", compute=compute) for i, line in enumerate(lines)])
+
+
+def single_quantity(text: str | None, option: str, *, compute: bool = False) -> float | None:
+    return None if text is None else parse_quantity(text, option, compute=compute)

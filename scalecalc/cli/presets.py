@@ -1,0 +1,100 @@
+"""`scalecalc presets list` and `scalecalc presets show NAME`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scalecalc.cli import app
+from scalecalc.cli._common import FieldOption, FormatOption, command, output, resolve_format
+from scalecalc.errors import InputError
+from scalecalc.presets import PRESETS_PATH_VARIABLE, load_all_presets, load_preset
+from scalecalc.render import Column, Report, Table, dumps
+
+presets_app = typer.Typer(
+    help=f"List and show the published laws scalecalc knows (user presets: ${PRESETS_PATH_VARIABLE}).",
+    no_args_is_help=True,
+)
+app.add_typer(presets_app, name="presets")
+
+
+@command(presets_app, "list")
+def list_presets(fmt: FormatOption = None, field: FieldOption = None) -> None:
+    """Every preset with its form, conventions and source.
+
+    \b
+    scalecalc presets list
+    scalecalc presets list -f name
+    """
+    presets = load_all_presets()
+    columns = [
+        Column("name", "text"),
+        Column("title", "text"),
+        Column("form", "text"),
+        Column("params_convention", "text", "params counted as"),
+        Column("citation", "text", "source", in_table=False),
+    ]
+    data = {
+        "name": [p.name for p in presets],
+        "title": [p.title for p in presets],
+        "form": [p.form for p in presets],
+        "params_convention": [p.conventions.params for p in presets],
+        "citation": [p.citation for p in presets],
+    }
+    output(Table(columns, data, title="presets"), fmt, field)
+
+
+@command(presets_app, "show")
+def show_preset(
+    name: Annotated[str, typer.Argument(help="Preset name or path to a preset YAML file.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False),
+    ] = None,
+) -> None:
+    """Everything about one preset: source, conventions, every constant with its source.
+
+    \b
+    scalecalc presets show epoch-2024
+    scalecalc presets show kaplan-2020 --format json
+    """
+    preset = load_preset(name)
+    if fmt == "yaml" or (fmt is None and resolve_format(None) != "table"):
+        import yaml
+
+        print(yaml.safe_dump(dict(preset.document), sort_keys=False, allow_unicode=True, width=100), end="")
+        return
+    if fmt == "json":
+        print(dumps(preset.document, indent=2))
+        return
+    if fmt not in (None, "table"):
+        raise InputError(f"--format: unknown format {fmt!r}; use table, yaml or json")
+    about = Table(
+        [Column("key", "text"), Column("value", "text")],
+        {
+            "key": ["name", "title", "citation", "params", "compute", "loss", "form", "file"],
+            "value": [
+                preset.name,
+                preset.title,
+                preset.citation,
+                preset.conventions.params,
+                preset.conventions.compute,
+                preset.conventions.loss,
+                preset.form,
+                preset.path,
+            ],
+        },
+        title=preset.name,
+        notes=[str(preset.document["notes"])] if "notes" in preset.document else [],
+    )
+    constants = Table(
+        [Column("constant", "text"), Column("value", "number"), Column("source", "text")],
+        {
+            "constant": list(preset.constants),
+            "value": [c.value for c in preset.constants.values()],
+            "source": [c.source for c in preset.constants.values()],
+        },
+        title="constants",
+    )
+    output(Report(preset.document, [about, constants]), "table", None)

@@ -1,0 +1,236 @@
+"""Read tables of runs from CSV, TSV, JSON (an array of objects) or JSONL files, or from stdin (``-``).
+
+The reader keeps every cell as the user wrote it and remembers where it came from, so that a bad value is
+reported as ``runs.csv line 7, column 'loss': ...``. Numeric columns are parsed with the same rules as
+command-line quantities (``70B``, ``1.4T``, ``5.76e23``). Columns are found case-insensitively through
+aliases, or named explicitly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from scalecalc.errors import InputError
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
+from scalecalc.units import parse_quantity
+
+FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+# Column aliases, matched case-insensitively after folding spaces, dashes and dots to underscores.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "params": ("params", "n", "n_params", "parameters", "model_size", "parameter_count", "num_params"),
+    "tokens": ("tokens", "d", "n_tokens", "training_tokens", "train_tokens", "num_tokens"),
+    "flops": ("flops", "c", "compute", "training_flop", "training_flops", "compute_budget", "compute_flops"),
+    "loss": ("loss", "l", "validation_loss", "eval_loss", "val_loss"),
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Cells as read, by column; ``locations[i]`` says where data row ``i`` came from."""
+
+    source: str
+    header: tuple[str, ...]
+    cells: Mapping[str, Sequence[Any]]
+    locations: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.locations)
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Runs with N (parameters), D (tokens), C (FLOPs) and loss; NaN where a quantity is absent.
+
+    ``derived`` names the quantities computed from C = 6ND rather than read.
+    """
+
+    source: str
+    n_params: np.ndarray
+    n_tokens: np.ndarray
+    compute_flops: np.ndarray
+    loss: np.ndarray
+    columns: Mapping[str, str] = field(default_factory=dict)  # role -> column name used
+    derived: tuple[str, ...] = ()
+    locations: Sequence[str] = ()
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+
+def read_table(path: str, stdin: TextIO | None = None, fmt: str | None = None) -> RawTable:
+    """Read ``path`` (or stdin for ``-``) as CSV, TSV, JSON or JSONL, by extension or by content."""
+    if path == "-":
+        source, text = "<stdin>", (stdin or sys.stdin).read()
+    else:
+        source = path
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory, not a table of runs") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot read: {error}") from None
+    if not text.strip():
+        raise InputError(f"{source}: the file is empty; expected a header and at least one row")
+    fmt = fmt or FORMAT_BY_SUFFIX.get(Path(path).suffix.lower()) or _sniff(text)
+    if fmt in ("json", "jsonl"):
+        return _read_json(source, text, fmt)
+    return _read_delimited(source, text, "\t" if fmt == "tsv" else ",")
+
+
+def _sniff(text: str) -> str:
+    start = text.lstrip()[:1]
+    if start == "[":
+        return "json"
+    if start == "{":
+        return "jsonl"
+    return "tsv" if "\t" in text.splitlines()[0] else "csv"
+
+
+def _read_delimited(source: str, text: str, delimiter: str) -> RawTable:
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    line_numbers = [i + 1 for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    header = tuple(cell.strip() for cell in rows[0])
+    _check_header(source, header)
+    body, lines = rows[1:], line_numbers[1:]
+    if not body:
+        raise InputError(f"{source}: has a header but no data rows")
+    for row, line in zip(body, lines, strict=True):
+        if len(row) != len(header):
+            raise InputError(f"{source} line {line}: {len(row)} fields where the header has {len(header)}")
+    cells = {name: [row[i] for row in body] for i, name in enumerate(header)}
+    return RawTable(source, header, cells, [f"{source} line {line}" for line in lines])
+
+
+def _read_json(source: str, text: str, fmt: str) -> RawTable:
+    try:
+        if fmt == "json":
+            records = json.loads(text)
+            if not isinstance(records, list):
+                raise InputError(f"{source}: expected a JSON array of objects, one per run")
+            where = [f"{source} record {i + 1}" for i in range(len(records))]
+        else:
+            lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
+            records = [json.loads(line) for _, line in lines]
+            where = [f"{source} line {number}" for number, _ in lines]
+    except json.JSONDecodeError as error:
+        raise InputError(f"{source}: not valid {fmt.upper()} (line {error.lineno}: {error.msg})") from None
+    if not records:
+        raise InputError(f"{source}: contains no runs")
+    header: list[str] = []
+    for record, location in zip(records, where, strict=True):
+        if not isinstance(record, dict):
+            raise InputError(f"{location}: expected an object with one key per column")
+        header.extend(key for key in record if key not in header)
+    _check_header(source, tuple(header))
+    cells = {name: [record.get(name) for record in records] for name in header}
+    return RawTable(source, tuple(header), cells, where)
+
+
+def _check_header(source: str, header: tuple[str, ...]) -> None:
+    if not any(header):
+        raise InputError(f"{source}: the header row is empty")
+    seen: dict[str, str] = {}
+    for name in header:
+        key = normalise(name)
+        if key in seen:
+            raise InputError(f"{source}: duplicated column {name!r} in the header (also {seen[key]!r}); rename one")
+        seen[key] = name
+
+
+def normalise(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").replace(".", " ").split())
+
+
+def find_column(table: RawTable, role: str, explicit: str | None = None) -> str | None:
+    """The column holding ``role`` (params, tokens, flops, loss): the explicit name or the first alias."""
+    by_key = {normalise(name): name for name in table.header}
+    if explicit is not None:
+        if normalise(explicit) not in by_key:
+            raise InputError(f"{table.source}: no column {explicit!r}; columns: {', '.join(table.header)}")
+        return by_key[normalise(explicit)]
+    for alias in COLUMN_ALIASES[role]:
+        if alias in by_key:
+            return by_key[alias]
+    return None
+
+
+def missing_column_error(table: RawTable, role: str) -> InputError:
+    return InputError(
+        f"{table.source}: no {role} column; columns found: {', '.join(table.header)}; "
+        f"names tried: {', '.join(COLUMN_ALIASES[role])} (name it with --{role}-col)"
+    )
+
+
+def numeric_column(table: RawTable, column: str) -> np.ndarray:
+    """Parse a column of positive quantities; a bad cell raises an error naming its row and column."""
+    values = table.cells[column]
+    try:
+        array = np.array(values, dtype=np.float64)
+        if np.all(np.isfinite(array)) and np.all(array > 0):
+            return array
+    except (TypeError, ValueError):
+        pass
+    # Slow path only to find and name the offending cell (or read suffixed values like 70B).
+    parsed = np.empty(len(values))
+    for i, value in enumerate(values):
+        where = f"{table.locations[i]}, column {column!r}"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InputError(f"{where}: empty value; fill it in or remove the row")
+        parsed[i] = parse_quantity(value, where)
+    return parsed
+
+
+def read_observations(
+    table: RawTable, columns: Mapping[str, str | None] | None = None, *, need_loss: bool = True
+) -> Observations:
+    """Runs from a table: any two of N, D, C (the third from C = 6ND) and, if ``need_loss``, the loss.
+
+    ``columns`` maps a role to an explicit column name (from ``--params-col`` and the like).
+    """
+    columns = columns or {}
+    found = {role: find_column(table, role, columns.get(role)) for role in COLUMN_ALIASES}
+    if need_loss and found["loss"] is None:
+        raise missing_column_error(table, "loss")
+    present = [role for role in ("params", "tokens", "flops") if found[role] is not None]
+    if len(present) < 2:
+        missing = next(role for role in ("params", "tokens", "flops") if found[role] is None)
+        raise InputError(
+            f"{table.source}: need two of params, tokens and flops, found {', '.join(present) or 'none'}; "
+            f"columns found: {', '.join(table.header)}; names tried for {missing}: "
+            f"{', '.join(COLUMN_ALIASES[missing])} (name it with --{missing}-col)"
+        )
+    values = {role: numeric_column(table, found[role]) for role in present}  # type: ignore[arg-type]
+    derived: tuple[str, ...] = ()
+    if "flops" not in values:
+        values["flops"] = FLOPS_PER_PARAM_TOKEN * values["params"] * values["tokens"]
+        derived = ("flops",)
+    elif "params" not in values:
+        values["params"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["tokens"])
+        derived = ("params",)
+    elif "tokens" not in values:
+        values["tokens"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["params"])
+        derived = ("tokens",)
+    loss = numeric_column(table, found["loss"]) if found["loss"] is not None else np.full(len(table), np.nan)
+    return Observations(
+        source=table.source,
+        n_params=values["params"],
+        n_tokens=values["tokens"],
+        compute_flops=values["flops"],
+        loss=loss,
+        columns={role: name for role, name in found.items() if name is not None},
+        derived=derived,
+        locations=table.locations,
+    )

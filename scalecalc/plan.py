@@ -1,0 +1,205 @@
+"""The budget planner: compute-optimal allocations and the questions around them.
+
+Every function takes a :class:`~scalecalc.presets.Preset` and numpy-broadcastable inputs and returns a
+:class:`Plan`: columns of equal length, so that 100,000 budgets cost a handful of vectorised operations.
+Training compute is C = 6ND throughout (Kaplan et al. 2020, Sec. 2.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from scalecalc.errors import InfeasiblePlanError, InputError
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from scalecalc.laws.base import Array, as_array
+from scalecalc.presets import Preset
+
+# A budget more than this factor beyond the range a preset was fitted on draws a warning.
+EXTRAPOLATION_WARNING_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Plan rows as columns. ``question`` names what was asked (flops, params, tokens, ...)."""
+
+    preset: str
+    question: str
+    columns: dict[str, Array]
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.columns["flops"])
+
+
+def plan_compute(preset: Preset, compute_flops: ArrayLike) -> Plan:
+    """Compute-optimal parameters and tokens (and loss, where the law predicts it) for each budget."""
+    compute = as_array(compute_flops)
+    n_params, n_tokens = _allocation(preset).allocate(compute)
+    return _plan(preset, "flops", compute, n_params, n_tokens)
+
+
+def plan_params(preset: Preset, n_params: ArrayLike) -> Plan:
+    """The budget and tokens for which a model of ``n_params`` is compute-optimal."""
+    n = as_array(n_params)
+    compute = _allocation(preset).compute_for_params(n)
+    return _plan(preset, "params", compute, n, compute / (FLOPS_PER_PARAM_TOKEN * n))
+
+
+def plan_tokens(preset: Preset, n_tokens: ArrayLike) -> Plan:
+    """The budget and model size for which training on ``n_tokens`` is compute-optimal."""
+    d = as_array(n_tokens)
+    compute = _allocation(preset).compute_for_tokens(d)
+    return _plan(preset, "tokens", compute, compute / (FLOPS_PER_PARAM_TOKEN * d), d)
+
+
+def plan_fixed_size(preset: Preset, compute_flops: ArrayLike, n_params: ArrayLike) -> Plan:
+    """Spend ``compute_flops`` on a model of ``n_params``: tokens from C = 6ND, the loss, and how much more
+    compute this costs than the compute-optimal run that reaches the same loss."""
+    compute, n = np.broadcast_arrays(as_array(compute_flops), as_array(n_params))
+    return _plan_off_frontier(preset, "flops+params", compute, n, compute / (FLOPS_PER_PARAM_TOKEN * n))
+
+
+def plan_run(preset: Preset, n_params: ArrayLike, n_tokens: ArrayLike) -> Plan:
+    """A given run (N, D): its compute 6ND, loss, and overhead against the compute-optimal run."""
+    n, d = np.broadcast_arrays(as_array(n_params), as_array(n_tokens))
+    return _plan_off_frontier(preset, "params+tokens", FLOPS_PER_PARAM_TOKEN * n * d, n, d)
+
+
+def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
+    """The least compute that reaches ``loss``, and its allocation."""
+    target = as_array(loss)
+    law = _loss_law(preset, "--loss")
+    floor = getattr(law, "E", None)
+    if floor is not None and np.any(target <= floor):
+        worst = float(np.min(target))
+        raise InfeasiblePlanError(
+            f"--loss {worst:g} is at or below the irreducible loss E = {floor:g} of preset {preset.name}; "
+            f"no model reaches it. Ask for a loss above {floor:g}."
+        )
+    compute = compute_for_loss(preset, target)
+    n_params, n_tokens = _allocation(preset).allocate(compute)
+    return _plan(preset, "loss", compute, n_params, n_tokens)
+
+
+def compute_for_loss(preset: Preset, loss: Array) -> Array:
+    """Least compute on the preset's frontier reaching ``loss``: closed form for a Chinchilla law, bisection
+    in log C on the frontier loss otherwise (the frontier loss falls monotonically with compute)."""
+    law = _loss_law(preset, "a target loss")
+    if isinstance(law, ChinchillaLaw) and preset.allocation is law:
+        return law.compute_for_loss(loss)
+    allocation = _allocation(preset)
+
+    def frontier(log_c: Array) -> Array:
+        return law.loss(*allocation.allocate(np.exp(log_c)))
+
+    low = np.full(loss.shape, np.log(1e0))
+    high = np.full(loss.shape, np.log(1e40))
+    if np.any(frontier(high) > loss):
+        raise InfeasiblePlanError(
+            f"preset {preset.name} does not reach a loss of {float(np.min(loss)):g} below 1e40 FLOPs; ask for a higher loss"
+        )
+    for _ in range(200):  # 200 halvings of a 92-nat interval in log C: far below float resolution
+        middle = 0.5 * (low + high)
+        above = frontier(middle) > loss
+        low = np.where(above, middle, low)
+        high = np.where(above, high, middle)
+    return np.exp(0.5 * (low + high))
+
+
+def _plan(preset: Preset, question: str, compute: Array, n_params: Array, n_tokens: Array) -> Plan:
+    columns = {
+        "flops": compute,
+        "params": n_params,
+        "tokens": n_tokens,
+        "tokens_per_param": n_tokens / n_params,
+        "loss": _loss_or_nan(preset, n_params, n_tokens),
+    }
+    columns.update(_intervals(preset, question, compute, n_params, n_tokens))
+    return Plan(preset.name, question, columns, extrapolation_warnings(preset, compute, n_params))
+
+
+def _plan_off_frontier(preset: Preset, question: str, compute: Array, n: Array, d: Array) -> Plan:
+    optimal_n, optimal_d = _allocation(preset).allocate(compute)
+    columns = {
+        "flops": compute,
+        "params": n,
+        "tokens": d,
+        "tokens_per_param": d / n,
+        "loss": _loss_or_nan(preset, n, d),
+        "optimal_params": optimal_n,
+        "optimal_tokens": optimal_d,
+    }
+    notes: tuple[str, ...] = ()
+    if preset.loss_law is not None:
+        # Overhead at equal loss: extra compute this run spends over the compute-optimal run that reaches
+        # the same loss (de Vries 2023). Not the loss penalty at a fixed budget.
+        optimal_compute = compute_for_loss(preset, columns["loss"])
+        columns["compute_optimal_flops"] = optimal_compute
+        columns["compute_overhead"] = compute / optimal_compute - 1
+        notes = (
+            "compute_overhead: extra compute over the compute-optimal run that reaches the same loss "
+            "(compute_optimal_flops)",
+        )
+    else:
+        notes = (f"preset {preset.name} has no loss law, so no loss or compute overhead is given",)
+    warnings = extrapolation_warnings(preset, compute, n)
+    return Plan(preset.name, question, columns, warnings, notes)
+
+
+def _loss_or_nan(preset: Preset, n_params: Array, n_tokens: Array) -> Array:
+    if preset.loss_law is None:
+        return np.full(np.shape(n_params), np.nan)
+    return preset.loss_law.loss(n_params, n_tokens)
+
+
+def _intervals(preset: Preset, question: str, compute: Array, n_params: Array, n_tokens: Array) -> dict[str, Array]:
+    """Percentile intervals over a fitted preset's bootstrap draws, for the compute-optimal allocation."""
+    if not preset.draws or preset.loss_law is None or question not in ("flops", "loss"):
+        return {}
+    law = type(preset.loss_law).from_constants({k: v[:, None] for k, v in preset.draws.items()})  # type: ignore[attr-defined]
+    draws_n, draws_d = law.allocate(compute[None, :])
+    tail = 50 * (1 - preset.interval_level)
+    columns = {}
+    for name, values in (("params", draws_n), ("tokens", draws_d)):
+        columns[f"{name}_low"], columns[f"{name}_high"] = np.nanpercentile(values, [tail, 100 - tail], axis=0)
+    return columns
+
+
+def _allocation(preset: Preset):  # noqa: ANN202 - an Allocation
+    if preset.allocation is None:  # the loader guarantees one; kept for presets built by hand
+        raise InputError(f"preset {preset.name} has no allocation law")
+    return preset.allocation
+
+
+def _loss_law(preset: Preset, purpose: str):  # noqa: ANN202 - a LossLaw
+    if preset.loss_law is None:
+        raise InputError(
+            f"preset {preset.name} publishes no loss law, so it cannot answer {purpose}; "
+            "use a preset with one (epoch-2024, chinchilla, muennighoff-2023, kaplan-2020)"
+        )
+    return preset.loss_law
+
+
+def extrapolation_warnings(preset: Preset, compute: Array, n_params: Array) -> tuple[str, ...]:
+    """One warning per quantity that lies more than tenfold outside the preset's fitted range."""
+    warnings = []
+    for key, values, unit in (("flops", compute, "FLOPs"), ("params", n_params, "parameters")):
+        if key not in preset.fitted_range or values.size == 0:
+            continue
+        low, high = preset.fitted_range[key]
+        largest, smallest = float(np.nanmax(values)), float(np.nanmin(values))
+        if largest > high * EXTRAPOLATION_WARNING_FACTOR:
+            warnings.append(
+                f"{largest:.3g} {unit} is {largest / high:.0f}x above the largest {high:.3g} that preset "
+                f"{preset.name} was fitted on; treat the result as an extrapolation"
+            )
+        if smallest < low / EXTRAPOLATION_WARNING_FACTOR:
+            warnings.append(
+                f"{smallest:.3g} {unit} is {low / smallest:.0f}x below the smallest {low:.3g} that preset "
+                f"{preset.name} was fitted on; treat the result as an extrapolation"
+            )
+    return tuple(warnings)

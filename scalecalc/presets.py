@@ -1,0 +1,311 @@
+"""Load and validate preset files: published (or fitted) laws with their sources and conventions.
+
+A preset is one YAML file. The schema (``schema_version: 1``) is documented in README.md; in short:
+
+    name, title, citation               required strings
+    conventions: {params, compute, loss}  how the paper counts parameters, compute and loss
+    fitted_range: {flops|params|tokens: [low, high]}   optional
+    loss: {form, constants: {SYMBOL: {value, source}}}          optional: a loss law L(N, D)
+    allocation: {form: power, variable, coefficient, exponent, compute_unit}
+              | {form: tokens-per-param, ratio}                  optional: a compute-optimal allocation
+    data_constrained: {R_D_star, R_N_star}                       optional (Muennighoff et al. 2023)
+    uncertainty: {method, level, draws: {SYMBOL: [...]}}         optional (written by `fit --save`)
+
+At least one of ``loss`` and ``allocation`` is required; a Chinchilla-form loss law implies its own
+allocation. Every constant is a mapping with a ``value`` and a ``source`` (paper, table or equation).
+
+Built-in presets live in ``presets/`` at the top of the source tree and in ``scalecalc/_presets`` inside the
+wheel. Directories named in ``SCALECALC_PRESETS_PATH`` (separated like PATH) are searched first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalecalc.errors import PresetError
+from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
+from scalecalc.units import PF_DAY_FLOPS
+
+PRESETS_PATH_VARIABLE = "SCALECALC_PRESETS_PATH"
+SCHEMA_VERSION = 1
+PARAM_CONVENTIONS = ("total", "non-embedding", "non-embedding+head", "flops-per-token/6")
+COMPUTE_UNITS = {"flops": 1.0, "pf-days": PF_DAY_FLOPS}
+RANGE_KEYS = ("flops", "params", "tokens")
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Conventions:
+    params: str
+    compute: str
+    loss: str
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A validated law. ``loss_law`` and ``allocation`` are None when the paper gives no such law."""
+
+    name: str
+    title: str
+    citation: str
+    conventions: Conventions
+    loss_law: LossLaw | None
+    allocation: Allocation | None
+    constants: Mapping[str, Constant]
+    fitted_range: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    data_constrained: Mapping[str, Constant] = field(default_factory=dict)
+    draws: Mapping[str, np.ndarray] = field(default_factory=dict)
+    interval_level: float = 0.95
+    path: str = ""
+    document: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def form(self) -> str:
+        parts = []
+        if self.loss_law is not None:
+            parts.append(self.loss_law.form)
+        allocation_form = self.document.get("allocation", {}).get("form")
+        if allocation_form:
+            parts.append(f"{allocation_form} allocation")
+        return " + ".join(parts)
+
+
+def builtin_presets_dir() -> Path:
+    """``scalecalc/_presets`` in an installed wheel; ``presets/`` beside the package in a source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_presets"
+    return installed if installed.is_dir() else package.parent / "presets"
+
+
+def preset_dirs() -> list[Path]:
+    user = [Path(p) for p in os.environ.get(PRESETS_PATH_VARIABLE, "").split(os.pathsep) if p]
+    return [*user, builtin_presets_dir()]
+
+
+def find_preset_files() -> dict[str, Path]:
+    """Preset name -> file, earlier directories shadowing later ones (user presets before built-ins)."""
+    found: dict[str, Path] = {}
+    for directory in reversed(preset_dirs()):
+        for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
+            found[path.stem] = path
+    return found
+
+
+def load_preset(name_or_path: str) -> Preset:
+    """Load a preset by name (``epoch-2024``) or by path to a YAML file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or os.sep in name_or_path:
+        if not candidate.is_file():
+            raise PresetError(f"preset file {name_or_path} does not exist")
+        return load_preset_file(candidate)
+    files = find_preset_files()
+    if name_or_path not in files:
+        known = ", ".join(sorted(files))
+        raise PresetError(f"unknown preset {name_or_path!r}; known presets: {known} (or give a path to a .yaml file)")
+    return load_preset_file(files[name_or_path])
+
+
+def load_all_presets() -> list[Preset]:
+    return [load_preset_file(path) for path in find_preset_files().values()]
+
+
+def load_preset_file(path: Path) -> Preset:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PresetError(f"{path}: cannot read preset: {error}") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise PresetError(f"{path}:{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
+    return preset_from_document(document, str(path))
+
+
+def preset_from_document(document: Any, origin: str) -> Preset:
+    """Validate a parsed preset document; ``origin`` names the file in error messages."""
+    reader = _Reader(origin)
+    top = reader.mapping(document, "")
+    version = top.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        reader.fail("schema_version", f"is {version!r}; this scalecalc reads version {SCHEMA_VERSION}")
+    name = reader.text(top, "name")
+    conventions_doc = reader.mapping(top.get("conventions"), "conventions")
+    conventions = Conventions(
+        params=reader.choice(conventions_doc, "params", PARAM_CONVENTIONS, "conventions."),
+        compute=reader.choice(conventions_doc, "compute", tuple(COMPUTE_UNITS), "conventions."),
+        loss=reader.text(conventions_doc, "loss", "conventions."),
+    )
+    constants: dict[str, Constant] = {}
+    loss_law = _read_loss_law(reader, top, constants)
+    allocation = _read_allocation(reader, top, constants)
+    if loss_law is None and allocation is None:
+        reader.fail("loss", "a preset needs a 'loss' law, an 'allocation', or both")
+    if allocation is None and loss_law is not None:
+        if not hasattr(loss_law, "allocate"):
+            reader.fail("allocation", f"a {loss_law.form} loss law has no closed-form optimum; add an allocation")
+        allocation = loss_law  # type: ignore[assignment]
+    data_constrained = {}
+    if "data_constrained" in top:
+        section = reader.mapping(top["data_constrained"], "data_constrained")
+        for key in ("R_D_star", "R_N_star"):
+            data_constrained[key] = reader.constant(section, key, "data_constrained.")
+    draws, level = _read_uncertainty(reader, top, loss_law)
+    return Preset(
+        name=name,
+        title=reader.text(top, "title"),
+        citation=reader.text(top, "citation"),
+        conventions=conventions,
+        loss_law=loss_law,
+        allocation=allocation,
+        constants=constants,
+        fitted_range=_read_ranges(reader, top),
+        data_constrained=data_constrained,
+        draws=draws,
+        interval_level=level,
+        path=origin,
+        document=top,
+    )
+
+
+def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> LossLaw | None:
+    if "loss" not in top:
+        return None
+    section = reader.mapping(top["loss"], "loss")
+    form = reader.choice(section, "form", tuple(LOSS_FORMS), "loss.")
+    law_class = LOSS_FORMS[form]
+    values = reader.mapping(section.get("constants"), "loss.constants")
+    for symbol in law_class.symbols:
+        constants[symbol] = reader.constant(values, symbol, "loss.constants.")
+    for symbol in values:
+        if symbol not in law_class.symbols:
+            reader.fail(f"loss.constants.{symbol}", f"is not a constant of the {form} form ({', '.join(law_class.symbols)})")
+    return law_class.from_constants({symbol: constants[symbol].value for symbol in law_class.symbols})
+
+
+def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
+    if "allocation" not in top:
+        return None
+    section = reader.mapping(top["allocation"], "allocation")
+    form = reader.choice(section, "form", ("power", "tokens-per-param"), "allocation.")
+    if form == "tokens-per-param":
+        ratio = constants["tokens_per_param"] = reader.constant(section, "ratio", "allocation.")
+        return TokensPerParam(ratio.value)
+    variable = reader.choice(section, "variable", ("params", "tokens"), "allocation.")
+    unit = reader.choice(section, "compute_unit", tuple(COMPUTE_UNITS), "allocation.")
+    coefficient = constants[f"{variable}_coefficient"] = reader.constant(section, "coefficient", "allocation.")
+    exponent = constants[f"{variable}_exponent"] = reader.constant(section, "exponent", "allocation.")
+    if not 0 < exponent.value < 1:
+        reader.fail("allocation.exponent", f"is {exponent.value}; a compute-optimal exponent lies strictly between 0 and 1")
+    return PowerAllocation(variable, coefficient.value, exponent.value, COMPUTE_UNITS[unit])
+
+
+def _read_ranges(reader: _Reader, top: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    if "fitted_range" not in top:
+        return {}
+    section = reader.mapping(top["fitted_range"], "fitted_range")
+    ranges = {}
+    for key, value in section.items():
+        where = f"fitted_range.{key}"
+        if key not in RANGE_KEYS:
+            reader.fail(where, f"unknown range; use one of {', '.join(RANGE_KEYS)}")
+        if not (isinstance(value, list) and len(value) == 2):
+            reader.fail(where, "must be a list [low, high]")
+        low, high = (reader.positive(item, where) for item in value)
+        if low > high:
+            reader.fail(where, f"low {low:g} is above high {high:g}")
+        ranges[key] = (low, high)
+    return ranges
+
+
+def _read_uncertainty(
+    reader: _Reader, top: Mapping[str, Any], loss_law: LossLaw | None
+) -> tuple[dict[str, np.ndarray], float]:
+    if "uncertainty" not in top:
+        return {}, 0.95
+    section = reader.mapping(top["uncertainty"], "uncertainty")
+    level = reader.positive(section.get("level", 0.95), "uncertainty.level")
+    if level >= 1:
+        reader.fail("uncertainty.level", f"is {level}; give a fraction such as 0.95")
+    if loss_law is None:
+        reader.fail("uncertainty", "draws need a loss law to apply to")
+    draws_doc = reader.mapping(section.get("draws"), "uncertainty.draws")
+    draws = {}
+    for symbol in type(loss_law).symbols:  # type: ignore[attr-defined]
+        values = draws_doc.get(symbol)
+        if not isinstance(values, list) or not values:
+            reader.fail(f"uncertainty.draws.{symbol}", "must be a non-empty list of numbers")
+        draws[symbol] = np.array([reader.number(v, f"uncertainty.draws.{symbol}") for v in values])
+    if len({len(v) for v in draws.values()}) != 1:
+        reader.fail("uncertainty.draws", "every constant needs the same number of draws")
+    return draws, level
+
+
+class _Reader:
+    """Typed access to a parsed YAML document; every failure names the file and the dotted key."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def fail(self, key: str, problem: str) -> None:
+        raise PresetError(f"{self.origin}: key '{key}' {problem}")
+
+    def mapping(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            if key:
+                self.fail(key, "is missing or is not a mapping")
+            raise PresetError(f"{self.origin}: a preset must be a YAML mapping of keys to values")
+        return value
+
+    def text(self, section: Mapping[str, Any], key: str, prefix: str = "") -> str:
+        value = section.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(prefix + key, "is missing or is not a non-empty string")
+        return str(value)
+
+    def choice(self, section: Mapping[str, Any], key: str, allowed: tuple[str, ...], prefix: str = "") -> str:
+        value = section.get(key)
+        if value not in allowed:
+            self.fail(prefix + key, f"is {value!r}; expected one of: {', '.join(allowed)}")
+        return str(value)
+
+    def number(self, value: Any, key: str) -> float:
+        if isinstance(value, str):  # YAML 1.1 reads 6e18 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                self.fail(key, f"is {value!r}; expected a finite number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            self.fail(key, f"is {value!r}; expected a finite number")
+        return float(value)
+
+    def positive(self, value: Any, key: str) -> float:
+        number = self.number(value, key)
+        if number <= 0:
+            self.fail(key, f"is {value!r}; expected a number greater than zero")
+        return number
+
+    def constant(self, section: Mapping[str, Any], key: str, prefix: str = "") -> Constant:
+        where = prefix + key
+        entry = section.get(key)
+        if not isinstance(entry, dict) or "value" not in entry:
+            self.fail(where, "is missing or has no 'value' (write {value: ..., source: ...})")
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            self.fail(where + ".source", "is missing: every constant names its paper, table or equation")
+        return Constant(self.positive(entry["value"], where + ".value"), source)

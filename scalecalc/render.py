@@ -1,0 +1,263 @@
+"""Render result tables and reports: a Rich table for a person, or json | jsonl | csv | tsv for a program.
+
+Every command hands one of two things to :func:`emit`:
+
+* a :class:`Table`: named, typed columns (numpy arrays or lists) -- plan rows, per-budget rows, ...
+* a :class:`Report`: one JSON document (``--format json`` prints it as one object) plus the tables a person
+  sees; csv/tsv/jsonl and ``--field`` use its ``primary`` table.
+
+Machine formats carry full-precision numbers (``repr`` of the float), never NaN or Infinity (JSON ``null``,
+an empty CSV cell); tables show human units (70.0B, 1.40T, 5.76e23). Rich is imported only here, and only
+when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+
+from scalecalc.errors import InputError
+from scalecalc.units import format_count, format_number, format_scientific
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+
+
+def _format_percent(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{100 * value:+.1f}%"
+
+
+def _format_money(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"${format_count(value)}" if value >= 1e4 else f"${value:,.2f}"
+
+
+# How a table shows each kind of column. Machine formats ignore kinds.
+FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "count": format_count,  # parameters, tokens, GPUs: 70.0B, 1.40T
+    "flops": format_scientific,  # 5.76e23
+    "number": format_number,  # losses, exponents, ratios: 4 significant digits
+    "ratio": lambda v: format_number(v, 3),  # tokens per parameter: 18.4
+    "percent": _format_percent,  # fractions shown as +16.2%
+    "money": _format_money,
+    "text": lambda v: "-" if v is None else str(v),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # stable snake_case field name used by json/csv/--field
+    kind: str = "number"  # a key of FORMATTERS
+    label: str = ""  # table header; defaults to the name
+    in_table: bool = True  # False: too long for a person's table, kept in machine formats
+
+
+@dataclass(frozen=True)
+class Table:
+    """Columns of equal length. Values are numpy arrays or sequences; NaN and None mean "no value"."""
+
+    columns: Sequence[Column]
+    data: Mapping[str, Sequence[Any] | np.ndarray]
+    title: str = ""
+    notes: Sequence[str] = ()  # shown under the table for a person; machine formats omit them
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as plain Python dicts with JSON-safe values (NaN/inf become None)."""
+        cells = [[_plain(v) for v in _as_list(self.data[name])] for name in self.names]
+        return [dict(zip(self.names, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A result richer than one table (a fit): ``document`` for JSON, ``tables`` for a person."""
+
+    document: Mapping[str, Any]
+    tables: Sequence[Table]
+    primary: Table | None = None  # what csv/tsv/jsonl and --field show; the first table by default
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def main_table(self) -> Table:
+        return self.primary if self.primary is not None else self.tables[0]
+
+
+def _as_list(values: Sequence[Any] | np.ndarray) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe Python value: numpy scalars unwrapped, NaN and infinities as None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    """Recursively make a document JSON-safe (numpy arrays to lists, NaN to None)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return _plain(value)
+
+
+def dumps(document: Any, *, indent: int | None = None) -> str:
+    return json.dumps(json_safe(document), allow_nan=False, indent=indent)
+
+
+def emit(
+    result: Table | Report,
+    fmt: str,
+    *,
+    field_name: str | None = None,
+    out: TextIO | None = None,
+    width: int | None = None,
+) -> None:
+    """Write ``result`` to ``out`` (stdout) in ``fmt``; ``field_name`` prints one field's bare values."""
+    out = sys.stdout if out is None else out
+    table = result.main_table if isinstance(result, Report) else result
+    if field_name is not None:
+        _emit_field(result, table, field_name, out)
+    elif fmt == "table":
+        tables = result.tables if isinstance(result, Report) else [result]
+        _emit_rich(tables, out, width)
+    elif fmt == "json":
+        document = result.document if isinstance(result, Report) else table.records()
+        out.write(dumps(document, indent=2) + "\n")
+    elif fmt == "jsonl":
+        _emit_jsonl(result, table, out)
+    elif fmt in ("csv", "tsv"):
+        write_delimited(table, out, "," if fmt == "csv" else "\t")
+    else:
+        raise InputError(f"--format: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _emit_jsonl(result: Table | Report, table: Table, out: TextIO) -> None:
+    if isinstance(result, Report) and result.primary is None and len(result.tables) != 1:
+        out.write(dumps(result.document) + "\n")
+        return
+    out.writelines(dumps(record) + "\n" for record in table.records())
+
+
+def _emit_field(result: Table | Report, table: Table, name: str, out: TextIO) -> None:
+    if name in table.data:
+        out.writelines(_machine_value(v) + "\n" for v in _as_list(table.data[name]))
+        return
+    document = result.document if isinstance(result, Report) else {}
+    if name in document and not isinstance(document[name], Mapping | list):
+        out.write(_machine_value(document[name]) + "\n")
+        return
+    scalars = [k for k, v in document.items() if not isinstance(v, Mapping | list)]
+    valid = ", ".join([*table.names, *(k for k in scalars if k not in table.data)])
+    raise InputError(f"--field: no field {name!r}; fields: {valid}")
+
+
+def _machine_value(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_delimited(table: Table, out: TextIO, delimiter: str) -> None:
+    """CSV or TSV with a header row; full-precision numbers; empty cells for missing values."""
+    columns = [[_machine_value(v) for v in _as_list(table.data[name])] for name in table.names]
+    if delimiter == "\t":
+        # Plain join is several times faster than the csv module for 100k-row outputs; TSV cells are
+        # numbers and names without tabs or newlines, so nothing needs quoting.
+        out.write("\t".join(table.names) + "\n")
+        out.writelines("\t".join(row) + "\n" for row in zip(*columns, strict=True))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.names)
+    writer.writerows(zip(*columns, strict=True))
+    out.write(buffer.getvalue())
+
+
+def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    console = Console(file=out, width=width, soft_wrap=False)
+    for index, table in enumerate(tables):
+        if index:
+            console.print()
+        rich_table = RichTable(title=table.title or None, box=box.SIMPLE_HEAD, title_justify="left")
+        shown = [column for column in table.columns if column.in_table]
+        formatters = [FORMATTERS[column.kind] for column in shown]
+        cells = [[fmt(_plain(v)) for v in _as_list(table.data[column.name])] for fmt, column in zip(formatters, shown, strict=True)]
+        for column, texts in zip(shown, cells, strict=True):
+            numeric = column.kind != "text"
+            longest = max((len(text) for text in texts), default=0)
+            # fold, never truncate: a number cut to "6.99e…" is silent data loss. Short text (names) keeps
+            # its full width; long text (titles) wraps.
+            rich_table.add_column(
+                column.label or column.name,
+                justify="right" if numeric else "left",
+                overflow="fold",
+                no_wrap=numeric,
+                min_width=longest if numeric or longest <= 24 else None,
+            )
+        for row in zip(*cells, strict=True):
+            rich_table.add_row(*row)
+        needed = console.measure(rich_table).minimum
+        if needed > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
+            console = Console(file=out, width=needed, soft_wrap=False)
+        console.print(rich_table)
+        for note in table.notes:
+            console.print(note, style="dim", highlight=False, markup=False)
+
+
+# Display kinds and headers of the fields that several commands share.
+COMMON_COLUMNS: dict[str, Column] = {
+    column.name: column
+    for column in (
+        Column("preset", "text"),
+        Column("flops", "flops", "FLOPs"),
+        Column("params", "count"),
+        Column("tokens", "count"),
+        Column("tokens_per_param", "ratio", "tokens/param"),
+        Column("loss", "number"),
+        Column("params_low", "count"),
+        Column("params_high", "count"),
+        Column("tokens_low", "count"),
+        Column("tokens_high", "count"),
+        Column("optimal_params", "count", "optimal params"),
+        Column("optimal_tokens", "count", "optimal tokens"),
+        Column("compute_optimal_flops", "flops", "optimal FLOPs (same loss)"),
+        Column("compute_overhead", "percent", "compute overhead"),
+        Column("predicted_loss", "number", "predicted loss"),
+        Column("residual", "number"),
+    )
+}
+
+
+def columns_for(names: Sequence[str], kinds: Mapping[str, Column] | None = None) -> list[Column]:
+    """Columns for ``names``: from ``kinds`` first, then the common ones, else plain numbers."""
+    kinds = kinds or {}
+    return [kinds.get(name) or COMMON_COLUMNS.get(name) or Column(name) for name in names]
