@@ -309,3 +309,24 @@ class _Reader:
         if not isinstance(source, str) or not source.strip():
             self.fail(where + ".source", "is missing: every constant names its paper, table or equation")
         return Constant(self.positive(entry["value"], where + ".value"), source)
+
+
+def dump_preset(document: Mapping[str, Any]) -> str:
+    """YAML text for a preset document (as built by `fit --save` or `isoflop --save`), validated first so
+    that a file scalecalc writes is always one it can read back."""
+    import yaml
+
+    preset_from_document(dict(document), "<new preset>")
+    return yaml.safe_dump(_plain_document(document), sort_keys=False, allow_unicode=True, width=100)
+
+
+def _plain_document(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain_document(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [_plain_document(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain_document(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -225,7 +225,7 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
             )
         for row in zip(*cells, strict=True):
             rich_table.add_row(*row)
-        needed = console.measure(rich_table).minimum
+        needed = console.measure(rich_table, options=console.options.update_width(10**5)).minimum
         if needed > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
             console = Console(file=out, width=needed, soft_wrap=False)
         console.print(rich_table)

@@ -147,3 +147,18 @@ def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
 
 def single_quantity(text: str | None, option: str, *, compute: bool = False) -> float | None:
     return None if text is None else parse_quantity(text, option, compute=compute)
+
+
+def write_new_file(path: str, text: str, *, force: bool, option: str = "--save") -> None:
+    """Write ``text`` to ``path``; an existing file is replaced only with ``--force``."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise InputError(f"{option}: {path} already exists; choose another name or add --force to overwrite it")
+    if target.parent and not target.parent.is_dir():
+        raise InputError(f"{option}: directory {target.parent} does not exist")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{option}: cannot write {path}: {error}") from None
