@@ -161,16 +161,25 @@ def _emit_jsonl(result: Table | Report, table: Table, out: TextIO) -> None:
 
 
 def _emit_field(result: Table | Report, table: Table, name: str, out: TextIO) -> None:
+    check_field(result, name)
     if name in table.data:
         out.writelines(_machine_value(v) + "\n" for v in _as_list(table.data[name]))
-        return
+    else:
+        out.write(_machine_value(_scalar_fields(result)[name]) + "\n")
+
+
+def _scalar_fields(result: Table | Report) -> dict[str, Any]:
     document = result.document if isinstance(result, Report) else {}
-    if name in document and not isinstance(document[name], Mapping | list):
-        out.write(_machine_value(document[name]) + "\n")
-        return
-    scalars = [k for k, v in document.items() if not isinstance(v, Mapping | list)]
-    valid = ", ".join([*table.names, *(k for k in scalars if k not in table.data)])
-    raise InputError(f"--field: no field {name!r}; fields: {valid}")
+    return {k: v for k, v in document.items() if not isinstance(v, Mapping | list)}
+
+
+def check_field(result: Table | Report, name: str) -> None:
+    """Raise an InputError listing the valid fields unless ``name`` is one of ``result``'s fields."""
+    table = result.main_table if isinstance(result, Report) else result
+    scalars = _scalar_fields(result)
+    if name not in table.data and name not in scalars:
+        valid = ", ".join([*table.names, *(k for k in scalars if k not in table.data)])
+        raise InputError(f"--field: no field {name!r}; fields: {valid}")
 
 
 def _machine_value(value: Any) -> str:

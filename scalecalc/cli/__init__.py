@@ -47,8 +47,20 @@ from scalecalc.cli import presets as _presets  # noqa: E402, F401
 
 
 def main() -> None:
-    """Console entry point."""
-    app(prog_name="scalecalc")
+    """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2)."""
+    args = sys.argv[1:] or ["--help"]  # a bare `scalecalc` shows the help and succeeds
+    try:
+        code = app(args, prog_name="scalecalc", standalone_mode=False)
+    except typer.TyperException as error:  # click's usage errors derive from it
+        context = getattr(error, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        if error.format_message():  # empty when a group was called without a command: help was shown
+            print(f"error: {error.format_message()}{hint}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,7 @@ import numpy as np
 import typer
 
 from scalecalc.errors import InputError, ScalecalcError
-from scalecalc.render import FORMATS, Report, Table, emit
+from scalecalc.render import FORMATS, Report, Table, check_field, emit
 from scalecalc.units import parse_quantity, parse_quantity_list
 
 DEBUG_VARIABLE = "SCALECALC_DEBUG"
@@ -106,10 +106,13 @@ def resolve_format(fmt: str | None) -> str:
 
 
 def output(result: Table | Report, fmt: str | None, field_name: str | None, warnings: tuple[str, ...] = ()) -> None:
-    """Warnings to stderr, then the data to stdout in the chosen format."""
+    """Warnings to stderr, then the data to stdout in the chosen format (both checked before any output)."""
+    chosen = resolve_format(fmt)
+    if field_name is not None:
+        check_field(result, field_name)
     for message in warnings:
         warn(message)
-    emit(result, resolve_format(fmt), field_name=field_name)
+    emit(result, chosen, field_name=field_name)
 
 
 def warn(message: str) -> None:
