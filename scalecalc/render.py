@@ -222,11 +222,12 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
         cells = [[fmt(_plain(v)) for v in _as_list(table.data[column.name])] for fmt, column in zip(formatters, shown, strict=True)]
         for column, texts in zip(shown, cells, strict=True):
             numeric = column.kind != "text"
-            longest = max((len(text) for text in texts), default=0)
+            header = column.label or column.name
+            longest = max([len(text) for text in texts] + [len(word) for word in header.split()])
             # fold, never truncate: a number cut to "6.99e…" is silent data loss. Short text (names) keeps
             # its full width; long text (titles) wraps.
             rich_table.add_column(
-                column.label or column.name,
+                header,
                 justify="right" if numeric else "left",
                 overflow="fold",
                 no_wrap=numeric,
@@ -234,9 +235,9 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
             )
         for row in zip(*cells, strict=True):
             rich_table.add_row(*row)
-        needed = console.measure(rich_table, options=console.options.update_width(10**5)).minimum
-        if needed > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
-            console = Console(file=out, width=needed, soft_wrap=False)
+        widths = console.measure(rich_table, options=console.options.update_width(10**5))
+        if widths.minimum > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
+            console = Console(file=out, width=widths.maximum, soft_wrap=False)
         console.print(rich_table)
         for note in table.notes:
             console.print(note, style="dim", highlight=False, markup=False)
