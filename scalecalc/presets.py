@@ -97,9 +97,9 @@ def find_preset_files() -> dict[str, Path]:
     """Preset name -> file, earlier directories shadowing later ones (user presets before built-ins)."""
     found: dict[str, Path] = {}
     for directory in reversed(preset_dirs()):
-        for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
+        for path in directory.glob("*.yaml") if directory.is_dir() else ():
             found[path.stem] = path
-    return found
+    return dict(sorted(found.items()))
 
 
 def load_preset(name_or_path: str) -> Preset:
