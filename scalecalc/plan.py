@@ -100,7 +100,8 @@ def compute_for_loss(preset: Preset, loss: Array) -> Array:
     high = np.full(loss.shape, np.log(1e40))
     if np.any(frontier(high) > loss):
         raise InfeasiblePlanError(
-            f"preset {preset.name} does not reach a loss of {float(np.min(loss)):g} below 1e40 FLOPs; ask for a higher loss"
+            f"preset {preset.name} does not reach a loss of {float(np.min(loss)):g} below 1e40 FLOPs; "
+            "ask for a higher loss"
         )
     for _ in range(200):  # 200 halvings of a 92-nat interval in log C: far below float resolution
         middle = 0.5 * (low + high)

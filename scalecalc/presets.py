@@ -194,7 +194,9 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
         constants[symbol] = reader.constant(values, symbol, "loss.constants.")
     for symbol in values:
         if symbol not in law_class.symbols:
-            reader.fail(f"loss.constants.{symbol}", f"is not a constant of the {form} form ({', '.join(law_class.symbols)})")
+            reader.fail(
+                f"loss.constants.{symbol}", f"is not a constant of the {form} form ({', '.join(law_class.symbols)})"
+            )
     return law_class.from_constants({symbol: constants[symbol].value for symbol in law_class.symbols})
 
 
@@ -211,7 +213,9 @@ def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[st
     coefficient = constants[f"{variable}_coefficient"] = reader.constant(section, "coefficient", "allocation.")
     exponent = constants[f"{variable}_exponent"] = reader.constant(section, "exponent", "allocation.")
     if not 0 < exponent.value < 1:
-        reader.fail("allocation.exponent", f"is {exponent.value}; a compute-optimal exponent lies strictly between 0 and 1")
+        reader.fail(
+            "allocation.exponent", f"is {exponent.value}; a compute-optimal exponent lies strictly between 0 and 1"
+        )
     return PowerAllocation(variable, coefficient.value, exponent.value, COMPUTE_UNITS[unit])
 
 

@@ -219,7 +219,10 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
         rich_table = RichTable(title=table.title or None, box=box.SIMPLE_HEAD, title_justify="left")
         shown = [column for column in table.columns if column.in_table]
         formatters = [FORMATTERS[column.kind] for column in shown]
-        cells = [[fmt(_plain(v)) for v in _as_list(table.data[column.name])] for fmt, column in zip(formatters, shown, strict=True)]
+        cells = [
+            [fmt(_plain(v)) for v in _as_list(table.data[column.name])]
+            for fmt, column in zip(formatters, shown, strict=True)
+        ]
         for column, texts in zip(shown, cells, strict=True):
             numeric = column.kind != "text"
             header = column.label or column.name

@@ -35,7 +35,9 @@ FormatOption = Annotated[
 ]
 FieldOption = Annotated[
     str | None,
-    typer.Option("--field", "-f", help="Print only this field's values, one per line (for $(...)).", show_default=False),
+    typer.Option(
+        "--field", "-f", help="Print only this field's values, one per line (for $(...)).", show_default=False
+    ),
 ]
 PresetOption = Annotated[
     str,
@@ -145,7 +147,9 @@ def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
             return values
     except ValueError:
         pass
-    return np.array([parse_quantity(line, f"{option} (stdin line {i + 1})", compute=compute) for i, line in enumerate(lines)])
+    return np.array(
+        [parse_quantity(line, f"{option} (stdin line {i + 1})", compute=compute) for i, line in enumerate(lines)]
+    )
 
 
 def single_quantity(text: str | None, option: str, *, compute: bool = False) -> float | None:

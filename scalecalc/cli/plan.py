@@ -73,7 +73,11 @@ def plan(
     sizes = quantities(params, "--params")
     data = quantities(tokens, "--tokens")
     targets = quantities(loss, "--loss")
-    given = {name for name, value in (("flops", budgets), ("params", sizes), ("tokens", data), ("loss", targets)) if value is not None}
+    given = {
+        name
+        for name, value in (("flops", budgets), ("params", sizes), ("tokens", data), ("loss", targets))
+        if value is not None
+    }
     if given == {"flops"}:
         result = planner.plan_compute(law, budgets)
     elif given == {"params"}:
@@ -129,7 +133,9 @@ def predict(
     if file is not None:
         if params or tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
-        table = _predict_file(law, file, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col})
+        table = _predict_file(
+            law, file, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+        )
         output(table, fmt, field)
         return
     sizes = quantities(params, "--params")
@@ -170,7 +176,9 @@ def compare(
     flops: FlopsOption = None,
     presets: Annotated[
         str | None,
-        typer.Option("--presets", help="Comma-separated presets to compare (default: every preset).", show_default=False),
+        typer.Option(
+            "--presets", help="Comma-separated presets to compare (default: every preset).", show_default=False
+        ),
     ] = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
@@ -210,5 +218,8 @@ def compare(
     kinds = {"params_convention": Column("params_convention", "text", "params counted as")}
     table = Table(columns_for(names, kinds), data, title="compare", notes=notes)
     if extrapolated:
-        warn(f"beyond ten times the range they were fitted on for: {', '.join(extrapolated)}; treat those rows as extrapolations")
+        warn(
+            f"beyond ten times the range they were fitted on for: {', '.join(extrapolated)}; "
+            "treat those rows as extrapolations"
+        )
     output(table, fmt, field)

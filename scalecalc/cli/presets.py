@@ -50,7 +50,9 @@ def show_preset(
     name: Annotated[str, typer.Argument(help="Preset name or path to a preset YAML file.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False),
+        typer.Option(
+            "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Everything about one preset: source, conventions, every constant with its source.
