@@ -8,6 +8,7 @@ A preset is one YAML file. The schema (``schema_version: 1``) is documented in R
     loss: {form, constants: {SYMBOL: {value, source}}}          optional: a loss law L(N, D)
     allocation: {form: power, variable, coefficient, exponent, compute_unit}
               | {form: tokens-per-param, ratio}                  optional: a compute-optimal allocation
+              (a tokens law may also carry flops_per_token: {coefficient, exponent}, checked against it)
     data_constrained: {R_D_star, R_N_star}                       optional (Muennighoff et al. 2023)
     uncertainty: {method, level, draws: {SYMBOL: [...]}}         optional (written by `fit --save`)
 
@@ -216,7 +217,33 @@ def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[st
         reader.fail(
             "allocation.exponent", f"is {exponent.value}; a compute-optimal exponent lies strictly between 0 and 1"
         )
+    if "flops_per_token" in section:
+        _check_flops_per_token(reader, section, variable, coefficient, exponent, constants)
     return PowerAllocation(variable, coefficient.value, exponent.value, COMPUTE_UNITS[unit])
+
+
+def _check_flops_per_token(
+    reader: _Reader,
+    section: Mapping[str, Any],
+    variable: str,
+    coefficient: Constant,
+    exponent: Constant,
+    constants: dict[str, Constant],
+) -> None:
+    """A second published law M_opt = k_M C^e_M for the FLOPs per token (DeepSeek's model scale) must agree
+    with the tokens law through C = M D, i.e. k_M k_D = 1 and e_M + e_D = 1, to the published digits."""
+    where = "allocation.flops_per_token"
+    if variable != "tokens":
+        reader.fail(where, "needs variable: tokens (FLOPs per token is C / tokens)")
+    law = reader.mapping(section["flops_per_token"], where)
+    scale = constants["flops_per_token_coefficient"] = reader.constant(law, "coefficient", where + ".")
+    power = constants["flops_per_token_exponent"] = reader.constant(law, "exponent", where + ".")
+    if abs(scale.value * coefficient.value - 1) > 1e-3 or abs(power.value + exponent.value - 1) > 1e-3:
+        reader.fail(
+            where,
+            f"({scale.value:g} C^{power.value:g}) disagrees with the tokens law through C = M D: coefficients "
+            f"multiply to {scale.value * coefficient.value:.5f} and exponents add to {power.value + exponent.value:.5f}",
+        )
 
 
 def _read_ranges(reader: _Reader, top: Mapping[str, Any]) -> dict[str, tuple[float, float]]:

@@ -50,6 +50,7 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
     "ratio": lambda v: format_number(v, 3),  # tokens per parameter: 18.4
     "percent": _format_percent,  # fractions shown as +16.2%
     "money": _format_money,
+    "exact": lambda v: "-" if v is None else f"{v:.10g}",  # constants as published, every digit
     "text": lambda v: "-" if v is None else str(v),
 }
 
@@ -266,6 +267,31 @@ COMMON_COLUMNS: dict[str, Column] = {
         Column("compute_overhead", "percent", "compute overhead"),
         Column("predicted_loss", "number", "predicted loss"),
         Column("residual", "number"),
+        # plan beyond compute-optimal (scalecalc.constrained): repeated data, inference demand, smaller models
+        Column("unique_tokens", "count", "unique tokens"),
+        Column("epochs", "ratio"),
+        Column("effective_tokens", "count", "effective tokens"),
+        Column("effective_params", "count", "effective params"),
+        Column("unconstrained_params", "count", "unconstrained params"),
+        Column("unconstrained_tokens", "count", "unconstrained tokens"),
+        Column("unconstrained_loss", "number", "unconstrained loss"),
+        Column("repetition_loss_penalty", "number", "loss lost to repeats"),
+        Column("repetition_overhead", "percent", "repeat overhead (same loss)"),
+        Column("inference_tokens", "count", "inference tokens"),
+        Column("inference_flops", "flops", "inference FLOPs"),
+        Column("total_flops", "flops", "total FLOPs"),
+        Column("compute_optimal_params", "count", "compute-optimal params"),
+        Column("compute_optimal_tokens", "count", "compute-optimal tokens"),
+        Column("compute_optimal_total_flops", "flops", "compute-optimal total FLOPs"),
+        Column("saved_flops", "flops", "saved FLOPs"),
+        Column("total_saving", "percent", "saving"),
+        Column("train_cost", "money", "training cost"),
+        Column("inference_cost", "money", "inference cost"),
+        Column("total_cost", "money", "total cost"),
+        Column("compute_optimal_total_cost", "money", "compute-optimal total cost"),
+        Column("cost_saving", "percent", "cost saving"),
+        Column("size_ratio", "ratio", "size / optimal"),
+        Column("token_ratio", "ratio", "tokens / optimal"),
     )
 }
 

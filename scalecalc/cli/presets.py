@@ -91,7 +91,7 @@ def show_preset(
         notes=[str(preset.document["notes"])] if "notes" in preset.document else [],
     )
     constants = Table(
-        [Column("constant", "text"), Column("value", "number"), Column("source", "text")],
+        [Column("constant", "text"), Column("value", "exact"), Column("source", "text")],
         {
             "constant": list(preset.constants),
             "value": [c.value for c in preset.constants.values()],
