@@ -1,0 +1,439 @@
+"""`scalecalc isoflop` and `scalecalc envelope`: Chinchilla's Approaches 2 and 1 on your own runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scalecalc import envelope as approach1
+from scalecalc import isoflop as approach2
+from scalecalc.cli import app
+from scalecalc.cli._common import FieldOption, FormatOption, command, note, output, quantities, write_new_file
+from scalecalc.errors import InputError
+from scalecalc.io import find_column, normalise, read_observations, read_table
+from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
+from scalecalc.render import Column, Report, Table, columns_for
+from scalecalc.units import parse_quantity
+
+RUN_ALIASES = ("run", "run_id", "run_name", "name")
+
+FileArgument = Annotated[
+    str, typer.Argument(help="Runs: CSV, TSV, JSON or JSONL (- for stdin); any two of N, D, C plus loss.")
+]
+ParamsCol = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
+TokensCol = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
+FlopsCol = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
+LossCol = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
+FlopsScale = Annotated[
+    str | None,
+    typer.Option(
+        "--flops-scale",
+        help="Multiply the compute column by this before use: 1e9 for GFLOPs, 3 for forward-pass-only counts.",
+        show_default=False,
+    ),
+]
+TargetsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--flops", "-c", help="Budgets to extrapolate the fitted law to (1e24, 3.8e25); a comma list or repeated.",
+        show_default=False,
+    ),
+]  # fmt: skip
+BootstrapOption = Annotated[
+    int, typer.Option("--bootstrap", help="Bootstrap resamples over runs for the intervals (0: none).")
+]
+LevelOption = Annotated[float, typer.Option("--level", help="Interval level (a fraction).")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
+EdgesOption = Annotated[
+    bool,
+    typer.Option("--include-edges", help="Keep budgets (or compute levels) whose minimum lies at an edge in the fit."),
+]
+SaveOption = Annotated[
+    str | None,
+    typer.Option(
+        "--save", help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.", show_default=False
+    ),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Let --save overwrite an existing file.")]
+NameOption = Annotated[
+    str | None, typer.Option("--name", help="Preset name for --save (default: the file name).", show_default=False)
+]
+ConventionOption = Annotated[
+    str,
+    typer.Option(
+        "--params-convention", help=f"How your N counts parameters, for --save: {', '.join(PARAM_CONVENTIONS)}."
+    ),
+]
+
+LAW_KINDS = {
+    "quantity": Column("quantity", "text"),
+    "coefficient": Column("coefficient", "number"),
+    "coefficient_low": Column("coefficient_low", "number", "coef low"),
+    "coefficient_high": Column("coefficient_high", "number", "coef high"),
+    "exponent": Column("exponent", "number"),
+    "exponent_low": Column("exponent_low", "number", "exp low"),
+    "exponent_high": Column("exponent_high", "number", "exp high"),
+}
+BUDGET_KINDS = {
+    "runs": Column("runs", "text"),
+    "sizes": Column("sizes", "text"),
+    "status": Column("status", "text"),
+    "params_min": Column("params_min", "count", in_table=False),
+    "params_max": Column("params_max", "count", in_table=False),
+    "tokens_low": Column("tokens_low", "count", in_table=False),
+    "tokens_high": Column("tokens_high", "count", in_table=False),
+    "loss_low": Column("loss_low", "number", in_table=False),
+    "loss_high": Column("loss_high", "number", in_table=False),
+}
+
+
+def read_runs(
+    file: str, columns: dict[str, str | None], flops_scale: str | None
+):  # noqa: ANN201 - (RawTable, Observations)
+    """The table and its observations, read exactly as `fit` reads them, the compute column scaled first."""
+    table = read_table(file)
+    if flops_scale is not None:
+        factor = parse_quantity(flops_scale, "--flops-scale")
+        table = approach2.scale_table_column(table, "flops", columns.get("flops"), factor, "--flops-scale")
+    return table, read_observations(table, columns)
+
+
+@command(app)
+def isoflop(
+    file: FileArgument,
+    method: Annotated[
+        str,
+        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(approach2.METHODS)}."),
+    ] = approach2.DEFAULT_METHOD,
+    flops: TargetsOption = None,
+    snap: Annotated[
+        float, typer.Option("--snap", help="Runs whose compute differs by less than this fraction share a budget.")
+    ] = approach2.DEFAULT_SNAP,
+    budgets: Annotated[
+        list[str] | None,
+        typer.Option("--budgets", help="Nominal budgets to snap runs to (1e18,3e18,...), instead of clustering.",
+                     show_default=False),
+    ] = None,  # fmt: skip
+    params_col: ParamsCol = None,
+    tokens_col: TokensCol = None,
+    flops_col: FlopsCol = None,
+    loss_col: LossCol = None,
+    flops_scale: FlopsScale = None,
+    bootstrap: BootstrapOption = 200,
+    level: LevelOption = 0.95,
+    seed: SeedOption = 0,
+    include_edges: EdgesOption = False,
+    save: SaveOption = None,
+    force: ForceOption = False,
+    name: NameOption = None,
+    params_convention: ConventionOption = "total",
+    fmt: FormatOption = None,
+    field: FieldOption = None,
+) -> None:
+    """IsoFLOP profiles (Chinchilla Approach 2): the best model size per compute budget, and the power laws
+    N_opt = k_N C^a, D_opt = k_D C^b through those minima, with bootstrap intervals.
+
+    \b
+    scalecalc isoflop examples/llama3-isoflops.csv --flops 3.8e25      # Llama 3: D_opt = 0.299 C^0.537
+    scalecalc isoflop runs.csv --method cubic --format json
+    scalecalc isoflop examples/marin-dclm-isoflops.csv --params-col parameter_count \\
+        --tokens-col throughput/total_tokens --loss-col eval/paloma/macro_loss \\
+        --flops-col throughput/total_gflops --flops-scale 1e9
+    scalecalc isoflop runs.csv --save my-law.yaml && scalecalc plan --preset my-law.yaml --flops 1e24
+    scalecalc isoflop runs.csv -f params_exponent
+    """
+    if method not in approach2.METHODS:
+        raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
+    _check_stdin(file, flops)
+    _check_save(save, force)
+    columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+    table, observations = read_runs(file, columns, flops_scale)
+    nominal = quantities(budgets, "--budgets", compute=True)
+    targets = quantities(flops, "--flops", compute=True)
+    result = approach2.fit_isoflops(
+        observations.n_params,
+        observations.n_tokens,
+        observations.compute_flops,
+        observations.loss,
+        method=method,
+        snap=snap,
+        nominal_budgets=None if nominal is None else nominal.tolist(),
+        targets=targets,
+        bootstrap=bootstrap,
+        level=level,
+        seed=seed,
+        include_edges=include_edges,
+        source=table.source,
+        locations=table.locations,
+    )
+    notes = [*result.notes, *_derived_note(observations)]
+    budget_table = Table(
+        columns_for(list(result.budget_columns()), BUDGET_KINDS),
+        result.budget_columns(),
+        title=f"isoFLOP minima ({result.method}; {_level(result.level)} bootstrap intervals, "
+        f"{result.bootstrap_used} resamples)",
+        notes=notes,
+    )
+    law_table = _law_table(_law_columns(result), "compute-optimal allocation across budgets")
+    tables = [budget_table, law_table]
+    prediction_table = _prediction_table(result.prediction, result.level)
+    if prediction_table is not None:
+        tables.append(prediction_table)
+    document = {
+        "command": "isoflop",
+        "source": table.source,
+        "method": result.method,
+        "level": result.level,
+        "bootstrap": result.bootstrap,
+        "bootstrap_used": result.bootstrap_used,
+        **_law_scalars(result),
+        "laws": _laws(result),
+        "budgets": budget_table.records(),
+        "predictions": prediction_table.records() if prediction_table is not None else [],
+        "grouping": result.grouping,
+        "columns": dict(observations.columns),
+        "derived": list(observations.derived),
+        "warnings": list(result.warnings),
+        "notes": notes,
+    }
+    report = Report(document, tables, primary=prediction_table or budget_table)
+    if save is not None:
+        what = f"least-squares line through {len(result.included)} isoFLOP minima"
+        _save(save, force, name, result, table.source, f"isoflop --method {result.method}", observations,
+              params_convention, what)  # fmt: skip
+    output(report, fmt, field, result.warnings)
+
+
+@command(app)
+def envelope(
+    file: FileArgument,
+    flops: TargetsOption = None,
+    run_col: Annotated[
+        str | None,
+        typer.Option(help=f"Column naming each run (default: {', '.join(RUN_ALIASES)}, else one run per size).",
+                     show_default=False),
+    ] = None,  # fmt: skip
+    points: Annotated[int, typer.Option("--points", help="Compute levels on the envelope's log-spaced grid.")] = (
+        approach1.DEFAULT_POINTS
+    ),
+    params_col: ParamsCol = None,
+    tokens_col: TokensCol = None,
+    flops_col: FlopsCol = None,
+    loss_col: LossCol = None,
+    flops_scale: FlopsScale = None,
+    bootstrap: BootstrapOption = 200,
+    level: LevelOption = 0.95,
+    seed: SeedOption = 0,
+    include_edges: EdgesOption = False,
+    save: SaveOption = None,
+    force: ForceOption = False,
+    name: NameOption = None,
+    params_convention: ConventionOption = "total",
+    fmt: FormatOption = None,
+    field: FieldOption = None,
+) -> None:
+    """Training-curve envelope (Chinchilla Approach 1): for each compute level the lowest loss over all runs,
+    the model size that reached it, and the power laws N_opt = k_N C^a, D_opt = k_D C^b through them.
+
+    \b
+    The input holds training curves: several rows per run (params, tokens seen so far, loss).
+    scalecalc envelope curves.csv --flops 1e24
+    scalecalc envelope curves.csv --run-col run --points 500 --format json
+    scalecalc envelope curves.csv --save approach1.yaml
+    scalecalc envelope curves.csv --format csv > envelope.csv     # every compute level of the envelope
+    """
+    _check_stdin(file, flops)
+    _check_save(save, force)
+    columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+    table, observations = read_runs(file, columns, flops_scale)
+    run_column = _run_column(table, run_col)
+    runs = None if run_column is None else ["" if v is None else str(v).strip() for v in table.cells[run_column]]
+    targets = quantities(flops, "--flops", compute=True)
+    result = approach1.fit_envelope(
+        observations.n_params,
+        observations.compute_flops,
+        observations.loss,
+        runs,
+        points=points,
+        targets=targets,
+        bootstrap=bootstrap,
+        level=level,
+        seed=seed,
+        include_edges=include_edges,
+        locations=table.locations,
+        run_column=run_column or "params",
+    )
+    notes = [*result.notes, *_derived_note(observations)]
+    segments = result.segments()
+    segment_kinds = {
+        "run": Column("run", "text"),
+        "flops_from": Column("flops_from", "flops", "from FLOPs"),
+        "flops_to": Column("flops_to", "flops", "to FLOPs"),
+        "levels": Column("levels", "text"),
+        "included": Column("included", "text", "in fit"),
+    }
+    segment_table = Table(
+        columns_for(list(segments), segment_kinds), segments, title="envelope: the run with the lowest loss",
+        notes=notes,
+    )  # fmt: skip
+    points_columns = result.point_columns()
+    points_table = Table(
+        columns_for(list(points_columns), {"run": Column("run", "text"), "included": Column("included", "text")}),
+        points_columns,
+        title="envelope",
+    )
+    law_table = _law_table(
+        _law_columns(result),
+        f"compute-optimal allocation ({_level(result.level)} bootstrap over runs, {result.bootstrap_used} resamples)",
+    )
+    tables = [segment_table, law_table]
+    prediction_table = _prediction_table(result.prediction, result.level)
+    if prediction_table is not None:
+        tables.append(prediction_table)
+    document = {
+        "command": "envelope",
+        "source": table.source,
+        "level": result.level,
+        "curves": result.curves,
+        "bootstrap": result.bootstrap,
+        "bootstrap_used": result.bootstrap_used,
+        **_law_scalars(result),
+        "laws": _laws(result),
+        "segments": segment_table.records(),
+        "envelope": points_table.records(),
+        "predictions": prediction_table.records() if prediction_table is not None else [],
+        "columns": {**observations.columns, **({"run": run_column} if run_column else {})},
+        "derived": list(observations.derived),
+        "warnings": list(result.warnings),
+        "notes": notes,
+    }
+    report = Report(document, tables, primary=prediction_table or points_table)
+    if save is not None:
+        _save(save, force, name, result, table.source, "envelope", observations, params_convention,
+              f"least-squares line through {int(result.included.sum())} envelope levels")  # fmt: skip
+    output(report, fmt, field, result.warnings)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _check_stdin(file: str, flops: list[str] | None) -> None:
+    if file == "-" and flops == ["-"]:
+        raise InputError("--flops -: stdin already holds the runs (FILE is -); give --flops values instead")
+
+
+def _check_save(save: str | None, force: bool) -> None:
+    if save is None:
+        if force:
+            raise InputError("--force only applies to --save FILE.yaml")
+        return
+    if Path(save).suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(f"--save: {save} should end in .yaml so that `plan --preset {save}` reads it as a file")
+    if Path(save).exists() and not force:  # fail before the (slower) fit, not after
+        raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
+
+
+def _run_column(table, explicit: str | None) -> str | None:  # noqa: ANN001 - a RawTable
+    by_key = {normalise(name): name for name in table.header}
+    if explicit is not None:
+        if normalise(explicit) not in by_key:
+            raise InputError(f"{table.source}: no column {explicit!r}; columns: {', '.join(table.header)}")
+        return by_key[normalise(explicit)]
+    used = {find_column(table, role) for role in ("params", "tokens", "flops", "loss")}
+    for alias in RUN_ALIASES:
+        if alias in by_key and by_key[alias] not in used:
+            return by_key[alias]
+    return None
+
+
+def _derived_note(observations) -> list[str]:  # noqa: ANN001
+    if not observations.derived:
+        return []
+    return [f"{', '.join(observations.derived)} derived from C = 6ND"]
+
+
+def _level(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def _law_columns(result) -> dict[str, list]:  # noqa: ANN001 - IsoflopResult or EnvelopeResult
+    laws = (result.params_law, result.tokens_law, result.ratio_law)
+    return {
+        "quantity": [law.variable for law in laws],
+        "coefficient": [law.coefficient for law in laws],
+        "coefficient_low": [law.coefficient_low for law in laws],
+        "coefficient_high": [law.coefficient_high for law in laws],
+        "exponent": [law.exponent for law in laws],
+        "exponent_low": [law.exponent_low for law in laws],
+        "exponent_high": [law.exponent_high for law in laws],
+    }
+
+
+def _law_table(columns: dict[str, list], title: str) -> Table:
+    return Table(
+        columns_for(list(columns), LAW_KINDS),
+        columns,
+        title=f"{title}: quantity = coefficient x C^exponent (C in FLOPs)",
+        notes=["tokens = C / (6 params), so its exponent is 1 - a and its coefficient 1 / (6 k_N)"],
+    )
+
+
+def _law_scalars(result) -> dict[str, float]:  # noqa: ANN001
+    scalars = {}
+    for law in (result.params_law, result.tokens_law, result.ratio_law):
+        scalars[f"{law.variable}_coefficient"] = law.coefficient
+        scalars[f"{law.variable}_exponent"] = law.exponent
+        scalars[f"{law.variable}_exponent_low"] = law.exponent_low
+        scalars[f"{law.variable}_exponent_high"] = law.exponent_high
+    return scalars
+
+
+def _laws(result) -> dict[str, object]:  # noqa: ANN001
+    laws = (result.params_law, result.tokens_law, result.ratio_law)
+    return {law.variable: approach2.law_document(law, result.level) for law in laws}
+
+
+def _prediction_table(prediction: approach2.Prediction | None, level: float) -> Table | None:
+    if prediction is None:
+        return None
+    columns = prediction.columns()
+    return Table(
+        columns_for(list(columns)),
+        columns,
+        title=f"compute-optimal allocation at --flops ({_level(level)} bootstrap intervals)",
+    )
+
+
+def _save(
+    path: str,
+    force: bool,
+    name: str | None,
+    result,  # noqa: ANN001
+    source: str,
+    how: str,
+    observations,  # noqa: ANN001
+    params_convention: str,
+    what: str,
+) -> None:
+    if params_convention not in PARAM_CONVENTIONS:
+        raise InputError(f"--params-convention: {params_convention!r}; use one of {', '.join(PARAM_CONVENTIONS)}")
+    law = result.params_law
+    interval = (
+        f"{_level(result.level)} bootstrap interval of the exponent [{law.exponent_low:.4g}, {law.exponent_high:.4g}]"
+    )
+    document = approach2.allocation_preset(
+        name or Path(path).stem,
+        law,
+        title=f"Allocation fitted by scalecalc {how.split()[0]} to {source}",
+        citation=f"scalecalc {how} on {source} ({len(observations)} runs)",
+        source=f"scalecalc {how} on {source}: {what}; {interval}",
+        params_convention=params_convention,
+        loss_description=f"column {observations.columns.get('loss', 'loss')!r} of {source}",
+        fitted_flops=result.fitted_flops,
+        fitted_params=result.fitted_params,
+        notes=f"N_opt = {law.coefficient:.6g} C^{law.exponent:.6g}; D_opt = C / (6 N_opt). {interval}.",
+    )
+    write_new_file(path, dump_preset(document), force=force)
+    note(f"wrote {path}; use it with: scalecalc plan --preset {path} --flops 1e24")
