@@ -44,6 +44,7 @@ def main_options(
 # Command modules register themselves on import.
 from scalecalc.cli import plan as _plan  # noqa: E402, F401
 from scalecalc.cli import presets as _presets  # noqa: E402, F401
+from scalecalc.cli import isoflop as _isoflop  # noqa: E402, F401
 
 
 def main() -> None:
