@@ -7,9 +7,19 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from scalecalc import constrained
 from scalecalc import plan as planner
 from scalecalc.cli import app
-from scalecalc.cli._common import FieldOption, FormatOption, PresetOption, command, output, quantities, warn
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    PresetOption,
+    command,
+    output,
+    quantities,
+    single_quantity,
+    warn,
+)
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, numeric_column, read_table
 from scalecalc.presets import load_all_presets, load_preset
@@ -38,6 +48,43 @@ LossOption = Annotated[
     list[str] | None,
     typer.Option("--loss", help="Target loss (nats/token, in the preset's own convention).", show_default=False),
 ]
+# Beyond compute-optimal (scalecalc.constrained, docs/constrained.md): repeated data and inference demand.
+UniqueTokensOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--unique-tokens",
+        "-u",
+        help="Unique tokens available (25B); more training tokens repeat them.",
+        show_default=False,
+    ),
+]
+InferenceTokensOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--inference-tokens",
+        "-i",
+        help="Lifetime inference tokens (2T): minimise training + inference compute.",
+        show_default=False,
+    ),
+]
+RdStarOption = Annotated[
+    str | None,
+    typer.Option("--rd-star", help="Decay R_D* of repeated data's value (Muennighoff: 15.4).", show_default=False),
+]
+RnStarOption = Annotated[
+    str | None,
+    typer.Option("--rn-star", help="Decay R_N* of excess parameters' value (Muennighoff: 5.3).", show_default=False),
+]
+InferenceMfuOption = Annotated[
+    str | None,
+    typer.Option("--inference-mfu", help="Inference MFU (0.2): optimise dollars, not FLOPs.", show_default=False),
+]
+InferencePriceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--inference-price", help="Inference price per GPU-hour (default: the training one).", show_default=False
+    ),
+]
 
 
 def plan_table(plan: planner.Plan) -> Table:
@@ -51,6 +98,12 @@ def plan(
     params: ParamsOption = None,
     tokens: TokensOption = None,
     loss: LossOption = None,
+    unique_tokens: UniqueTokensOption = None,
+    inference_tokens: InferenceTokensOption = None,
+    rd_star: RdStarOption = None,
+    rn_star: RnStarOption = None,
+    inference_mfu: InferenceMfuOption = None,
+    inference_price: InferencePriceOption = None,
     preset: PresetOption = DEFAULT_PRESET,
     fmt: FormatOption = None,
     field: FieldOption = None,
@@ -66,6 +119,10 @@ def plan(
     scalecalc plan --flops 1e24 --params 20B     # a smaller model on the same budget: the overhead
     scalecalc plan --params 7B --tokens 2T       # a given run: compute, loss, overhead
     scalecalc plan --loss 2.0                    # the least compute that reaches a loss
+    scalecalc plan --loss 2.0 --params 20B       # tokens a smaller model needs, and its overhead
+    scalecalc plan --flops 1e22 -u 25B -p muennighoff-2023   # only 25B unique tokens
+    scalecalc plan --flops 1e23 -i 2T             # to serve 2T tokens
+    scalecalc plan --loss 2.1 --inference-tokens 10T --unique-tokens 1T
     N=$(scalecalc plan --flops 1e24 -f params)
     """
     law = load_preset(preset)
@@ -78,7 +135,11 @@ def plan(
         for name, value in (("flops", budgets), ("params", sizes), ("tokens", data), ("loss", targets))
         if value is not None
     }
-    if given == {"flops"}:
+    extra = (unique_tokens, inference_tokens, rd_star, rn_star, inference_mfu, inference_price)
+    beyond = _beyond_compute_optimal(law, budgets, sizes, data, targets, *extra)
+    if beyond is not None:
+        result = beyond
+    elif given == {"flops"}:
         result = planner.plan_compute(law, budgets)
     elif given == {"params"}:
         result = planner.plan_params(law, sizes)
@@ -96,6 +157,28 @@ def plan(
             "--params with --tokens (see scalecalc plan --help)"
         )
     output(plan_table(result), fmt, field, result.warnings)
+
+
+def _beyond_compute_optimal(law, budgets, sizes, data, targets, unique, inference, rd_star, rn_star, mfu, price):  # noqa: ANN001, ANN202, PLR0913
+    """Repeated data, inference demand, or --loss with --params (scalecalc.constrained); None if not asked."""
+    cost = None
+    if mfu is not None or price is not None:
+        cost = constrained.cost_from_options(
+            inference_mfu=single_quantity(mfu, "--inference-mfu"),
+            inference_price=single_quantity(price, "--inference-price"),
+        )
+    return constrained.plan_beyond_compute_optimal(
+        law,
+        compute_flops=budgets,
+        n_params=sizes,
+        n_tokens=data,
+        loss=targets,
+        unique_tokens=quantities(unique, "--unique-tokens"),
+        inference_tokens=quantities(inference, "--inference-tokens"),
+        r_d_star=single_quantity(rd_star, "--rd-star"),
+        r_n_star=single_quantity(rn_star, "--rn-star"),
+        cost=cost,
+    )
 
 
 def _paired(first: np.ndarray, second: np.ndarray, first_name: str, second_name: str) -> tuple[np.ndarray, np.ndarray]:
