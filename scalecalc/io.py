@@ -179,7 +179,9 @@ def numeric_column(table: RawTable, column: str) -> np.ndarray:
     values = table.cells[column]
     try:
         array = np.array(values, dtype=np.float64)
-        if np.all(np.isfinite(array)) and np.all(array > 0):
+        # numpy reads JSON true as 1.0 and [1] as a nested row: only a flat column of non-booleans is fast
+        plain = array.shape == (len(values),) and not any(isinstance(v, bool) for v in values)
+        if plain and np.all(np.isfinite(array)) and np.all(array > 0):
             return array
     except (TypeError, ValueError):
         pass

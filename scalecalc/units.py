@@ -35,7 +35,7 @@ def parse_quantity(text: str | float | int, name: str = "value", *, compute: boo
     ``name`` is the option, column or key the value came from; it appears in the error message.
     With ``compute=True`` the value may carry a ``FLOP``/``FLOPs`` or PF-day unit and is returned in FLOPs.
     """
-    if isinstance(text, bool):
+    if isinstance(text, bool) or not isinstance(text, str | int | float):  # e.g. a JSON list or object in a cell
         raise InputError(f"{name}: expected a number, got {text!r}")
     if isinstance(text, int | float):
         value = float(text)
