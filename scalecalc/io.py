@@ -115,6 +115,7 @@ def _read_delimited(source: str, text: str, delimiter: str) -> RawTable:
 
 
 def _read_json(source: str, text: str, fmt: str) -> RawTable:
+    number = 0
     try:
         if fmt == "json":
             records = json.loads(text)
@@ -123,10 +124,13 @@ def _read_json(source: str, text: str, fmt: str) -> RawTable:
             where = [f"{source} record {i + 1}" for i in range(len(records))]
         else:
             lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
-            records = [json.loads(line) for _, line in lines]
+            records = []
+            for number, line in lines:  # noqa: B007 - `number` names the bad line in the error below
+                records.append(json.loads(line))
             where = [f"{source} line {number}" for number, _ in lines]
     except json.JSONDecodeError as error:
-        raise InputError(f"{source}: not valid {fmt.upper()} (line {error.lineno}: {error.msg})") from None
+        line = error.lineno if fmt == "json" else number  # each JSONL line is parsed alone: its lineno is 1
+        raise InputError(f"{source}: not valid {fmt.upper()} (line {line}: {error.msg})") from None
     if not records:
         raise InputError(f"{source}: contains no runs")
     header: list[str] = []
