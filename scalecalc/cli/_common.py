@@ -137,8 +137,8 @@ def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -
 
 
 def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
-    lines = [line.strip() for line in sys.stdin.read().splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
+    raw = [line.strip() for line in sys.stdin.read().splitlines()]
+    lines = [line for line in raw if line and not line.startswith("#")]
     if not lines:
         raise InputError(f"{option} -: stdin held no values; give one value per line")
     try:  # the fast path for plain numbers: one vectorised conversion
@@ -147,9 +147,9 @@ def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
             return values
     except ValueError:
         pass
-    return np.array(
-        [parse_quantity(line, f"{option} (stdin line {i + 1})", compute=compute) for i, line in enumerate(lines)]
-    )
+    numbered = [(i + 1, line) for i, line in enumerate(raw) if line and not line.startswith("#")]
+    # number by the line of stdin, counting the blank and comment lines skipped above
+    return np.array([parse_quantity(line, f"{option} (stdin line {n})", compute=compute) for n, line in numbered])
 
 
 def single_quantity(text: str | None, option: str, *, compute: bool = False) -> float | None:
