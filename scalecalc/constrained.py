@@ -583,7 +583,7 @@ def plan_smaller_model(
         if np.any(~np.isfinite(n_tokens)):
             i = int(np.argmax(~np.isfinite(n_tokens)))
             smallest = _smallest_params(constrained, target)
-            best = float(constrained.loss(n[i], np.inf))
+            best = float(constrained.loss(n, np.inf).reshape(-1)[i])
             raise InfeasiblePlanError(
                 f"a model of {n[i]:.3g} parameters with {unique[i]:.3g} unique tokens never reaches loss {target[i]:g} "
                 f"under preset {preset.name} (its best, with unlimited epochs, is {best:.4g}); use more than "
@@ -702,7 +702,7 @@ def plan_beyond_compute_optimal(
         if r_d_star is not None or r_n_star is not None:
             raise InputError("--rd-star and --rn-star apply to repeated data; add --unique-tokens")
         if cost is not None:
-            raise InputError("the inference cost options apply to --inference-tokens; add it")
+            raise InputError("the inference cost options (--inference-mfu, --inference-price) need --inference-tokens")
         return None
     if cost is not None and inference_tokens is None:
         raise InputError("the inference cost options (--inference-mfu, --inference-price) need --inference-tokens")
