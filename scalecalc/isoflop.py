@@ -162,18 +162,12 @@ def profile_minimum(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, f
             u = -c1 / (2 * c2)
             return u + centre, c0 + c1 * u + c2 * u * u
         c0, c1, c2, c3 = coefficients
-        # L'(u) = c1 + 2 c2 u + 3 c3 u^2 = 0 with L''(u) = 2 c2 + 6 c3 u > 0: the local minimum.
-        if abs(c3) < 1e-15 * max(abs(c2), 1e-300):
-            if not c2 > 0:
-                return math.nan, math.nan
-            u = -c1 / (2 * c2)
-        else:
-            disc = c2 * c2 - 3 * c3 * c1
-            if disc < 0:
-                return math.nan, math.nan
-            u = (-c2 + math.sqrt(disc)) / (3 * c3)
-            if not 2 * c2 + 6 * c3 * u > 0:
-                return math.nan, math.nan
+        # L'(u) = c1 + 2 c2 u + 3 c3 u^2 = 0; the root where L''(u) = 2 c2 + 6 c3 u = 2 sqrt(disc) > 0 is
+        # u = (-c2 + sqrt(disc)) / (3 c3), written as -c1 / (c2 + sqrt(disc)) to stay exact as c3 -> 0.
+        disc = c2 * c2 - 3 * c3 * c1
+        if disc <= 0 or c2 + math.sqrt(disc) <= 0:
+            return math.nan, math.nan
+        u = -c1 / (c2 + math.sqrt(disc))
         if not (x.min() - centre) <= u <= (x.max() - centre):
             return math.nan, math.nan  # a cubic's other branch runs off; only trust a minimum inside the data
         return u + centre, c0 + c1 * u + c2 * u * u + c3 * u**3
