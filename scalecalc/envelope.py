@@ -195,6 +195,7 @@ def fit_envelope(
         n_params, compute_flops, loss, runs, points=points, locations=locations, run_column=run_column
     )
     winner, best, usable = envelope_of(curves.log_loss, curves.n_params)
+    edge = (winner >= 0) & ~usable
     if include_edges:
         usable = winner >= 0
     sizes = np.where(winner >= 0, curves.n_params[np.maximum(winner, 0)], np.nan)
@@ -204,7 +205,6 @@ def fit_envelope(
             f"{len(curves.dropped)} run{'s' if len(curves.dropped) > 1 else ''} with a single compute level left out "
             f"(a curve needs two points): {', '.join(curves.dropped[:5])}{' ...' if len(curves.dropped) > 5 else ''}"
         )
-    edge = (winner >= 0) & ~usable
     if edge.any():
         action = "kept because of --include-edges" if include_edges else "left out of the power-law fit"
         warnings.append(
