@@ -227,7 +227,9 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
         for column, texts in zip(shown, cells, strict=True):
             numeric = column.kind != "text"
             header = column.label or column.name
-            longest = max([len(text) for text in texts] + [len(word) for word in header.split()])
+            # a numeric column never wraps, so its header must fit whole (Rich measures headers by word)
+            words = [header] if numeric else header.split()
+            longest = max([len(text) for text in texts] + [len(word) for word in words])
             # fold, never truncate: a number cut to "6.99e…" is silent data loss. Short text (names) keeps
             # its full width; long text (titles) wraps.
             rich_table.add_column(
