@@ -110,8 +110,10 @@ def test_no_number_is_truncated_at_narrow_widths(width: int) -> None:
     # columns and a long name cannot fit in 20-60 columns; every cell must still appear whole.
     names = [f"column_{i}" for i in range(9)]
     kinds = {name: Column(name, "count" if i % 2 == 0 else "flops") for i, name in enumerate(names)}
-    data: dict = {name: np.array([123.456e9, 123.456e9]) if kinds[name].kind == "count" else np.array([6.99e23] * 2)
-                  for name in names}
+    data: dict = {
+        name: np.array([123.456e9, 123.456e9]) if kinds[name].kind == "count" else np.array([6.99e23] * 2)
+        for name in names
+    }
     data["preset"] = ["chinchilla-unrounded", "muennighoff-2023"]
     table = Table([Column("preset", "text"), *kinds.values()], data)
     text = _emit(table, "table", width=width)
@@ -162,3 +164,28 @@ def test_money_and_percent_kinds() -> None:
     )
     text = _emit(table, "table", width=80)
     assert "$1.40M" in text and "$12.50" in text and "-5.0%" in text and "-" in text
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_long_numeric_headers_never_crop_a_column(width: int) -> None:
+    # A plan --flops --params table (10 columns, headers longer than their cells) once lost its first and
+    # last columns and cropped headers to "optimal para" at 120 columns.
+    names = [
+        "preset",
+        "flops",
+        "params",
+        "tokens",
+        "tokens_per_param",
+        "loss",
+        "optimal_params",
+        "optimal_tokens",
+        "compute_optimal_flops",
+        "compute_overhead",
+    ]
+    values = ["chinchilla", 1e24, 20.6e9, 8.07e12, 391.0, 1.916, 41.3e9, 4.04e12, 8.61e23, 0.1616]
+    table = Table(columns_for(names), {name: [value] for name, value in zip(names, values, strict=True)})
+    text = _emit(table, "table", width=width)
+    for header in ("preset", "optimal params", "optimal tokens", "optimal FLOPs (same loss)", "compute overhead"):
+        assert header in text
+    for cell in ("chinchilla", "1.00e24", "20.6B", "8.07T", "391", "1.916", "41.3B", "4.04T", "8.61e23", "+16.2%"):
+        assert cell in text
