@@ -299,6 +299,46 @@ def plan_data_constrained(
     )
 
 
+def plan_data_constrained_loss(
+    preset: Preset, loss: ArrayLike, unique_tokens: ArrayLike, decay: RepetitionDecay | None = None
+) -> Plan:
+    """The least compute that reaches ``loss`` with only ``unique_tokens`` distinct tokens, against the
+    unconstrained compute-optimal run to the same loss."""
+    law = chinchilla_law(preset, "--loss with --unique-tokens")
+    decay, warnings = (decay, ()) if decay is not None else repetition_decay(preset)
+    target, unique = np.broadcast_arrays(as_array(loss), as_array(unique_tokens))
+    check_loss_above_floor(law, target, preset.name)
+    constrained = DataConstrainedLaw(law, unique, decay)
+    check_data_can_reach(constrained, target, preset.name)
+    n_params, n_tokens = _least_total_constrained(constrained, target, np.zeros_like(target))
+    compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    free_compute = law.compute_for_loss(target)
+    free_params, free_tokens = law.allocate(free_compute)
+    columns = {
+        "flops": compute,
+        "params": n_params,
+        "tokens": n_tokens,
+        "tokens_per_param": n_tokens / n_params,
+        "unique_tokens": unique,
+        "epochs": n_tokens / unique,
+        "effective_tokens": constrained.effective_tokens(n_tokens),
+        "effective_params": constrained.effective_params(n_params),
+        "loss": target,
+        "unconstrained_params": free_params,
+        "unconstrained_tokens": free_tokens,
+        "compute_optimal_flops": free_compute,
+        "repetition_overhead": compute / free_compute - 1,
+    }
+    notes: tuple[str, ...] = (
+        f"least compute reaching the loss with repeated data (Muennighoff et al. 2023, Eq. 5): {decay.source}",
+        "repetition_overhead: extra compute over the unconstrained compute-optimal run to the same loss "
+        "(compute_optimal_flops)",
+    )
+    return Plan(
+        preset.name, "loss+unique_tokens", columns, warnings + extrapolation_warnings(preset, compute, n_params), notes
+    )
+
+
 def _optimal_params_for_budget(constrained: DataConstrainedLaw, compute: Array, start: Array) -> Array:
     """argmin over N of L(N', D') with D = C / 6N: a grid over 24 nats of log N around the unconstrained optimum,
     then golden-section search in the best grid cell."""
@@ -740,7 +780,7 @@ def plan_beyond_compute_optimal(
         result = plan_data_constrained(preset, compute, unique, decay)
     elif given["loss"] and not given["params"] and not given["flops"]:
         target, unique, _ = _paired(("--loss", loss), ("--unique-tokens", unique_tokens), ("", None))
-        result = plan_inference_aware(preset, np.zeros_like(target), loss=target, unique_tokens=unique, decay=decay)
+        result = plan_data_constrained_loss(preset, target, unique, decay)
     else:
         raise InputError(
             "--unique-tokens goes with --flops, --loss, --loss and --params, or --inference-tokens "

@@ -123,6 +123,16 @@ def test_a_loss_the_data_cannot_reach_says_what_can() -> None:
         c.plan_inference_aware(MUENNIGHOFF, [0.0], loss=[2.0], unique_tokens=[1e9], decay=DECAY)
 
 
+def test_least_compute_to_a_loss_with_repeated_data_beats_a_grid() -> None:
+    result = c.plan_data_constrained_loss(MUENNIGHOFF, [2.3], [10e9], DECAY)
+    law = c.DataConstrainedLaw(MUENNIGHOFF.loss_law, np.array(10e9), DECAY)
+    assert one(law.loss(result.columns["params"], result.columns["tokens"])) == pytest.approx(2.3, abs=1e-9)
+    grid = np.geomspace(1e8, 1e12, 200_001)
+    assert one(result.columns["flops"]) <= np.nanmin(6 * grid * law.tokens_for_loss(grid, 2.3)) * (1 + 1e-9)
+    assert one(result.columns["repetition_overhead"]) > 0
+    assert one(result.columns["flops"]) > one(result.columns["compute_optimal_flops"])
+
+
 def test_unique_tokens_for_loss_inverts_the_floor() -> None:
     needed = c.unique_tokens_for_loss(MUENNIGHOFF.loss_law, DECAY, 2.0)
     floor = c.DataConstrainedLaw(MUENNIGHOFF.loss_law, np.array(needed), DECAY).loss_floor()

@@ -1,0 +1,64 @@
+"""How much dearer the beyond-compute-optimal questions are than the closed-form `plan --flops`.
+
+Each question runs on the same 10,000 budgets as the reference (`plan_compute`, a closed form); runs alternate
+in one process and the script prints the median time ratio (question / reference) and the per-row cost, never
+an absolute-time assertion. Run: python benchmarks/bench_constrained.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from scalecalc import constrained
+from scalecalc import plan as planner
+from scalecalc.presets import load_preset
+
+ROWS = 10_000
+REPEATS = 7
+
+
+def main() -> None:
+    muennighoff = load_preset("muennighoff-2023")
+    chinchilla = load_preset("chinchilla")
+    budgets = np.geomspace(1e19, 1e26, ROWS)
+    _, free_tokens = muennighoff.loss_law.allocate(budgets)
+    decay, _ = constrained.repetition_decay(muennighoff)
+    inference = np.full(ROWS, 2e12)
+    questions = {
+        "flops + unique tokens (grid + golden section)": lambda: constrained.plan_data_constrained(
+            muennighoff, budgets, free_tokens / 10, decay
+        ),
+        "flops + inference tokens (bisection)": lambda: constrained.plan_inference_aware(
+            chinchilla, inference, compute_flops=budgets
+        ),
+        "loss + params (closed form)": lambda: constrained.plan_smaller_model(
+            chinchilla, np.full(ROWS, 2.1), np.geomspace(2e9, 1e12, ROWS)
+        ),
+        "flops + inference + unique tokens (two searches)": lambda: constrained.plan_inference_aware(
+            muennighoff, inference, compute_flops=budgets, unique_tokens=free_tokens / 10, decay=decay
+        ),
+    }
+
+    def reference() -> object:
+        return planner.plan_compute(chinchilla, budgets)
+
+    print(f"{ROWS} rows per call, median of {REPEATS} alternating runs; reference: plan_compute (closed form)")
+    for name, question in questions.items():
+        ratios, seconds = [], []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            reference()
+            middle = time.perf_counter()
+            question()
+            end = time.perf_counter()
+            ratios.append((end - middle) / (middle - start))
+            seconds.append(end - middle)
+        per_row = statistics.median(seconds) / ROWS * 1e6
+        print(f"  {name:50s} {statistics.median(ratios):8.1f}x reference   ({per_row:.2f} us per row)")
+
+
+if __name__ == "__main__":
+    main()
