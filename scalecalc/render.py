@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -213,7 +214,9 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    console = Console(file=out, width=width, soft_wrap=False)
+    # NO_COLOR: Rich drops colours itself but still writes bold and italic; a set NO_COLOR means no escapes at all
+    styles = None if os.environ.get("NO_COLOR") else "auto"
+    console = Console(file=out, width=width, soft_wrap=False, color_system=styles)
     for index, table in enumerate(tables):
         if index:
             console.print()
@@ -243,7 +246,7 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
             rich_table.add_row(*row)
         widths = console.measure(rich_table, options=console.options.update_width(10**5))
         if widths.minimum > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
-            console = Console(file=out, width=widths.maximum, soft_wrap=False)
+            console = Console(file=out, width=widths.maximum, soft_wrap=False, color_system=styles)
         console.print(rich_table)
         for note in table.notes:
             console.print(note, style="dim", highlight=False, markup=False)
