@@ -10,11 +10,20 @@ import typer
 from scalecalc import envelope as approach1
 from scalecalc import isoflop as approach2
 from scalecalc.cli import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, note, output, quantities, write_new_file
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    command,
+    note,
+    output,
+    quantities,
+    resolve_format,
+    write_new_file,
+)
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, normalise, read_observations, read_table
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
-from scalecalc.render import Column, Report, Table, columns_for
+from scalecalc.render import Column, Report, Table, check_field, columns_for
 from scalecalc.units import parse_quantity
 
 RUN_ALIASES = ("run", "run_id", "run_name", "name")
@@ -146,6 +155,7 @@ def isoflop(
     """
     if method not in approach2.METHODS:
         raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
+    resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
     _check_save(save, force)
     columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
@@ -199,6 +209,8 @@ def isoflop(
         "notes": notes,
     }
     report = Report(document, tables, primary=prediction_table or budget_table)
+    if field is not None:
+        check_field(report, field)  # before --save writes anything
     if save is not None:
         what = f"least-squares line through {len(result.included)} isoFLOP minima"
         _save(save, force, name, result, table.source, f"isoflop --method {result.method}", observations,
@@ -244,6 +256,7 @@ def envelope(
     scalecalc envelope curves.csv --save approach1.yaml
     scalecalc envelope curves.csv --format csv > envelope.csv     # every compute level of the envelope
     """
+    resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
     _check_save(save, force)
     columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
@@ -310,6 +323,8 @@ def envelope(
         "notes": notes,
     }
     report = Report(document, tables, primary=prediction_table or points_table)
+    if field is not None:
+        check_field(report, field)
     if save is not None:
         _save(save, force, name, result, table.source, "envelope", observations, params_convention,
               f"least-squares line through {int(result.included.sum())} envelope levels")  # fmt: skip
