@@ -1,0 +1,192 @@
+"""`scalecalc plot frontier`, and the `--plot` / `--plot-file` options that `fit`, `isoflop` and `envelope` share.
+
+Where a terminal chart goes: a command that prints a result draws its chart (``--plot``) on stdout only when
+stdout is a terminal and the format is ``table``; otherwise on stderr, so json/csv/tsv on stdout stay
+machine-readable. ``scalecalc plot frontier`` prints nothing but the chart, so its chart is its stdout.
+Charts take the terminal's size (``COLUMNS``/``LINES`` are honoured) and are coloured only on a terminal
+without ``NO_COLOR``. ``--plot-file`` is checked while the options are parsed (extension, directory,
+matplotlib installed), before any work is done.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from scalecalc.cli import app
+from scalecalc.cli._common import command, note, resolve_format
+from scalecalc.errors import InputError, ScalecalcError
+from scalecalc.units import parse_quantity
+
+DEFAULT_PRESETS = "epoch-2024,chinchilla,llama3-2024,deepseek-2024"
+MIN_SIZE = (30, 8)
+FALLBACK_SIZE = (100, 30)
+RESERVED_LINES = 8  # the title, the legend and notes under the chart, and the shell prompt
+
+
+def _check_plot_file(value: str | None) -> str | None:
+    """Option callback: a bad --plot-file fails before the command runs (exit 2)."""
+    if value is None:
+        return None
+    from pathlib import Path
+
+    from scalecalc.plotting.files import check_matplotlib, file_format
+
+    try:
+        file_format(value, "--plot-file")
+        parent = Path(value).parent
+        if parent != Path("") and not parent.is_dir():
+            raise InputError(f"--plot-file: directory {parent} does not exist")
+        check_matplotlib()
+    except ScalecalcError as error:
+        raise typer.BadParameter(str(error).removeprefix("--plot-file: ")) from None
+    return value
+
+
+PlotOption = Annotated[
+    bool,
+    typer.Option(
+        "--plot",
+        help="Draw the result in the terminal (stdout with a table on a terminal, else stderr; never inside "
+        "json/csv output).",
+    ),
+]
+PlotFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--plot-file",
+        help="Write the figure to FILE.png, .svg or .pdf (replaced if it exists; needs pip install 'scalecalc[plot]').",
+        callback=_check_plot_file,
+        show_default=False,
+    ),
+]
+PlotSizeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--plot-size",
+        help="Terminal chart size as WIDTHxHEIGHT in characters (default: the terminal's).",
+        show_default=False,
+    ),
+]
+
+
+def show_plot(
+    result: Any,
+    *,
+    plot: bool,
+    plot_file: str | None,
+    fmt: str | None = None,
+    plot_size: str | None = None,
+    **context: Any,
+) -> None:
+    """Draw ``result`` (a :class:`~scalecalc.figures.Figure`, or a result object that
+    :func:`scalecalc.figures.figure_for` knows, given ``context``) in the terminal and/or to a file."""
+    if not plot and plot_file is None:
+        return
+    from scalecalc.figures import Figure, figure_for
+
+    figure = result if isinstance(result, Figure) else figure_for(result, **context)
+    if plot_file is not None:
+        write_plot_file(figure, plot_file)
+    if plot:
+        stream = sys.stdout if sys.stdout.isatty() and resolve_format(fmt) == "table" else sys.stderr
+        sys.stdout.flush()
+        draw_in_terminal(figure, stream, plot_size)
+
+
+def write_plot_file(figure: Any, path: str) -> None:
+    from scalecalc.plotting.files import save_figure
+
+    save_figure(figure, path)
+    note(f"wrote {path}")
+
+
+def draw_in_terminal(figure: Any, stream: TextIO, plot_size: str | None) -> None:
+    from scalecalc.plotting.terminal import render_text
+
+    width, height = parse_plot_size(plot_size) if plot_size else terminal_chart_size(stream)
+    stream.write(render_text(figure, width, height, color=wants_color(stream)))
+    stream.flush()
+
+
+def parse_plot_size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if match is None:
+        raise InputError(f"--plot-size: cannot read {text!r}; give WIDTHxHEIGHT in characters, e.g. 100x30")
+    width, height = int(match[1]), int(match[2])
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        raise InputError(f"--plot-size: {text} is too small; give at least {MIN_SIZE[0]}x{MIN_SIZE[1]}")
+    return width, height
+
+
+def terminal_chart_size(stream: TextIO) -> tuple[int, int]:
+    """The chart size for the terminal behind ``stream`` (``COLUMNS``/``LINES`` first), leaving room for the
+    legend and the prompt; at most 40 rows, which is tall enough to read a log-log slope."""
+    columns, lines = FALLBACK_SIZE
+    try:
+        columns, lines = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+    columns = _env_int("COLUMNS", columns)
+    lines = _env_int("LINES", lines)
+    return max(columns, MIN_SIZE[0]), min(max(lines - RESERVED_LINES, 12), 40)
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+
+
+def wants_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+plot_app = typer.Typer(help="Pictures of published laws in the terminal or as PNG/SVG/PDF files.", no_args_is_help=True)
+app.add_typer(plot_app, name="plot")
+
+
+@command(plot_app, "frontier")
+def frontier(
+    preset: Annotated[
+        str, typer.Option("--preset", "-p", help="Comma-separated presets (or preset files) to draw side by side.")
+    ] = DEFAULT_PRESETS,
+    low: Annotated[str, typer.Option("--from", help="Lowest training compute (FLOPs or PF-days).")] = "1e20",
+    high: Annotated[str, typer.Option("--to", help="Highest training compute (FLOPs or PF-days).")] = "1e26",
+    plot_file: PlotFileOption = None,
+    plot_size: PlotSizeOption = None,
+) -> None:
+    """Published laws' compute-optimal parameters N_opt(C) and tokens D_opt(C), side by side.
+
+    Each law is solid over the compute range it was fitted on and broken beyond it; the legend gives its
+    exponents. Without --plot-file the chart is printed (to stdout).
+
+    \b
+    scalecalc plot frontier
+    scalecalc plot frontier --preset epoch-2024,chinchilla,llama3-2024 --from 1e20 --to 1e26
+    scalecalc plot frontier -p chinchilla,kaplan-2020 --plot-file frontier.png    # or .svg, .pdf
+    """
+    from scalecalc.figures import frontier_figure
+    from scalecalc.presets import load_preset
+
+    names = [name.strip() for name in preset.split(",") if name.strip()]
+    if not names:
+        raise InputError("--preset: give at least one preset name, e.g. epoch-2024,chinchilla")
+    low_flops = parse_quantity(low, "--from", compute=True)
+    high_flops = parse_quantity(high, "--to", compute=True)
+    if plot_size is not None:
+        parse_plot_size(plot_size)
+    if low_flops >= high_flops:
+        raise InputError(f"--from {low} must be below --to {high}")
+    figure = frontier_figure([load_preset(name) for name in names], low_flops, high_flops)
+    if plot_file is not None:
+        write_plot_file(figure, plot_file)
+    else:
+        draw_in_terminal(figure, sys.stdout, plot_size)

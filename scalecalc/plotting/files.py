@@ -1,0 +1,292 @@
+"""Draw a :class:`~scalecalc.figures.Figure` to a PNG, SVG or PDF file with matplotlib (the ``[plot]`` extra).
+
+matplotlib is imported only here, inside the functions, with the Agg canvas and without pyplot (no global
+figure state, no display). :func:`build_figure` returns the matplotlib ``Figure`` so that tests can inspect
+its axes before anything is written; :func:`save_figure` writes it.
+
+Conventions: log axes with major ticks at the positions and human-unit labels of
+:func:`scalecalc.figures.ticks` (``1e22``, ``70B``), minor ticks unlabelled; data points coloured by group
+(a log colour scale with a colour bar for budgets or sizes, a qualitative palette for presets); fitted curves
+in their group's colour, the frontier in black, extrapolations dashed, bootstrap bands shaded; the law and
+its constants as the legend title. SVG text stays text and PDF fonts are embedded as TrueType, so labels can
+be searched and edited; files carry no creation date, so the same figure gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalecalc.errors import InputError
+from scalecalc.figures import Figure, Panel, ticks
+
+FILE_FORMATS = ("png", "svg", "pdf")
+MISSING_MATPLOTLIB = "--plot-file needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
+PANEL_SIZE = (4.6, 4.6)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
+DPI = 200
+NEUTRAL = "#555555"
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 7.5,
+    "legend.title_fontsize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "grid.linewidth": 0.6,
+    "svg.fonttype": "none",  # text stays text in SVG
+    "svg.hashsalt": "scalecalc",  # stable element ids: identical figures give identical files
+    "pdf.fonttype": 42,  # TrueType in PDF, editable in an illustrator
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.05,
+}
+METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Producer": None},
+}
+
+
+def file_format(path: str, option: str = "--plot-file") -> str:
+    """The format named by ``path``'s extension, or an InputError naming ``option``."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FILE_FORMATS:
+        shown = f"'.{suffix}'" if suffix else "no extension"
+        raise InputError(f"{option}: {path} has {shown}; give a file ending in .png, .svg or .pdf")
+    return suffix
+
+
+def check_matplotlib() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("matplotlib") is None:
+        raise InputError(MISSING_MATPLOTLIB)
+
+
+def build_figure(figure: Figure) -> Any:
+    """The matplotlib Figure for ``figure`` (not yet written anywhere)."""
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure as MplFigure
+    except ImportError:
+        raise InputError(MISSING_MATPLOTLIB) from None
+    with matplotlib.rc_context(STYLE):
+        count = len(figure.panels)
+        colorbar = _has_colorbar(figure)
+        size = (PANEL_SIZE[0] * count + (0.8 if colorbar else 0.0), PANEL_SIZE[1])
+        result = MplFigure(figsize=size, layout="constrained")
+        axes = result.subplots(1, count, squeeze=False)[0]
+        colours = _group_colours(matplotlib, figure)
+        shown: set[str] = set()  # a label already in one panel's legend is not repeated in the next
+        for index, (ax, panel) in enumerate(zip(axes, figure.panels, strict=True)):
+            _draw_panel(ax, panel, colours, group_labels=not colorbar)
+            _legend(ax, panel, figure, laws=index == figure.law_panel, shown=shown)
+        if colorbar:
+            _colorbar(matplotlib, result, axes, figure)
+        if figure.title:
+            result.suptitle(figure.title, fontsize=11)
+    return result
+
+
+def save_figure(figure: Figure, path: str, option: str = "--plot-file") -> Any:
+    """Write ``figure`` to ``path`` (format from the extension; an existing file is replaced); return the
+    matplotlib Figure."""
+    import matplotlib
+
+    fmt = file_format(path, option)
+    target = Path(path)
+    if target.parent != Path("") and not target.parent.is_dir():
+        raise InputError(f"{option}: directory {target.parent} does not exist")
+    drawn = build_figure(figure)
+    with matplotlib.rc_context(STYLE):
+        try:
+            drawn.savefig(target, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+        except OSError as error:
+            raise InputError(f"{option}: cannot write {path}: {error.strerror or error}") from None
+    return drawn
+
+
+# -- drawing ---------------------------------------------------------------------------------------------
+
+
+def _group_colours(matplotlib, figure: Figure) -> list[Any]:  # noqa: ANN001 - the matplotlib module
+    values = np.array([group.value for group in figure.groups], dtype=float)
+    if figure.group_scale == "log" and len(values) > 1 and np.all(values > 0) and values.max() > values.min():
+        norm = matplotlib.colors.LogNorm(values.min(), values.max())
+        cmap = matplotlib.colormaps["viridis"]
+        # Stop short of viridis' pale yellow end, which vanishes on white paper.
+        return [cmap(0.9 * norm(v)) for v in values]
+    cmap = matplotlib.colormaps["tab10"]
+    return [cmap(i % 10) for i in range(len(values))]
+
+
+def _colour(colours: list[Any], group: int | None) -> Any:
+    return NEUTRAL if group is None else colours[group]
+
+
+def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> None:  # noqa: ANN001 - Axes
+    def label(item: Any) -> str | None:
+        return item.label or None if group_labels or item.group is None else None
+
+    for band in panel.bands:
+        ax.fill_between(
+            band.x,
+            band.low,
+            band.high,
+            color=_colour(colours, band.group),
+            alpha=0.18,
+            lw=0,
+            label=label(band),
+            zorder=1,
+        )
+    for curve in panel.curves:
+        width = {"frontier": 2.0, "law": 1.8}.get(curve.role, 1.2)
+        colour = "black" if curve.role == "frontier" and curve.group is None else _colour(colours, curve.group)
+        ax.plot(
+            curve.x,
+            curve.y,
+            color=colour,
+            lw=width,
+            ls="--" if curve.role == "extrapolation" else "-",
+            label=label(curve),
+            zorder=2,
+        )
+    for points in panel.points:
+        colour = _colour(colours, points.group)
+        if points.role == "optimum":
+            ax.scatter(
+                points.x,
+                points.y,
+                marker="*",
+                s=110,
+                color=colour,
+                edgecolors="black",
+                linewidths=0.6,
+                label=label(points),
+                zorder=5,
+            )
+        elif points.role == "prediction":
+            ax.scatter(
+                points.x,
+                points.y,
+                marker="D",
+                s=30,
+                color="white",
+                edgecolors="black",
+                linewidths=1.0,
+                label=label(points),
+                zorder=6,
+            )
+        elif points.role == "excluded":
+            ax.scatter(
+                points.x, points.y, marker="x", s=22, color="#999999", linewidths=0.8, label=label(points), zorder=3
+            )
+        else:
+            ax.scatter(
+                points.x,
+                points.y,
+                s=16,
+                color=colour,
+                edgecolors="white",
+                linewidths=0.4,
+                alpha=0.9,
+                label=label(points),
+                zorder=3,
+            )
+    for marker in panel.markers:
+        ax.axvline(marker.x, color="#888888", ls=":", lw=1.0, zorder=1)
+        ax.annotate(
+            marker.label,
+            (marker.x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            va="top",
+            fontsize=7,
+            color="#555555",
+            rotation=90,
+        )
+    ax.set_title(panel.title)
+    ax.set_xlabel(panel.x.title)
+    ax.set_ylabel(panel.y.title)
+    for name, spec in (("x", panel.x), ("y", panel.y)):
+        low, high = panel.extent(name)  # type: ignore[arg-type]
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        if spec.log:
+            (ax.set_xscale if name == "x" else ax.set_yscale)("log")
+        (ax.set_xlim if name == "x" else ax.set_ylim)(low, high)
+        positions, labels = ticks(low, high, spec.kind, log=spec.log, most=7)
+        if len(positions) >= 2:
+            axis.set_ticks(positions, labels)
+            if spec.log:
+                from matplotlib.ticker import LogLocator, NullFormatter
+
+                axis.set_minor_locator(LogLocator(subs=(2, 3, 4, 5, 6, 7, 8, 9)))
+                axis.set_minor_formatter(NullFormatter())
+
+
+ROLE_NAMES = {"data": "runs", "optimum": "fitted optimum", "excluded": "left out of the fit", "fit": "fitted curve"}
+
+
+def _legend(ax, panel: Panel, figure: Figure, *, laws: bool, shown: set[str]) -> None:  # noqa: ANN001 - Axes
+    """Labelled artists, then proxies: one per kind of group-coloured mark when a colour bar names the
+    groups (so ten budgets take one legend line, not ten), and one for dashed extrapolations."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = [], []
+    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+        if label not in shown:
+            handles.append(handle)
+            labels.append(label)
+    if _has_colorbar(figure):
+        items = [p for p in panel.points if p.group is not None] + [c for c in panel.curves if c.group is not None]
+        for role in dict.fromkeys(item.role for item in items):
+            # One proxy per role, named by the items' label when they all share it ("envelope winner"),
+            # else by the role ("runs" for ten budgets' points).
+            names = {item.label for item in items if item.role == role}
+            if role in ("data", "optimum", "excluded"):
+                marker, size = {"data": ("o", 5), "optimum": ("*", 10), "excluded": ("x", 5)}[role]
+                handles.append(Line2D([], [], ls="", marker=marker, ms=size, color=NEUTRAL))
+            else:
+                handles.append(Line2D([], [], color=NEUTRAL, lw=1.2))
+            labels.append(names.pop() if len(names) == 1 and "".join(names) else ROLE_NAMES.get(role, role))
+    if any(curve.role == "extrapolation" for curve in panel.curves):
+        handles.append(Line2D([], [], color=NEUTRAL, ls="--", lw=1.2))
+        labels.append("extrapolated")
+    shown.update(labels)
+    title = "\n".join(law.text() for law in figure.laws) if laws and figure.laws else None
+    if handles or title:
+        # Under the panel, never over the data; the law's constants can be long.
+        ax.legend(
+            handles,
+            labels,
+            title=title,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            frameon=False,
+            ncols=2 if len(handles) > 3 else 1,
+            alignment="left",
+        )
+
+
+def _has_colorbar(figure: Figure) -> bool:
+    return figure.group_scale == "log" and len(figure.groups) > 1
+
+
+def _colorbar(matplotlib, result, axes, figure: Figure) -> None:  # noqa: ANN001 - matplotlib objects
+    values = [group.value for group in figure.groups]
+    norm = matplotlib.colors.LogNorm(min(values), max(values))
+    # The same truncated viridis as the points.
+    cmap = matplotlib.colors.ListedColormap(matplotlib.colormaps["viridis"](np.linspace(0, 0.9, 256)))
+    mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    bar = result.colorbar(mappable, ax=list(axes), shrink=0.9, pad=0.02)
+    bar.set_label(figure.group_title)
+    kind = "flops" if "FLOP" in figure.group_title else "count"
+    positions, labels = ticks(min(values), max(values), kind, most=7)
+    if len(positions) >= 2:
+        bar.set_ticks(positions, labels=labels)
+        bar.ax.minorticks_off()
