@@ -53,6 +53,7 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
     "money": _format_money,
     "exact": lambda v: "-" if v is None else f"{v:.10g}",  # constants as published, every digit
     "text": lambda v: "-" if v is None else str(v),
+    "integer": lambda v: "-" if v is None or not math.isfinite(v) else f"{v:,.0f}",  # GPUs, devices: 1,024
 }
 
 

@@ -45,6 +45,7 @@ def main_options(
 from scalecalc.cli import plan as _plan  # noqa: E402, F401
 from scalecalc.cli import presets as _presets  # noqa: E402, F401
 from scalecalc.cli import isoflop as _isoflop  # noqa: E402, F401
+from scalecalc.cli import hardware as _hardware  # noqa: E402, F401
 from scalecalc.cli import plot as _plot  # noqa: E402, F401
 
 

@@ -9,6 +9,7 @@ import typer
 
 from scalecalc import constrained
 from scalecalc import plan as planner
+from scalecalc.cli import _hardware_plan as hw_cli
 from scalecalc.cli import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -104,6 +105,12 @@ def plan(
     rn_star: RnStarOption = None,
     inference_mfu: InferenceMfuOption = None,
     inference_price: InferencePriceOption = None,
+    gpu: hw_cli.GpuOption = None,
+    gpus: hw_cli.GpusOption = None,
+    mfu: hw_cli.MfuOption = None,
+    dtype: hw_cli.DtypeOption = None,
+    price: hw_cli.PriceOption = None,
+    days: hw_cli.DaysOption = None,
     preset: PresetOption = DEFAULT_PRESET,
     fmt: FormatOption = None,
     field: FieldOption = None,
@@ -124,9 +131,12 @@ def plan(
     scalecalc plan --flops 1e23 -i 2T             # to serve 2T tokens
     scalecalc plan --loss 2.1 --inference-tokens 10T --unique-tokens 1T
     N=$(scalecalc plan --flops 1e24 -f params)
+    scalecalc plan --flops 1e24 --gpu h100 --gpus 1024 --mfu 0.4 --price 2.5   # GPU-hours, days, $, MWh
+    scalecalc plan --gpu h100 --gpus 1024 --days 30                           # the budget 30 days buy
     """
     law = load_preset(preset)
-    budgets = quantities(flops, "--flops", compute=True)
+    hardware = hw_cli.hardware_request(gpu, gpus, mfu, dtype, price, days)
+    budgets = hw_cli.budgets_for_days(hardware, quantities(flops, "--flops", compute=True))
     sizes = quantities(params, "--params")
     data = quantities(tokens, "--tokens")
     targets = quantities(loss, "--loss")
@@ -156,7 +166,8 @@ def plan(
             "give one of --flops, --params, --tokens or --loss, or the pairs --flops with --params, or "
             "--params with --tokens (see scalecalc plan --help)"
         )
-    output(plan_table(result), fmt, field, result.warnings)
+    table, warnings = hw_cli.with_hardware(plan_table(result), hardware, result.warnings)
+    output(table, fmt, field, warnings)
 
 
 def _beyond_compute_optimal(law, budgets, sizes, data, targets, unique, inference, rd_star, rn_star, mfu, price):  # noqa: ANN001, ANN202, PLR0913

@@ -1,0 +1,175 @@
+"""The --gpu family of `plan` options and the glue that appends hardware columns to plan rows.
+
+Kept apart from the commands in ``hardware.py`` so that importing it (from ``plan.py``) registers no command.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from scalecalc import hardware as hw
+from scalecalc.errors import InputError
+from scalecalc.render import Column, Table, columns_for
+from scalecalc.units import parse_quantity
+
+GpuOption = Annotated[
+    str | None,
+    typer.Option(
+        "--gpu",
+        help="Accelerator (h100, a100, h200, b200, gb200, mi300x, tpu-v5p, ...; see `scalecalc hardware list`) or a "
+        "hardware YAML file: adds gpu_hours, days, cost, energy and memory columns.",
+        show_default=False,
+        rich_help_panel="Hardware",
+    ),
+]
+GpusOption = Annotated[
+    str | None,
+    typer.Option(
+        "--gpus", help="Number of accelerators (1024, 16k): adds days.", show_default=False, rich_help_panel="Hardware"
+    ),
+]
+MfuOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mfu",
+        help=f"Model FLOPs utilisation in (0, 1] [default: {hw.DEFAULT_MFU}].",
+        show_default=False,
+        rich_help_panel="Hardware",
+    ),
+]
+DtypeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dtype",
+        help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {hw.DEFAULT_DTYPE}].",
+        show_default=False,
+        rich_help_panel="Hardware",
+    ),
+]
+PriceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--price",
+        help="USD per GPU-hour [default: the hardware file's approximate, dated price].",
+        show_default=False,
+        rich_help_panel="Hardware",
+    ),
+]
+DaysOption = Annotated[
+    str | None,
+    typer.Option(
+        "--days",
+        help="Reverse query: plan the FLOPs that --gpus deliver in this many days at --mfu.",
+        show_default=False,
+        rich_help_panel="Hardware",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class HardwareRequest:
+    plan: hw.HardwarePlan
+    days: float | None = None
+
+
+def _fraction(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option}: cannot read {text!r} as a number; give a fraction such as 0.4") from None
+    return value
+
+
+def hardware_request(
+    gpu: str | None,
+    gpus: str | None,
+    mfu: str | None,
+    dtype: str | None,
+    price: str | None,
+    days: str | None,
+) -> HardwareRequest | None:
+    """Parse the --gpu family of `plan` options; None when --gpu is absent."""
+    if gpu is None:
+        given = [
+            name
+            for name, value in (
+                ("--gpus", gpus),
+                ("--mfu", mfu),
+                ("--dtype", dtype),
+                ("--price", price),
+                ("--days", days),
+            )
+            if value is not None
+        ]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            raise InputError(f"{', '.join(given)} {verb} --gpu (an accelerator; see scalecalc hardware list)")
+        return None
+    n_gpus = None
+    if gpus is not None:
+        n_gpus = parse_quantity(gpus, "--gpus")
+        if n_gpus != math.floor(n_gpus):
+            raise InputError(f"--gpus: {gpus!r} must be a whole number of accelerators")
+    plan = hw.HardwarePlan(
+        accelerator=hw.load_accelerator(gpu),
+        mfu=hw.check_mfu(_fraction(mfu, "--mfu")) if mfu is not None else hw.DEFAULT_MFU,
+        dtype=(dtype or hw.DEFAULT_DTYPE).lower(),
+        n_gpus=n_gpus,
+        price=parse_quantity(price.lstrip("$"), "--price") if price is not None else None,
+    )
+    return HardwareRequest(plan, parse_quantity(days, "--days") if days is not None else None)
+
+
+def budgets_for_days(request: HardwareRequest | None, budgets: np.ndarray | None) -> np.ndarray | None:
+    """With --days, the FLOPs budget the cluster delivers replaces --flops (giving both is an error)."""
+    if request is None or request.days is None:
+        return budgets
+    if budgets is not None:
+        raise InputError("give --flops or --days (with --gpu and --gpus), not both")
+    return hw.HardwarePlan.flops_for_days(request.plan, np.array([request.days]))
+
+
+HARDWARE_COLUMNS = {
+    column.name: column
+    for column in (
+        Column("gpu", "text", in_table=False),
+        Column("dtype", "text", in_table=False),
+        Column("mfu", "number", "MFU"),
+        Column("gpus", "integer", in_table=False),
+        Column("gpu_hours", "count", "GPU-hours"),
+        Column("days", "number"),
+        Column("price_per_gpu_hour", "money", in_table=False),
+        Column("cost_usd", "money", "cost"),
+        Column("energy_mwh", "number", "energy MWh"),
+        Column("train_state_gb", "number", "state GB", in_table=False),
+        Column("state_gb_per_gpu", "number", "state GB/GPU"),
+        Column("min_gpus", "integer", "min GPUs"),
+    )
+}
+
+
+def with_hardware(
+    table: Table, request: HardwareRequest | None, warnings: tuple[str, ...]
+) -> tuple[Table, tuple[str, ...]]:
+    """The plan table with the hardware columns of :func:`scalecalc.hardware.hardware_columns` appended."""
+    if request is None:
+        return table, warnings
+    extra = hw.hardware_columns(table.data["flops"], table.data["params"], request.plan)
+    names = [name for name in extra.columns if name not in table.data]
+    data = {**table.data, **{name: extra.columns[name] for name in names}}
+    notes = list(table.notes) + list(extra.notes)
+    if request.days is not None:
+        notes.insert(
+            0,
+            f"budget: {request.plan.n_gpus:g} x {request.plan.accelerator.name} for {request.days:g} days "
+            f"at MFU {request.plan.mfu:g} = {data['flops'][0]:.3g} FLOPs",
+        )
+    where = f"{request.plan.n_gpus:g} x " if request.plan.n_gpus is not None else ""
+    title = f"{table.title} on {where}{request.plan.accelerator.name}"
+    columns = [*table.columns, *columns_for(names, HARDWARE_COLUMNS)]
+    return Table(columns, data, title=title, notes=notes), warnings + extra.warnings
