@@ -265,3 +265,30 @@ def test_subprocess_plan_with_gpu_and_error_streams() -> None:
     assert ok.returncode == 0 and float(ok.stdout) == pytest.approx(28.6, abs=0.05)
     bad = subprocess.run([*base, "--gpu", "h100", "--mfu", "2"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: --mfu")
+
+
+def test_inference_aware_cost_uses_the_gpu_options(runner) -> None:  # noqa: ANN001
+    # Two code paths price the same training run: constrained's cost model and the hardware columns.
+    args = [
+        "plan",
+        "--flops",
+        "1e23",
+        "-i",
+        "2T",
+        "-p",
+        "chinchilla",
+        "--gpu",
+        "h100",
+        "--mfu",
+        "0.45",
+        "--price",
+        "2.5",
+        "--inference-mfu",
+        "0.15",
+        "--format",
+        "json",
+    ]
+    (row,) = records(invoke(runner, args))
+    assert row["train_cost"] == pytest.approx(row["cost_usd"])
+    assert row["cost_usd"] == pytest.approx(row["flops"] / (H100_BF16 * 0.45 * 3600) * 2.5)
+    assert row["inference_cost"] == pytest.approx(row["inference_flops"] / (H100_BF16 * 0.15 * 3600) * 2.5)

@@ -125,6 +125,14 @@ def hardware_request(
     return HardwareRequest(plan, parse_quantity(days, "--days") if days is not None else None)
 
 
+def training_cost_options(request: HardwareRequest | None) -> dict[str, float | None]:
+    """The training side of `plan --inference-tokens`'s cost model (constrained.cost_from_options)."""
+    if request is None:
+        return {}
+    plan = request.plan
+    return {"train_mfu": plan.mfu, "train_price": plan.hourly_price, "peak_flops": plan.peak}
+
+
 def budgets_for_days(request: HardwareRequest | None, budgets: np.ndarray | None) -> np.ndarray | None:
     """With --days, the FLOPs budget the cluster delivers replaces --flops (giving both is an error)."""
     if request is None or request.days is None:

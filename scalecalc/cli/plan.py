@@ -146,7 +146,7 @@ def plan(
         if value is not None
     }
     extra = (unique_tokens, inference_tokens, rd_star, rn_star, inference_mfu, inference_price)
-    beyond = _beyond_compute_optimal(law, budgets, sizes, data, targets, *extra)
+    beyond = _beyond_compute_optimal(law, budgets, sizes, data, targets, *extra, hardware=hardware)
     if beyond is not None:
         result = beyond
     elif given == {"flops"}:
@@ -170,13 +170,15 @@ def plan(
     output(table, fmt, field, warnings)
 
 
-def _beyond_compute_optimal(law, budgets, sizes, data, targets, unique, inference, rd_star, rn_star, mfu, price):  # noqa: ANN001, ANN202, PLR0913
+def _beyond_compute_optimal(law, budgets, sizes, data, targets, unique, inference, rd_star, rn_star, mfu, price,  # noqa: ANN001, ANN202, PLR0913
+                            hardware=None):  # noqa: ANN001 - the training side of the cost: plan --gpu --mfu --price
     """Repeated data, inference demand, or --loss with --params (scalecalc.constrained); None if not asked."""
     cost = None
-    if mfu is not None or price is not None:
+    if mfu is not None or price is not None or (hardware is not None and inference):
         cost = constrained.cost_from_options(
             inference_mfu=single_quantity(mfu, "--inference-mfu"),
             inference_price=single_quantity(price, "--inference-price"),
+            **hw_cli.training_cost_options(hardware),
         )
     return constrained.plan_beyond_compute_optimal(
         law,
