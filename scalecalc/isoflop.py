@@ -579,6 +579,15 @@ def _bootstrap(
     for j, (flops, n_params, n_tokens, loss) in enumerate(budgets):
         picks = rng.integers(0, len(loss), size=(draws, len(loss)))
         log_n = np.log10(n_params)
+        if method in ("parabola", "parabola-d"):
+            x = np.log10(n_tokens) if method == "parabola-d" else log_n
+            x_opt, loss_min = parabola_vertices(x, loss, picks)
+            if method == "parabola-d":
+                x_opt = math.log10(flops / FLOPS_PER_PARAM_TOKEN) - x_opt
+            sample_n = log_n[picks]
+            inside = (x_opt >= sample_n.min(axis=1)) & (x_opt <= sample_n.max(axis=1))
+            per_budget[inside, j] = np.column_stack([x_opt, loss_min])[inside]
+            continue
         for r in range(draws):
             pick = picks[r]
             sample_n = log_n[pick]
@@ -588,12 +597,48 @@ def _bootstrap(
             if math.isfinite(x_opt) and sample_n.min() <= x_opt <= sample_n.max():
                 per_budget[r, j] = (x_opt, loss_min)
     log_c = np.log10([b[0] for b in budgets])
-    lines = []
-    for r in range(draws):
-        ok = np.isfinite(per_budget[r, :, 0])
-        if ok.sum() >= 2:
-            lines.append(line_fit(log_c[ok], per_budget[r, ok, 0]))
-    return np.array(lines).reshape(-1, 2), per_budget
+    lines = batch_line_fit(log_c, per_budget[:, :, 0])
+    return lines[np.isfinite(lines[:, 0])], per_budget
+
+
+def parabola_vertices(x: np.ndarray, y: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertex (x*, L(x*)) of the least-squares parabola through (x[p], y[p]) for each row p of ``picks``,
+    all resamples at once through their 3x3 normal equations; NaN where a resample has fewer than three
+    distinct x or opens downwards. Agrees with :func:`profile_minimum` (tested)."""
+    centre = float(np.mean(x))
+    u, v = x[picks] - centre, y[picks]
+    powers = u[:, :, None] ** np.arange(5)  # u^0 .. u^4
+    moments = powers.sum(axis=1)  # (draws, 5)
+    normal = moments[:, [[0, 1, 2], [1, 2, 3], [2, 3, 4]]]  # (draws, 3, 3)
+    right = np.einsum("rn,rnk->rk", v, powers[:, :, :3])
+    ordered = np.sort(u, axis=1)
+    distinct = 1 + (np.diff(ordered, axis=1) > 1e-12).sum(axis=1)
+    good = distinct >= 3
+    normal[~good] = np.eye(3)
+    coefficients = np.linalg.solve(normal, right[:, :, None])[:, :, 0]
+    c0, c1, c2 = coefficients.T
+    good &= c2 > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(good, -c1 / (2 * c2), np.nan)
+    return vertex + centre, c0 + c1 * vertex + c2 * vertex**2
+
+
+def batch_line_fit(log_c: np.ndarray, log_y: np.ndarray) -> np.ndarray:
+    """(slope, intercept) of log_y[r] on log_c over the finite entries of each row; NaN rows with < 2 points."""
+    mask = np.isfinite(log_y)
+    y = np.where(mask, log_y, 0.0)
+    x = np.where(mask, log_c[None, :], 0.0)
+    count = mask.sum(axis=1)
+    sx, sy = x.sum(axis=1), y.sum(axis=1)
+    sxx, sxy = (x * x).sum(axis=1), (x * y).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denominator = count * sxx - sx * sx
+        slope = (count * sxy - sx * sy) / denominator
+        intercept = (sy - slope * sx) / count
+    bad = (count < 2) | ~(np.abs(denominator) > 1e-12)
+    slope[bad] = np.nan
+    intercept[bad] = np.nan
+    return np.column_stack([slope, intercept])
 
 
 # --- shared by isoflop and envelope --------------------------------------------------------------------------

@@ -318,3 +318,22 @@ def test_a_concave_profile_has_no_minimum() -> None:
     x = np.linspace(8, 10, 5)
     assert math.isnan(profile_minimum(x, -((x - 9) ** 2), "parabola")[0])
     assert math.isnan(profile_minimum(x, -((x - 9) ** 2), "cubic")[0])
+
+
+def test_batched_bootstrap_parabolas_agree_with_one_at_a_time() -> None:
+    # Two code paths: the bootstrap solves every resample's normal equations at once; profile_minimum uses lstsq.
+    from scalecalc.isoflop import parabola_vertices
+
+    rng = np.random.default_rng(5)
+    x = np.repeat(np.linspace(8.0, 10.0, 6), 2)
+    y = 3 + 0.2 * (x - 9.1) ** 2 + 0.002 * rng.standard_normal(len(x))
+    picks = rng.integers(0, len(x), size=(300, len(x)))
+    vertices, minima = parabola_vertices(x, y, picks)
+    for r in range(len(picks)):
+        one, low = profile_minimum(x[picks[r]], y[picks[r]], "parabola")
+        if math.isnan(one):
+            assert math.isnan(vertices[r])
+        else:
+            assert vertices[r] == pytest.approx(one, abs=1e-9)
+            assert minima[r] == pytest.approx(low, abs=1e-9)
+    assert np.isfinite(vertices).sum() > 250
