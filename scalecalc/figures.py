@@ -176,9 +176,9 @@ def ticks(low: float, high: float, kind: AxisKind, *, log: bool = True, most: in
         decades = last - first + 1
         if decades >= 3:
             step = math.ceil(decades / most)
-            positions = [10.0**k for k in range(first, last + 1, step)]
+            positions = [float(f"1e{k}") for k in range(first, last + 1, step)]  # exact decades: 10.0**23 is not 1e23
         else:
-            candidates = [m * 10.0**k for k in range(first - 1, last + 1) for m in (1, 2, 5)]
+            candidates = [float(f"{m}e{k}") for k in range(first - 1, last + 1) for m in (1, 2, 5)]
             positions = [p for p in candidates if low * (1 - 1e-9) <= p <= high * (1 + 1e-9)]
             if len(positions) < 3 or len(positions) > most:
                 positions = _linear_ticks(low, high, min(most, 5))

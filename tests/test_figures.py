@@ -1,0 +1,247 @@
+"""Figure specifications: ticks in human units, and what each spec builder puts in its picture (checked
+against the published constants and against the results it was built from, not against itself)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scalecalc.envelope import fit_envelope
+from scalecalc.errors import InputError
+from scalecalc.figures import (
+    Axis,
+    Curve,
+    Panel,
+    Points,
+    envelope_figure,
+    figure_for,
+    fitted_compute_range,
+    frontier_figure,
+    isoflop_figure,
+    profile_curve,
+    tick_label,
+    ticks,
+)
+from scalecalc.io import Observations
+from scalecalc.isoflop import fit_isoflops
+from scalecalc.laws import ChinchillaLaw
+from scalecalc.presets import load_preset
+
+# Besiroglu et al. 2024 (Epoch) estimates table, arXiv:2404.10102: the law behind synthetic sweeps below.
+EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
+
+
+# --- ticks --------------------------------------------------------------------------------------------
+
+
+def test_decade_ticks_thin_out_to_fit() -> None:
+    assert ticks(1e20, 1e26, "flops", most=7) == (
+        [1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26],
+        [f"1e{k}" for k in range(20, 27)],
+    )
+    positions, labels = ticks(1e20, 1e26, "flops", most=4)
+    assert labels == ["1e20", "1e22", "1e24", "1e26"]
+    assert positions == [1e20, 1e22, 1e24, 1e26]
+
+
+def test_count_ticks_read_in_suffixes() -> None:
+    assert ticks(8e8, 2e12, "count")[1] == ["1B", "10B", "100B", "1T"]
+    assert ticks(3e7, 4e8, "count")[1] == ["50M", "100M", "200M"]  # under three decades: 1-2-5 sequence
+
+
+def test_a_range_within_one_decade_gets_round_linear_ticks() -> None:
+    assert ticks(2.0, 3.5, "value") == ([2.0, 2.5, 3.0, 3.5], ["2", "2.5", "3", "3.5"])
+    assert ticks(0.69, 0.94, "value", log=False)[1] == ["0.7", "0.75", "0.8", "0.85", "0.9"]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [(7e10, "count", "70B"), (1.5e12, "count", "1.5T"), (4e8, "count", "400M"), (3e21, "flops", "3e21"),
+     (1e24, "flops", "1e24"), (2e18, "count", "2e18"), (2.5, "value", "2.5"), (512.0, "count", "512")],
+)  # fmt: skip
+def test_tick_labels(value: float, kind: str, text: str) -> None:
+    assert tick_label(value, kind) == text  # type: ignore[arg-type]
+
+
+def test_empty_or_reversed_ranges_have_no_ticks() -> None:
+    assert ticks(5.0, 5.0, "value") == ([], [])
+    assert ticks(math.nan, 1.0, "value") == ([], [])
+
+
+def test_extent_pads_log_axes_symmetrically_in_log_space() -> None:
+    panel = Panel("p", Axis("x", "", "count"), Axis("y", "", "value", log=False),
+                  points=(Points("a", (1e9, 1e11), (2.0, 3.0)),))  # fmt: skip
+    low, high = panel.extent("x")
+    assert math.log10(1e9 / low) == pytest.approx(math.log10(high / 1e11)) == pytest.approx(0.1)
+    assert panel.extent("y") == pytest.approx((1.95, 3.05))
+
+
+# --- the frontier of published laws ---------------------------------------------------------------------
+
+
+def test_frontier_draws_each_law_from_its_published_constants() -> None:
+    figure = frontier_figure([load_preset("epoch-2024"), load_preset("llama3-2024")], 1e20, 1e26)
+    params_panel, tokens_panel = figure.panels
+    assert [g.label for g in figure.groups] == ["epoch-2024", "llama3-2024"]
+    assert params_panel.x.limits == (1e20, 1e26) and params_panel.x.title == "training compute C (FLOPs)"
+    assert params_panel.y.title == "N_opt (parameters)" and tokens_panel.y.title == "D_opt (tokens)"
+    # Epoch: Hoffmann Eq. 4 by hand, N_opt = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta))
+    A, B, alpha, beta = 482.01, 2085.43, 0.3478, 0.3658  # noqa: N806 - the paper's symbols
+    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))  # noqa: N806
+    epoch = [c for c in params_panel.curves if c.group == 0]
+    for curve in epoch:
+        c = np.array(curve.x)
+        np.testing.assert_allclose(curve.y, G * (c / 6) ** (beta / (alpha + beta)), rtol=1e-10)
+    # Llama 3 Fig. 3: D_opt = 0.299 C^0.537
+    for curve in (c for c in tokens_panel.curves if c.group == 1):
+        np.testing.assert_allclose(curve.y, 0.299 * np.array(curve.x) ** 0.537, rtol=1e-10)
+    labels = {c.label for c in params_panel.curves if c.label}
+    assert labels == {"epoch-2024 (N∝C^0.513, D∝C^0.487)", "llama3-2024 (N∝C^0.463, D∝C^0.537)"}
+
+
+def test_frontier_is_solid_over_the_fitted_range_and_dashed_beyond() -> None:
+    figure = frontier_figure([load_preset("epoch-2024")], 1e20, 1e26)
+    solid = [c for c in figure.panels[0].curves if c.role == "law"]
+    dashed = [c for c in figure.panels[0].curves if c.role == "extrapolation"]
+    assert len(solid) == 1 and len(dashed) == 1
+    assert solid[0].x[0] == pytest.approx(1e20) and solid[0].x[-1] <= 1.3e22  # fitted_range.flops of the preset
+    assert dashed[0].x[0] <= 1.3e22 <= dashed[0].x[1] and dashed[0].x[-1] == pytest.approx(1e26)  # joined, no gap
+    assert dashed[0].label == ""  # the legend names each law once
+
+
+def test_a_law_fitted_only_below_the_range_is_all_extrapolation() -> None:
+    kaplan = load_preset("kaplan-2020")  # fitted on 768 to 1.5e9 non-embedding parameters
+    low, high = fitted_compute_range(kaplan)
+    assert kaplan.allocation.allocate(np.array([high]))[0][0] == pytest.approx(1.5e9)
+    curves = frontier_figure([kaplan], 1e21, 1e25).panels[0].curves
+    assert [c.role for c in curves] == ["extrapolation"] and curves[0].label.startswith("kaplan-2020")
+    notes = frontier_figure([kaplan, load_preset("epoch-2024")], 1e21, 1e25).notes
+    assert any("own convention" in note for note in notes)  # non-embedding vs total parameters
+
+
+def test_frontier_rejects_bad_ranges_and_nothing_to_draw() -> None:
+    with pytest.raises(InputError, match="--from"):
+        frontier_figure([load_preset("epoch-2024")], 1e24, 1e20)
+    with pytest.raises(InputError, match="--preset"):
+        frontier_figure([], 1e20, 1e24)
+
+
+# --- isoFLOP profiles (Approach 2) -----------------------------------------------------------------------
+
+
+def synthetic_isoflops(budgets=(1e18, 1e19, 1e20), sizes_per_budget: int = 7) -> Observations:  # noqa: ANN001
+    rows = []
+    for c in budgets:
+        centre, _ = EPOCH.allocate(np.array([c]))
+        for n in centre[0] * np.geomspace(0.25, 4, sizes_per_budget):
+            d = c / (6 * n)
+            rows.append((n, d, c, float(EPOCH.loss(n, d))))
+    n, d, c, loss = (np.array(v) for v in zip(*rows, strict=True))
+    return Observations("synthetic", n, d, c, loss)
+
+
+def fit(observations: Observations, **options):  # noqa: ANN003, ANN201
+    return fit_isoflops(
+        observations.n_params, observations.n_tokens, observations.compute_flops, observations.loss, **options
+    )
+
+
+def test_isoflop_figure_shows_every_run_profile_and_minimum() -> None:
+    runs = synthetic_isoflops()
+    result = fit(runs, targets=np.array([1e22, 1e24]), bootstrap=30, seed=1)
+    figure = figure_for(result, observations=runs)
+    assert figure == isoflop_figure(result, runs)
+    profiles, allocation = figure.panels
+    assert [g.value for g in figure.groups] == [1e18, 1e19, 1e20] and figure.group_scale == "log"
+    assert figure.group_title == "compute budget C (FLOPs)"
+    data = [p for p in profiles.points if p.role == "data"]
+    assert [len(p.x) for p in data] == [7, 7, 7] and sum(len(p.x) for p in data) == len(runs)
+    np.testing.assert_allclose(sorted(x for p in data for x in p.x), sorted(runs.n_params))
+    assert [c.group for c in profiles.curves] == [0, 1, 2]
+    stars = [p for p in profiles.points if p.role == "optimum"]
+    for star, budget in zip(stars, result.budgets, strict=True):
+        assert star.x == (budget.params,) and star.y == (budget.loss,)
+    # the drawn parabola bottoms out at the budget's fitted minimum (to the resolution of its 60 samples)
+    for curve, budget in zip(profiles.curves, result.budgets, strict=True):
+        lowest = int(np.argmin(curve.y))
+        assert curve.x[max(lowest - 1, 0)] <= budget.params * 1.001 and budget.params <= curve.x[lowest + 1] * 1.001
+        assert min(curve.y) == pytest.approx(budget.loss, abs=1e-4)
+    # right panel: the fitted law N_opt = k C^a, solid over the budgets, dashed to the targets
+    law = result.params_law
+    solid = [c for c in allocation.curves if c.role == "frontier"]
+    dashed = [c for c in allocation.curves if c.role == "extrapolation"]
+    assert solid[0].x[0] == pytest.approx(1e18) and solid[0].x[-1] <= 1e20
+    assert dashed[-1].x[-1] == pytest.approx(1e24)
+    for curve in allocation.curves:
+        np.testing.assert_allclose(np.array(curve.y) / np.array(curve.x) ** law.exponent, law.coefficient, rtol=1e-9)
+    (band,) = allocation.bands
+    np.testing.assert_allclose(band.low, result.prediction.params_low)
+    np.testing.assert_allclose(band.high, result.prediction.params_high)
+    assert [m.label for m in allocation.markers] == ["target 1e22", "target 1e24"]
+    assert figure.law_panel == 1 and "a=" in figure.laws[0].text() and "b=" in figure.laws[1].text()
+
+
+def test_isoflop_figure_marks_budgets_left_out() -> None:
+    runs = synthetic_isoflops(budgets=(1e18, 1e19, 1e20, 1e21))
+    keep = ~((runs.compute_flops == 1e21) & (runs.n_params > 0.9 * EPOCH.allocate(np.array([1e21]))[0][0]))
+    edge = Observations("edge", runs.n_params[keep], runs.n_tokens[keep], runs.compute_flops[keep], runs.loss[keep])
+    result = fit(edge, bootstrap=0)
+    assert result.budgets[-1].status == "edge-minimum"
+    profiles = isoflop_figure(result, edge).panels[0]
+    (left_out,) = [p for p in profiles.points if p.role == "excluded"]
+    assert left_out.group == 3 and "left out: edge-minimum" in left_out.label
+    assert len([p for p in profiles.points if p.role == "optimum"]) == 3  # no minimum drawn for it
+
+
+def test_profile_curve_follows_each_method() -> None:
+    n = np.geomspace(1e8, 1e10, 7)
+    d = 1e20 / (6 * n)
+    loss = 2.0 + 0.05 * (np.log10(n) - 9.0) ** 2  # a parabola in log10 N with its vertex at 1e9
+    for method in ("parabola", "parabola-d", "cubic", "akima"):
+        x, y = profile_curve(method, n, d, loss, 1e20)
+        assert x[0] == pytest.approx(1e8) and x[-1] == pytest.approx(1e10)
+        assert min(y) == pytest.approx(2.0, abs=1e-3), method
+        assert x[int(np.argmin(y))] == pytest.approx(1e9, rel=0.1), method
+    assert profile_curve("parabola", n[:2], d[:2], loss[:2], 1e20) is None
+
+
+# --- the training-curve envelope (Approach 1) ------------------------------------------------------------
+
+
+def test_envelope_figure_shows_runs_by_size_and_the_envelope() -> None:
+    rows = [
+        (n, d, 6 * n * d, float(EPOCH.loss(n, d)))
+        for n in np.geomspace(5e7, 5e9, 5)
+        for d in np.geomspace(1e9, 2e11, 12)
+    ]
+    n, d, c, loss = (np.array(v) for v in zip(*rows, strict=True))
+    runs = Observations("curves", n, d, c, loss)
+    result = fit_envelope(n, c, loss, targets=np.array([1e23]), bootstrap=20)
+    figure = figure_for(result, observations=runs)
+    assert figure == envelope_figure(result, runs)
+    curves_panel, allocation = figure.panels
+    assert [g.value for g in figure.groups] == pytest.approx(np.geomspace(5e7, 5e9, 5).tolist())
+    assert figure.group_title == "model size N (parameters)"
+    assert [len(p.x) for p in curves_panel.points] == [12] * 5
+    (envelope,) = curves_panel.curves
+    assert envelope.role == "frontier"
+    # the envelope is the lowest loss at each compute level: no run lies below it (by more than interpolation)
+    for points in curves_panel.points:
+        below = np.interp(np.log(points.x), np.log(envelope.x), envelope.y, left=np.inf, right=np.inf)
+        assert np.all(np.array(points.y) >= below - 1e-3)
+    winners = [p for p in allocation.points if p.label == "envelope winner"]
+    assert winners and all(p.group is not None for p in winners)
+    assert {p.y[0] for p in winners} <= set(np.geomspace(5e7, 5e9, 5).tolist())
+
+
+def test_figure_for_unknown_results_says_so() -> None:
+    with pytest.raises(InputError, match="no figure"):
+        figure_for(object())
+
+
+def test_curve_and_points_are_frozen() -> None:
+    curve = Curve("c", (1.0, 2.0), (3.0, 4.0))
+    with pytest.raises(AttributeError):
+        curve.label = "d"  # type: ignore[misc]
