@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,7 @@ class EnvelopeResult:
     def tokens(self) -> np.ndarray:
         return self.flops / (FLOPS_PER_PARAM_TOKEN * self.params)
 
-    def point_columns(self) -> dict[str, object]:
+    def point_columns(self) -> dict[str, Any]:
         return {
             "flops": self.flops,
             "params": self.params,

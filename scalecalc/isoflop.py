@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -240,12 +241,10 @@ class BudgetFit:
         return self.flops / (FLOPS_PER_PARAM_TOKEN * self.params_low)
 
 
-def fit_budget(
-    flops: float, n_params: np.ndarray, n_tokens: np.ndarray, loss: np.ndarray, method: str
-) -> BudgetFit:
+def fit_budget(flops: float, n_params: np.ndarray, n_tokens: np.ndarray, loss: np.ndarray, method: str) -> BudgetFit:
     """Find one budget's optimum and classify it (ok, too few sizes, edge minimum, no minimum)."""
     sizes = np.unique(n_params)
-    common = {
+    common: dict[str, Any] = {
         "flops": float(flops),
         "runs": len(loss),
         "sizes": len(sizes),
@@ -593,9 +592,9 @@ def _bootstrap(
             sample_n = log_n[pick]
             if len(np.unique(sample_n)) < MIN_SIZES[method]:
                 continue
-            x_opt, loss_min = _budget_optimum(flops, n_params[pick], n_tokens[pick], loss[pick], method)
-            if math.isfinite(x_opt) and sample_n.min() <= x_opt <= sample_n.max():
-                per_budget[r, j] = (x_opt, loss_min)
+            x_one, loss_one = _budget_optimum(flops, n_params[pick], n_tokens[pick], loss[pick], method)
+            if math.isfinite(x_one) and sample_n.min() <= x_one <= sample_n.max():
+                per_budget[r, j] = (x_one, loss_one)
     log_c = np.log10([b[0] for b in budgets])
     lines = batch_line_fit(log_c, per_budget[:, :, 0])
     return lines[np.isfinite(lines[:, 0])], per_budget
@@ -691,7 +690,7 @@ def allocation_preset(
     return document
 
 
-def law_document(law: PowerLaw, level: float) -> Mapping[str, float | str]:
+def law_document(law: PowerLaw, level: float) -> Mapping[str, object]:
     return {
         "coefficient": law.coefficient,
         "exponent": law.exponent,
@@ -699,4 +698,3 @@ def law_document(law: PowerLaw, level: float) -> Mapping[str, float | str]:
         "exponent_interval": [law.exponent_low, law.exponent_high],
         "level": level,
     }
-

@@ -98,9 +98,7 @@ BUDGET_KINDS = {
 }
 
 
-def read_runs(
-    file: str, columns: dict[str, str | None], flops_scale: str | None
-):  # noqa: ANN201 - (RawTable, Observations)
+def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None):  # noqa: ANN201 - (RawTable, Observations)
     """The table and its observations, read exactly as `fit` reads them, the compute column scaled first."""
     table = read_table(file)
     if flops_scale is not None:
@@ -122,8 +120,11 @@ def isoflop(
     ] = approach2.DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
-        typer.Option("--budgets", help="Nominal budgets to snap runs to (1e18,3e18,...), instead of clustering.",
-                     show_default=False),
+        typer.Option(
+            "--budgets",
+            help="Nominal budgets to snap runs to (1e18,3e18,...), instead of clustering.",
+            show_default=False,
+        ),
     ] = None,  # fmt: skip
     params_col: ParamsCol = None,
     tokens_col: TokensCol = None,
@@ -224,8 +225,10 @@ def envelope(
     flops: TargetsOption = None,
     run_col: Annotated[
         str | None,
-        typer.Option(help=f"Column naming each run (default: {', '.join(RUN_ALIASES)}, else one run per size).",
-                     show_default=False),
+        typer.Option(
+            help=f"Column naming each run (default: {', '.join(RUN_ALIASES)}, else one run per size).",
+            show_default=False,
+        ),
     ] = None,  # fmt: skip
     points: Annotated[int, typer.Option("--points", help="Compute levels on the envelope's log-spaced grid.")] = (
         approach1.DEFAULT_POINTS
