@@ -23,7 +23,7 @@ from scalecalc.cli._common import (
 )
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, numeric_column, read_table
-from scalecalc.presets import load_all_presets, load_preset
+from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 
 DEFAULT_PRESET = "epoch-2024"
@@ -170,9 +170,22 @@ def plan(
     output(table, fmt, field, warnings)
 
 
-def _beyond_compute_optimal(law, budgets, sizes, data, targets, unique, inference, rd_star, rn_star, mfu, price,  # noqa: ANN001, ANN202, PLR0913
-                            hardware=None):  # noqa: ANN001 - the training side of the cost: plan --gpu --mfu --price
-    """Repeated data, inference demand, or --loss with --params (scalecalc.constrained); None if not asked."""
+def _beyond_compute_optimal(
+    law: Preset,
+    budgets: np.ndarray | None,
+    sizes: np.ndarray | None,
+    data: np.ndarray | None,
+    targets: np.ndarray | None,
+    unique: list[str] | None,
+    inference: list[str] | None,
+    rd_star: str | None,
+    rn_star: str | None,
+    mfu: str | None,
+    price: str | None,
+    hardware: hw_cli.HardwareRequest | None = None,
+) -> planner.Plan | None:
+    """Repeated data, inference demand, or --loss with --params (scalecalc.constrained); None if not asked.
+    With --gpu, the training side of the inference cost comes from --gpu/--mfu/--price."""
     cost = None
     if mfu is not None or price is not None or (hardware is not None and inference):
         cost = constrained.cost_from_options(
