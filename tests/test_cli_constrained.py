@@ -121,3 +121,13 @@ def test_infeasible_exit_code_from_a_real_process() -> None:
     assert completed.returncode == 3
     assert completed.stdout == ""
     assert completed.stderr.startswith("error: with 1e+09 unique tokens no model reaches loss 2")
+
+
+def test_gpu_options_price_the_training_side_in_dollars(runner) -> None:  # noqa: ANN001
+    args = ["plan", "--flops", "1e23", "-i", "2T", "--gpu", "h100", "--mfu", "0.45", "--price", "2.5"]
+    (row,) = records(invoke(runner, [*args, "--inference-mfu", "0.15", "-p", "chinchilla", "--format", "json"]))
+    assert row["train_cost"] == pytest.approx(row["gpu_hours"] * 2.5)  # the hardware columns' own GPU-hours
+    # inference runs at a third of the training MFU on the same GPU and price: 3x the dollars per FLOP
+    assert row["inference_cost"] == pytest.approx(row["train_cost"] / row["flops"] * 3 * row["inference_flops"])
+    assert row["total_cost"] == pytest.approx(row["train_cost"] + row["inference_cost"])
+    assert row["cost_saving"] > row["total_saving"] > 0
