@@ -292,3 +292,25 @@ def test_inference_aware_cost_uses_the_gpu_options(runner) -> None:  # noqa: ANN
     assert row["train_cost"] == pytest.approx(row["cost_usd"])
     assert row["cost_usd"] == pytest.approx(row["flops"] / (H100_BF16 * 0.45 * 3600) * 2.5)
     assert row["inference_cost"] == pytest.approx(row["inference_flops"] / (H100_BF16 * 0.15 * 3600) * 2.5)
+
+
+def test_help_texts_name_the_core_choices() -> None:
+    # The CLI modules name these literally so that `scalecalc plan` starts without loading the core modules.
+    from scalecalc import architecture, hardware, memory
+    from scalecalc.cli import _hardware_plan
+    from scalecalc.cli import hardware as cli_hardware
+
+    assert cli_hardware.NAMED_SHAPES_HELP == ", ".join(architecture.NAMED_SHAPES)
+    assert cli_hardware.OPTIMIZERS_HELP == ", ".join(memory.TRAINING_REGIMES)
+    assert float(_hardware_plan.DEFAULT_MFU_HELP) == hardware.DEFAULT_MFU
+    assert _hardware_plan.DEFAULT_DTYPE_HELP == hardware.DEFAULT_DTYPE
+
+
+def test_plan_without_gpu_does_not_load_the_hardware_modules() -> None:
+    code = (
+        "import sys; from scalecalc.cli import app; "
+        "print(sorted(m for m in ('scalecalc.hardware', 'scalecalc.memory', 'scalecalc.architecture') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"

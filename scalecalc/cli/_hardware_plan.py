@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
 
-from scalecalc import hardware as hw
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.units import parse_quantity
+
+if TYPE_CHECKING:
+    from scalecalc import hardware as hw
+
+# scalecalc.hardware loads only when --gpu is given (cold start of `scalecalc plan`); the defaults are named here
+# literally and tests/test_cli_hardware.py checks them against hardware.DEFAULT_MFU and DEFAULT_DTYPE.
+DEFAULT_MFU_HELP = "0.4"
+DEFAULT_DTYPE_HELP = "bf16"
 
 GpuOption = Annotated[
     str | None,
@@ -37,7 +44,7 @@ MfuOption = Annotated[
     str | None,
     typer.Option(
         "--mfu",
-        help=f"Model FLOPs utilisation in (0, 1] [default: {hw.DEFAULT_MFU}].",
+        help=f"Model FLOPs utilisation in (0, 1] [default: {DEFAULT_MFU_HELP}].",
         show_default=False,
         rich_help_panel="Hardware",
     ),
@@ -46,7 +53,7 @@ DtypeOption = Annotated[
     str | None,
     typer.Option(
         "--dtype",
-        help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {hw.DEFAULT_DTYPE}].",
+        help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {DEFAULT_DTYPE_HELP}].",
         show_default=False,
         rich_help_panel="Hardware",
     ),
@@ -94,6 +101,8 @@ def hardware_request(
     days: str | None,
 ) -> HardwareRequest | None:
     """Parse the --gpu family of `plan` options; None when --gpu is absent."""
+    from scalecalc import hardware as hw
+
     if gpu is None:
         given = [
             name
@@ -139,7 +148,7 @@ def budgets_for_days(request: HardwareRequest | None, budgets: np.ndarray | None
         return budgets
     if budgets is not None:
         raise InputError("give --flops or --days (with --gpu and --gpus), not both")
-    return hw.HardwarePlan.flops_for_days(request.plan, np.array([request.days]))
+    return request.plan.flops_for_days(np.array([request.days]))
 
 
 HARDWARE_COLUMNS = {
@@ -167,7 +176,9 @@ def with_hardware(
     """The plan table with the hardware columns of :func:`scalecalc.hardware.hardware_columns` appended."""
     if request is None:
         return table, warnings
-    extra = hw.hardware_columns(table.data["flops"], table.data["params"], request.plan)
+    from scalecalc.hardware import hardware_columns
+
+    extra = hardware_columns(table.data["flops"], table.data["params"], request.plan)
     names = [name for name in extra.columns if name not in table.data]
     data = {**table.data, **{name: extra.columns[name] for name in names}}
     notes = list(table.notes) + list(extra.notes)
