@@ -461,6 +461,7 @@ def fit_isoflops(
     level: float = 0.95,
     seed: int = 0,
     include_edges: bool = False,
+    best_per_size: bool = False,
     source: str = "the input",
     locations: Sequence[str] = (),
 ) -> IsoflopResult:
@@ -472,7 +473,11 @@ def fit_isoflops(
         np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops, loss)
     )
     grouping = group_budgets(compute_flops, tolerance=snap, nominal=nominal_budgets, locations=locations)
-    members = [np.flatnonzero(grouping.index == k) for k in range(len(grouping.budgets))]
+    keep = lowest_loss_per_size(grouping.index, n_params, loss)
+    replicated = len(loss) - int(keep.sum())
+    members = [
+        np.flatnonzero((grouping.index == k) & (keep | (not best_per_size))) for k in range(len(grouping.budgets))
+    ]
     fits = [
         fit_budget(budget, n_params[m], n_tokens[m], loss[m], method)
         for budget, m in zip(grouping.budgets, members, strict=True)
@@ -506,6 +511,13 @@ def fit_isoflops(
             fits[i] = replace(fits[i], params_low=p_low, params_high=p_high, loss_low=l_low, loss_high=l_high)
     params_law, tokens_law, ratio_law = allocation_laws(exponent, intercept, draws, level)
     notes = [grouping.description]
+    if replicated and best_per_size:
+        notes.append(f"kept the lowest loss of each size within a budget (--best-per-size): {replicated} runs dropped")
+    elif replicated:
+        warnings.append(
+            f"{replicated} runs repeat a size already run at the same budget (seeds or a learning-rate sweep?); all "
+            "are fitted as they are; --best-per-size keeps only the lowest loss of each size"
+        )
     if bootstrap:
         failed = bootstrap - len(draws)
         if failed > 0.1 * bootstrap:
@@ -540,6 +552,17 @@ def fit_isoflops(
         fitted_flops=(min(fits[i].flops for i in use), max(fits[i].flops for i in use)),
         fitted_params=(float(min(fitted_params)), float(max(fitted_params))),
     )
+
+
+def lowest_loss_per_size(groups: np.ndarray, n_params: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Mask keeping, for each (group, size), the one row with the lowest loss (the first of equal ones)."""
+    order = np.lexsort((loss, n_params, groups))  # by group, then size, then loss
+    g, n = groups[order], n_params[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (g[1:] != g[:-1]) | (n[1:] != n[:-1])
+    keep = np.zeros(len(order), dtype=bool)
+    keep[order[first]] = True
+    return keep
 
 
 def _check_level(level: float, bootstrap: int) -> None:

@@ -281,3 +281,14 @@ def test_real_subprocess_exit_codes_and_streams() -> None:
     )  # fmt: skip
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
+
+
+def test_best_per_size_option(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+    text = (ROOT / "examples" / "llama3-isoflops.csv").read_text().splitlines()
+    worse = [line.replace(line.split(",")[2], str(float(line.split(",")[2]) + 0.01), 1) for line in text[1:]]
+    path = tmp_path / "lr-sweep.csv"
+    path.write_text("\n".join(text + worse) + "\n")
+    mixed = run(runner, ["isoflop", str(path), "-f", "tokens_exponent", "--bootstrap", "0"])
+    assert "repeat a size" in mixed.stderr
+    best = run(runner, ["isoflop", str(path), "--best-per-size", "-f", "tokens_exponent", "--bootstrap", "0"])
+    assert float(best.stdout) == pytest.approx(0.5368, abs=1e-4) and best.stderr == ""

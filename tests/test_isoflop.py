@@ -337,3 +337,17 @@ def test_batched_bootstrap_parabolas_agree_with_one_at_a_time() -> None:
             assert vertices[r] == pytest.approx(one, abs=1e-9)
             assert minima[r] == pytest.approx(low, abs=1e-9)
     assert np.isfinite(vertices).sum() > 250
+
+
+def test_replicated_sizes_warn_and_best_per_size_keeps_the_lowest() -> None:
+    # A learning-rate sweep: every run repeated with a worse loss. The best row per size gives the clean answer.
+    n_params, n_tokens, compute, loss = sweep(true_params, points=7)
+    clean = fit_isoflops(n_params, n_tokens, compute, loss, bootstrap=0)
+    doubled = [np.concatenate([a, a]) for a in (n_params, n_tokens, compute)]
+    worse = np.concatenate([loss, loss + 0.05 * np.linspace(0, 1, len(loss))])
+    kept = fit_isoflops(*doubled, worse, bootstrap=0, best_per_size=True)
+    assert kept.params_law.exponent == pytest.approx(clean.params_law.exponent, abs=1e-12)
+    assert any("--best-per-size" in note and f"{len(loss)} runs dropped" in note for note in kept.notes)
+    mixed = fit_isoflops(*doubled, worse, bootstrap=0)
+    assert any("repeat a size" in w for w in mixed.warnings)
+    assert not any("repeat a size" in w for w in clean.warnings)

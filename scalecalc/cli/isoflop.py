@@ -135,6 +135,10 @@ def isoflop(
     level: LevelOption = 0.95,
     seed: SeedOption = 0,
     include_edges: EdgesOption = False,
+    best_per_size: Annotated[
+        bool,
+        typer.Option("--best-per-size", help="Keep only the lowest loss of each size within a budget (LR sweeps)."),
+    ] = False,
     save: SaveOption = None,
     force: ForceOption = False,
     name: NameOption = None,
@@ -153,6 +157,7 @@ def isoflop(
         --flops-col throughput/total_gflops --flops-scale 1e9
     scalecalc isoflop runs.csv --save my-law.yaml && scalecalc plan --preset my-law.yaml --flops 1e24
     scalecalc isoflop runs.csv -f params_exponent
+    scalecalc isoflop lr-sweep.csv --best-per-size     # several learning rates per size: keep the best
     """
     if method not in approach2.METHODS:
         raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
@@ -176,6 +181,7 @@ def isoflop(
         level=level,
         seed=seed,
         include_edges=include_edges,
+        best_per_size=best_per_size,
         source=table.source,
         locations=table.locations,
     )
