@@ -129,7 +129,8 @@ def test_exit_codes_and_one_line_errors(runs: dict[str, Run], name: str, code: i
 
 def test_every_format_through_a_pipe(runs: dict[str, Run]) -> None:
     outputs = {fmt: runs[f"format-{fmt}"] for fmt in FORMATS}
-    assert all(r.returncode == 0 and r.stderr == "" for r in outputs.values())
+    for fmt, run in outputs.items():
+        assert run.returncode == 0 and run.stderr == "", (fmt, run.stderr)
     from_json = json.loads(outputs["json"].stdout)
     from_jsonl = [json.loads(line) for line in outputs["jsonl"].stdout.splitlines()]
     from_csv = list(csv.DictReader(io.StringIO(outputs["csv"].stdout)))
