@@ -52,6 +52,12 @@ def test_plan_reverse_query_from_days(runner) -> None:  # noqa: ANN001
     assert row["tokens"] == pytest.approx(row["flops"] / (6 * row["params"]))
 
 
+def test_plan_reverse_query_for_several_durations(runner) -> None:  # noqa: ANN001
+    rows = records(invoke(runner, ["plan", "--gpu", "b200", "--gpus", "512", "--days", "30,90", "--format", "json"]))
+    assert [row["days"] for row in rows] == pytest.approx([30, 90])
+    assert [row["flops"] for row in rows] == pytest.approx([512 * d * 86400 * 2250e12 * 0.4 for d in (30, 90)])
+
+
 def test_plan_fp8_dtype_doubles_the_peak(runner) -> None:  # noqa: ANN001
     bf16 = records(invoke(runner, ["plan", "--flops", "1e24", "--gpu", "h100", "--format", "json"]))[0]
     fp8 = records(invoke(runner, ["plan", "--flops", "1e24", "--gpu", "h100", "--dtype", "fp8", "--format", "json"]))[0]
@@ -190,6 +196,7 @@ def test_memory_kv_cache_and_quantised_weights(runner) -> None:  # noqa: ANN001
     n = document["training"]["params"]
     for dtype, size in (("fp32", 4), ("bf16", 2), ("fp8", 1), ("int8", 1), ("int4", 0.5)):
         assert inference[dtype]["weights_gb"] == pytest.approx(n * size / 1e9)
+        assert inference[dtype]["weights_vs_bf16"] == pytest.approx(size / 2 - 1)  # int4 saves 75% of bf16
 
 
 def test_memory_activations_and_min_gpus(runner) -> None:  # noqa: ANN001

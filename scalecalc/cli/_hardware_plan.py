@@ -14,7 +14,7 @@ import typer
 
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
-from scalecalc.units import parse_quantity
+from scalecalc.units import parse_quantity, parse_quantity_list
 
 if TYPE_CHECKING:
     from scalecalc import hardware as hw
@@ -71,7 +71,7 @@ DaysOption = Annotated[
     str | None,
     typer.Option(
         "--days",
-        help="Reverse query: plan the FLOPs that --gpus deliver in this many days at --mfu.",
+        help="Reverse query: plan the FLOPs that --gpus deliver in this many days at --mfu (a comma list for several).",
         show_default=False,
         rich_help_panel="Hardware",
     ),
@@ -81,7 +81,7 @@ DaysOption = Annotated[
 @dataclass(frozen=True)
 class HardwareRequest:
     plan: hw.HardwarePlan
-    days: float | None = None
+    days: tuple[float, ...] | None = None
 
 
 def _fraction(text: str, option: str) -> float:
@@ -131,7 +131,7 @@ def hardware_request(
         n_gpus=n_gpus,
         price=parse_quantity(price.lstrip("$"), "--price") if price is not None else None,
     )
-    return HardwareRequest(plan, parse_quantity(days, "--days") if days is not None else None)
+    return HardwareRequest(plan, tuple(parse_quantity_list([days], "--days")) if days is not None else None)
 
 
 def training_cost_options(request: HardwareRequest | None) -> dict[str, float | None]:
@@ -148,7 +148,7 @@ def budgets_for_days(request: HardwareRequest | None, budgets: np.ndarray | None
         return budgets
     if budgets is not None:
         raise InputError("give --flops or --days (with --gpu and --gpus), not both")
-    return request.plan.flops_for_days(np.array([request.days]))
+    return request.plan.flops_for_days(np.array(request.days))
 
 
 HARDWARE_COLUMNS = {
@@ -185,8 +185,9 @@ def with_hardware(
     if request.days is not None:
         notes.insert(
             0,
-            f"budget: {request.plan.n_gpus:g} x {request.plan.accelerator.name} for {request.days:g} days "
-            f"at MFU {request.plan.mfu:g} = {data['flops'][0]:.3g} FLOPs",
+            f"budget: {request.plan.n_gpus:g} x {request.plan.accelerator.name} for "
+            f"{', '.join(f'{d:g}' for d in request.days)} days at MFU {request.plan.mfu:g} = "
+            f"{', '.join(f'{c:.3g}' for c in data['flops'])} FLOPs",
         )
     where = f"{request.plan.n_gpus:g} x " if request.plan.n_gpus is not None else ""
     title = f"{table.title} on {where}{request.plan.accelerator.name}"

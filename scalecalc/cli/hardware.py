@@ -458,6 +458,7 @@ def memory(
                 "dtype": Column("dtype", "text"),
                 "bytes_per_param": Column("bytes_per_param", "number", "bytes/param"),
                 "weights_gb": Column("weights_gb", "number", "weights GB"),
+                "weights_vs_bf16": Column("weights_vs_bf16", "percent", "vs bf16"),
                 "kv_cache_gb": Column("kv_cache_gb", "number", "KV cache GB"),
                 "total_gb": Column("total_gb", "number", "total GB"),
                 "devices": Column("devices", "integer", "devices to hold it"),
@@ -504,6 +505,7 @@ def _inference_rows(
             "dtype": dtype,
             "bytes_per_param": mem.WEIGHT_BYTES[dtype],
             "weights_gb": weights / 1e9,
+            "weights_vs_bf16": mem.WEIGHT_BYTES[dtype] / mem.WEIGHT_BYTES["bf16"] - 1,  # what quantisation saves
             "kv_cache_gb": kv / 1e9,
             "total_gb": total / 1e9,
         }
