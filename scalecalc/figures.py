@@ -63,6 +63,8 @@ class Points:
     y: tuple[float, ...]
     group: int | None = None  # index into Figure.groups; None: drawn in the neutral colour
     role: PointRole = "data"
+    low: tuple[float, ...] = ()  # an interval in y for each point (error bars), or none
+    high: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,6 @@ class Figure:
     group_scale: GroupScale = "categorical"
     group_title: str = ""  # what the colours mean: "compute budget C (FLOPs)"
     laws: tuple[Law, ...] = ()
-    law_panel: int = 0  # the panel whose legend names the laws
     notes: tuple[str, ...] = field(default=())
 
 
@@ -384,7 +385,6 @@ def isoflop_figure(result, observations=None, **_: object) -> Figure:  # noqa: A
         group_scale="log",
         group_title="compute budget C (FLOPs)",
         laws=_allocation_laws(result, "Approach 2"),
-        law_panel=1,
         notes=_interval_notes(result),
     )
 
@@ -431,7 +431,6 @@ def envelope_figure(result, observations=None, **_: object) -> Figure:  # noqa: 
         group_scale="log",
         group_title="model size N (parameters)",
         laws=_allocation_laws(result, "Approach 1"),
-        law_panel=1,
         notes=_interval_notes(result),
     )
 
@@ -490,9 +489,11 @@ def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float])
     if prediction is not None and len(targets):
         level = int(round(100 * result.level))
         finite = np.isfinite(prediction.params_low) & np.isfinite(prediction.params_high)
-        if finite.any():
-            bands.append(_prediction_band(prediction, finite, f"{level}% bootstrap interval"))
-        points.append(Points("prediction at --flops", _t(targets), _t(prediction.params), None, "prediction"))
+        if finite.sum() >= 2:
+            bands.append(_prediction_band(prediction, finite, f"{level}% bootstrap band"))
+        interval = (_t(prediction.params_low), _t(prediction.params_high)) if finite.all() else ((), ())
+        label = f"prediction at --flops ({level}% bootstrap interval)" if finite.all() else "prediction at --flops"
+        points.append(Points(label, _t(targets), _t(prediction.params), None, "prediction", *interval))
         markers += [Marker(float(c), f"target {tick_label(float(c), 'flops')}") for c in targets]
     return Panel(
         "compute-optimal parameters",
@@ -506,16 +507,12 @@ def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float])
 
 
 def _prediction_band(prediction, finite: np.ndarray, label: str) -> Band:  # noqa: ANN001 - a Prediction
-    """The interval at the targets; with one target, a short bar a few percent of a decade wide."""
+    """The pointwise intervals at two or more targets, joined (linearly in log-log) into a band between them."""
     x = np.asarray(prediction.flops, dtype=float)[finite]
     low = np.asarray(prediction.params_low, dtype=float)[finite]
     high = np.asarray(prediction.params_high, dtype=float)[finite]
     order = np.argsort(x)
-    x, low, high = x[order], low[order], high[order]
-    if len(x) == 1:
-        x = np.array([x[0] / 1.15, x[0] * 1.15])
-        low, high = np.repeat(low, 2), np.repeat(high, 2)
-    return Band(label, _t(x), _t(low), _t(high))
+    return Band(label, _t(x[order]), _t(low[order]), _t(high[order]))
 
 
 def _allocation_laws(result, name: str) -> tuple[Law, ...]:  # noqa: ANN001 - IsoflopResult or EnvelopeResult

@@ -176,11 +176,14 @@ def test_isoflop_figure_shows_every_run_profile_and_minimum() -> None:
     assert dashed[-1].x[-1] == pytest.approx(1e24)
     for curve in allocation.curves:
         np.testing.assert_allclose(np.array(curve.y) / np.array(curve.x) ** law.exponent, law.coefficient, rtol=1e-9)
-    (band,) = allocation.bands
+    (prediction,) = [p for p in allocation.points if p.role == "prediction"]
+    assert prediction.x == (1e22, 1e24) and prediction.low == tuple(result.prediction.params_low)
+    assert prediction.high == tuple(result.prediction.params_high)
+    (band,) = allocation.bands  # two targets: their intervals joined into a band
     np.testing.assert_allclose(band.low, result.prediction.params_low)
     np.testing.assert_allclose(band.high, result.prediction.params_high)
     assert [m.label for m in allocation.markers] == ["target 1e22", "target 1e24"]
-    assert figure.law_panel == 1 and "a=" in figure.laws[0].text() and "b=" in figure.laws[1].text()
+    assert "a=" in figure.laws[0].text() and "b=" in figure.laws[1].text()
 
 
 def test_isoflop_figure_marks_budgets_left_out() -> None:

@@ -153,13 +153,14 @@ def test_file_frontier_axes(frontier: Figure) -> None:
     assert {"1B", "10B", "100B", "1T"} <= set(tick_texts(params_ax.yaxis))
     styles = [line.get_linestyle() for line in params_ax.get_lines()]
     assert styles.count("-") == 3 and styles.count("--") == 3  # each law solid, then dashed beyond its range
-    legend = [t.get_text() for t in params_ax.get_legend().get_texts()]
+    (legend_box,) = drawn.legends
+    legend = [t.get_text() for t in legend_box.get_texts()]
     assert legend[:3] == [
         "epoch-2024 (N∝C^0.513, D∝C^0.487)",
         "chinchilla (N∝C^0.452, D∝C^0.548)",
         "llama3-2024 (N∝C^0.463, D∝C^0.537)",
     ]
-    assert "extrapolated" in legend
+    assert legend.count("extrapolated") == 1  # once, though both panels extrapolate
     colours = {tuple(line.get_color()) for line in params_ax.get_lines() if line.get_linestyle() == "-"}
     assert len(colours) == 3  # one colour per law
 
@@ -172,9 +173,14 @@ def test_file_isoflop_points_colours_and_band(isoflop: Figure) -> None:
     offsets = [c.get_offsets() for c in profiles_ax.collections]
     assert sum(len(o) for o in offsets) == 4 * 7 + 4  # every run and one star per budget
     assert profiles_ax.get_yscale() == "linear" and profiles_ax.get_xscale() == "log"
-    legend = [t.get_text() for t in allocation_ax.get_legend().get_texts()]
-    assert "95% bootstrap interval" in legend and "prediction at --flops" in legend
-    title = allocation_ax.get_legend().get_title().get_text()
+    (legend_box,) = drawn.legends
+    legend = [t.get_text() for t in legend_box.get_texts()]
+    assert {"runs", "fitted minimum", "fitted curve", "prediction at --flops (95% bootstrap interval)"} <= set(legend)
+    # the interval at the one target is an error bar from its low to its high end
+    (prediction,) = [p for p in isoflop.panels[1].points if p.role == "prediction"]
+    segments = [seg for c in allocation_ax.collections if hasattr(c, "get_segments") for seg in c.get_segments()]
+    assert any(np.allclose(seg[:, 1], [prediction.low[0], prediction.high[0]]) for seg in segments)
+    title = legend_box.get_title().get_text()
     assert "Approach 2: N_opt = k_N C^a" in title and "D_opt = k_D C^b" in title
     assert allocation_ax.get_xlim()[1] > 1e23  # reaches the target
 

@@ -24,7 +24,7 @@ from scalecalc.figures import Figure, Panel, ticks
 
 FILE_FORMATS = ("png", "svg", "pdf")
 MISSING_MATPLOTLIB = "--plot-file needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
-PANEL_SIZE = (4.6, 4.6)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
+PANEL_SIZE = (4.6, 4.0)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
 DPI = 200
 NEUTRAL = "#555555"
 STYLE = {
@@ -81,10 +81,27 @@ def build_figure(figure: Figure) -> Any:
         result = MplFigure(figsize=size, layout="constrained")
         axes = result.subplots(1, count, squeeze=False)[0]
         colours = _group_colours(matplotlib, figure)
-        shown: set[str] = set()  # a label already in one panel's legend is not repeated in the next
-        for index, (ax, panel) in enumerate(zip(axes, figure.panels, strict=True)):
+        shown: set[str] = set()  # each label once, though two panels draw it
+        handles: list[Any] = []
+        labels: list[str] = []
+        for ax, panel in zip(axes, figure.panels, strict=True):
             _draw_panel(ax, panel, colours, group_labels=not colorbar)
-            _legend(ax, panel, figure, laws=index == figure.law_panel, shown=shown)
+            more_handles, more_labels = _legend_entries(ax, panel, figure, shown)
+            handles += more_handles
+            labels += more_labels
+        title = "\n".join(law.text() for law in figure.laws) or None
+        if handles or title:
+            # One legend for the figure, under the panels: never over the data, and wide enough for a law's
+            # constants.
+            result.legend(
+                handles,
+                labels,
+                title=title,
+                loc="outside lower center",
+                frameon=False,
+                ncols=max(1, min(len(handles), 2 * count)),
+                alignment="center",
+            )
         if colorbar:
             _colorbar(matplotlib, result, axes, figure)
         if figure.title:
@@ -197,6 +214,11 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
                 label=label(points),
                 zorder=3,
             )
+    for points in panel.points:
+        if points.low and points.high:
+            y, low, high = (np.array(v, dtype=float) for v in (points.y, points.low, points.high))
+            ax.errorbar(points.x, y, yerr=[y - low, high - y], fmt="none", ecolor="black", elinewidth=1.0, capsize=3,
+                        zorder=5)  # fmt: skip
     for marker in panel.markers:
         ax.axvline(marker.x, color="#888888", ls=":", lw=1.0, zorder=1)
         ax.annotate(
@@ -232,21 +254,17 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
 ROLE_NAMES = {"data": "runs", "optimum": "fitted optimum", "excluded": "left out of the fit", "fit": "fitted curve"}
 
 
-def _legend(ax, panel: Panel, figure: Figure, *, laws: bool, shown: set[str]) -> None:  # noqa: ANN001 - Axes
-    """Labelled artists, then proxies: one per kind of group-coloured mark when a colour bar names the
-    groups (so ten budgets take one legend line, not ten), and one for dashed extrapolations."""
+def _legend_entries(ax, panel: Panel, figure: Figure, shown: set[str]) -> tuple[list[Any], list[str]]:  # noqa: ANN001
+    """A panel's labelled artists not yet in the legend, then proxies: one per kind of group-coloured mark
+    when a colour bar names the groups (so ten budgets take one legend entry, not ten), and one for dashed
+    extrapolations."""
     from matplotlib.lines import Line2D
 
-    handles, labels = [], []
-    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-        if label not in shown:
-            handles.append(handle)
-            labels.append(label)
+    handles, labels = list(ax.get_legend_handles_labels()[0]), list(ax.get_legend_handles_labels()[1])
     if _has_colorbar(figure):
         items = [p for p in panel.points if p.group is not None] + [c for c in panel.curves if c.group is not None]
         for role in dict.fromkeys(item.role for item in items):
-            # One proxy per role, named by the items' label when they all share it ("envelope winner"),
-            # else by the role ("runs" for ten budgets' points).
+            # Named by the items' label when they all share it ("envelope winner"), else by the role ("runs").
             names = {item.label for item in items if item.role == role}
             if role in ("data", "optimum", "excluded"):
                 marker, size = {"data": ("o", 5), "optimum": ("*", 10), "excluded": ("x", 5)}[role]
@@ -257,20 +275,9 @@ def _legend(ax, panel: Panel, figure: Figure, *, laws: bool, shown: set[str]) ->
     if any(curve.role == "extrapolation" for curve in panel.curves):
         handles.append(Line2D([], [], color=NEUTRAL, ls="--", lw=1.2))
         labels.append("extrapolated")
-    shown.update(labels)
-    title = "\n".join(law.text() for law in figure.laws) if laws and figure.laws else None
-    if handles or title:
-        # Under the panel, never over the data; the law's constants can be long.
-        ax.legend(
-            handles,
-            labels,
-            title=title,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.16),
-            frameon=False,
-            ncols=2 if len(handles) > 3 else 1,
-            alignment="left",
-        )
+    kept = [(h, label) for h, label in zip(handles, labels, strict=True) if label not in shown]
+    shown.update(label for _, label in kept)
+    return [h for h, _ in kept], [label for _, label in kept]
 
 
 def _has_colorbar(figure: Figure) -> bool:

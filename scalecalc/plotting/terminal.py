@@ -104,6 +104,11 @@ def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool)
     for curve in panel.curves:
         _draw_curve(plt, target, panel, curve, color, width)
     for points in panel.points:
+        for x, low, high in zip(points.x, points.low, points.high, strict=False):  # error bars: a vertical stroke
+            bar = target.signal(_scaled([x, x], panel.x.log), _scaled([low, high], panel.y.log), marker="|")
+            bar.lines()
+            target.draw(bar)
+    for points in panel.points:
         marker = plt.marker(glyph(points.group, points.role), _pixel(plt, points.group))
         target.draw(target.signal(_scaled(points.x, panel.x.log), _scaled(points.y, panel.y.log), marker=marker))
     for vertical in panel.markers:
