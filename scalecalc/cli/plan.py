@@ -19,7 +19,6 @@ from scalecalc.cli._common import (
     output,
     quantities,
     single_quantity,
-    warn,
 )
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, numeric_column, read_table
@@ -326,9 +325,10 @@ def compare(
         )
     kinds = {"params_convention": Column("params_convention", "text", "params counted as")}
     table = Table(columns_for(names, kinds), data, title="compare", notes=notes)
-    if extrapolated:
-        warn(
+    warnings = ()
+    if extrapolated:  # through output(), which checks --format and --field before printing anything
+        warnings = (
             f"beyond ten times the range they were fitted on for: {', '.join(extrapolated)}; "
-            "treat those rows as extrapolations"
+            "treat those rows as extrapolations",
         )
-    output(table, fmt, field)
+    output(table, fmt, field, warnings)
