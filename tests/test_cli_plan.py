@@ -356,6 +356,12 @@ def test_compare_spread_note_and_subsets(runner: CliRunner) -> None:
     assert "range from" not in run(runner, [*args[:-2], "--format", "csv"]).stdout  # notes only for people
 
 
+@pytest.mark.parametrize("option", [["-f", "nope"], ["--format", "xml"]])
+def test_compare_checks_format_and_field_before_warning(runner: CliRunner, option: list[str]) -> None:
+    result = run(runner, ["compare", "--flops", "1e24", *option], code=2)
+    error_line(result)  # the error alone: no extrapolation warning printed before it
+
+
 def test_compare_needs_flops(runner: CliRunner) -> None:
     assert "give --flops" in error_line(run(runner, ["compare"], code=2))
 
