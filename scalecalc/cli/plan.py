@@ -325,7 +325,7 @@ def compare(
         )
     kinds = {"params_convention": Column("params_convention", "text", "params counted as")}
     table = Table(columns_for(names, kinds), data, title="compare", notes=notes)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if extrapolated:  # through output(), which checks --format and --field before printing anything
         warnings = (
             f"beyond ten times the range they were fitted on for: {', '.join(extrapolated)}; "
