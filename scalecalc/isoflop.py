@@ -68,6 +68,7 @@ class Grouping:
     index: np.ndarray
     max_deviation: float  # largest |C_run / C_budget - 1| over all runs
     description: str
+    left_out: str = ""  # a warning when runs fit no --budgets value (their index is -1)
 
 
 def group_budgets(
@@ -79,46 +80,57 @@ def group_budgets(
 ) -> Grouping:
     """Group runs into compute budgets.
 
-    With ``nominal`` budgets each run joins the nearest one (in log space) and must lie within ``tolerance``
-    of it. Without, runs are clustered: sorted by compute, a new budget starts wherever the next run is more
-    than ``tolerance`` above the previous one. A cluster whose runs all carry the same value keeps it (a column
-    of nominal budgets is used as it is); a scattered cluster is snapped to its geometric mean rounded to two
-    significant digits.
+    With ``nominal`` budgets each run joins the nearest one (in log space) if it lies within ``tolerance`` of
+    it; runs farther from every budget get index -1 (left out, and ``description`` says so). Without, runs are
+    clustered: sorted by compute, a budget collects runs up to ``tolerance`` above its first run, and the next
+    run beyond starts a new one (so a budget never spans more than ``tolerance``, however densely runs fill
+    the gaps). A cluster whose runs all carry the same value keeps it (a column of nominal budgets is used as
+    it is); a scattered cluster is named by its geometric mean rounded to two significant digits.
     """
     compute = np.asarray(compute_flops, dtype=float)
     if tolerance < 0:
         raise InputError(f"--snap: {tolerance} must be zero or a positive fraction such as 0.1")
     log_c = np.log10(compute)
+    gap = math.log10(1 + tolerance) + 1e-12
     if nominal is not None:
-        budgets = np.unique(np.asarray(nominal, dtype=float))
-        distance = np.abs(log_c[:, None] - np.log10(budgets)[None, :])
-        index = np.argmin(distance, axis=1)
-        deviation = compute / budgets[index] - 1
-        worst = int(np.argmax(np.abs(np.log1p(deviation))))
-        if abs(math.log1p(deviation[worst])) > math.log1p(tolerance) + 1e-12:
+        given = np.unique(np.asarray(nominal, dtype=float))
+        distance = np.abs(log_c[:, None] - np.log10(given)[None, :])
+        nearest = np.argmin(distance, axis=1)
+        inside = distance[np.arange(len(compute)), nearest] <= gap
+        if not inside.any():
+            worst = 0
             where = locations[worst] if locations else f"run {worst + 1}"
             raise InputError(
                 f"{where}: compute {compute[worst]:.4g} is not within {tolerance:.0%} of any budget in --budgets "
-                f"(nearest {budgets[index[worst]]:.3g}); add that budget or widen --snap"
+                f"(nearest {given[nearest[worst]]:.3g}), nor is any other run; check the budgets or widen --snap"
             )
-        used = np.unique(index)
-        remap = np.full(len(budgets), -1)
+        used = np.unique(nearest[inside])
+        remap = np.full(len(given), -1)
         remap[used] = np.arange(len(used))
-        return Grouping(
-            budgets[used],
-            remap[index],
-            float(np.max(np.abs(deviation))),
-            f"runs snapped to the nearest of the {len(budgets)} budgets given with --budgets "
-            f"(largest deviation {np.max(np.abs(deviation)):.1%})",
+        index = np.where(inside, remap[nearest], -1)
+        deviation = float(np.max(np.abs(compute[inside] / given[nearest[inside]] - 1)))
+        description = (
+            f"runs snapped to the nearest of the {len(given)} budgets given with --budgets "
+            f"(largest deviation {deviation:.1%})"
         )
+        outside = np.flatnonzero(~inside)
+        left_out = ""
+        if len(outside):
+            first = int(outside[0])
+            where = locations[first] if locations else f"run {first + 1}"
+            left_out = (
+                f"{len(outside)} runs farther than {tolerance:.0%} from every budget in --budgets left out (the "
+                f"first: {where}, compute {compute[first]:.4g}); add their budget or widen --snap"
+            )
+        return Grouping(given[used], index, deviation, description, left_out)
     order = np.argsort(log_c, kind="stable")
-    sorted_log = log_c[order]
-    gap = np.log10(1 + tolerance) if tolerance > 0 else 0.0
-    starts = np.concatenate([[True], np.diff(sorted_log) > gap + 1e-12])
-    cluster_sorted = np.cumsum(starts) - 1
-    cluster = np.empty_like(cluster_sorted)
-    cluster[order] = cluster_sorted
-    budgets = np.empty(int(cluster_sorted[-1]) + 1)
+    cluster = np.empty(len(compute), dtype=int)
+    current, start = -1, -math.inf
+    for position in order:
+        if log_c[position] - start > gap:
+            current, start = current + 1, log_c[position]
+        cluster[position] = current
+    budgets = np.empty(current + 1)
     scattered = 0
     for k in range(len(budgets)):
         members = compute[cluster == k]
@@ -132,9 +144,9 @@ def group_budgets(
         description = f"{len(budgets)} budgets read as given (every run of a budget has the same compute)"
     else:
         description = (
-            f"measured compute of {len(compute)} runs snapped to {len(budgets)} budgets: runs within "
-            f"{tolerance:.0%} of each other share a budget, named by their geometric mean to 2 significant "
-            f"digits (largest deviation {deviation:.1%}; set with --snap or --budgets)"
+            f"measured compute of {len(compute)} runs snapped to {len(budgets)} budgets: each budget takes the runs "
+            f"up to {tolerance:.0%} above its smallest, named by their geometric mean to 2 significant digits "
+            f"(largest deviation {deviation:.1%}; set with --snap, or give the budgets with --budgets)"
         )
     return Grouping(budgets, cluster, deviation, description)
 
@@ -478,13 +490,14 @@ def fit_isoflops(
     members = [
         np.flatnonzero((grouping.index == k) & (keep | (not best_per_size))) for k in range(len(grouping.budgets))
     ]
+    warnings_in = [grouping.left_out] if grouping.left_out else []
     fits = [
         fit_budget(budget, n_params[m], n_tokens[m], loss[m], method)
         for budget, m in zip(grouping.budgets, members, strict=True)
     ]
     accepted = {STATUS_OK, STATUS_EDGE} if include_edges else {STATUS_OK}
     use = [i for i, f in enumerate(fits) if f.status in accepted and math.isfinite(f.params)]
-    warnings = _budget_warnings(fits, method, include_edges)
+    warnings = warnings_in + _budget_warnings(fits, method, include_edges)
     if len(use) < 2:
         summary = ", ".join(f"{f.flops:.3g} ({f.status}, {f.sizes} sizes)" for f in fits)
         raise FitError(

@@ -224,12 +224,26 @@ def test_measured_compute_is_snapped_to_nominal_budgets() -> None:
     assert grouping.max_deviation == pytest.approx(0.0333, abs=1e-3)
 
 
-def test_explicit_budgets_snap_and_name_the_row_that_fits_none() -> None:
+def test_explicit_budgets_snap_and_leave_out_runs_that_fit_none() -> None:
     compute = np.array([1.01e19, 2.95e19])
     grouping = group_budgets(compute, nominal=[1e19, 3e19, 1e20])
-    assert grouping.budgets.tolist() == [1e19, 3e19]
-    with pytest.raises(InputError, match=r"runs.csv line 3: compute 6e\+19 is not within 10% of any budget"):
-        group_budgets(np.array([1e19, 6e19]), nominal=[1e19, 3e19], locations=["runs.csv line 2", "runs.csv line 3"])
+    assert grouping.budgets.tolist() == [1e19, 3e19] and grouping.left_out == ""
+    where = ["runs.csv line 2", "runs.csv line 3", "runs.csv line 4"]
+    partial = group_budgets(np.array([1e19, 6e19, 3e19]), nominal=[1e19, 3e19], locations=where)
+    assert partial.index.tolist() == [0, -1, 1]
+    assert "1 runs farther than 10% from every budget" in partial.left_out and "runs.csv line 3" in partial.left_out
+    with pytest.raises(InputError, match=r"runs.csv line 2: compute 1e\+19 is not within 10% of any budget"):
+        group_budgets(np.array([1e19, 6e19]), nominal=[1e21], locations=where[:2])
+
+
+def test_clusters_never_span_more_than_the_tolerance() -> None:
+    # Runs every 5% from 1e19 to 1e20: chaining them would make one budget; each budget spans at most 10%.
+    compute = 1e19 * 1.05 ** np.arange(48)
+    grouping = group_budgets(compute, tolerance=0.1)
+    for k in range(len(grouping.budgets)):
+        members = compute[grouping.index == k]
+        assert members.max() / members.min() <= 1.1 + 1e-9
+    assert len(grouping.budgets) == 24
 
 
 @given(st.lists(st.sampled_from([1e18, 3e18, 1e19, 3e19, 1e20]), min_size=1, max_size=30))
@@ -351,3 +365,21 @@ def test_replicated_sizes_warn_and_best_per_size_keeps_the_lowest() -> None:
     mixed = fit_isoflops(*doubled, worse, bootstrap=0)
     assert any("repeat a size" in w for w in mixed.warnings)
     assert not any("repeat a size" in w for w in clean.warnings)
+
+
+def test_chinchilla_points_snapped_to_the_nine_budgets_reproduce_approach_2() -> None:
+    # Epoch's extraction of Hoffmann et al. 2022 Fig. 4 (examples/chinchilla-epoch-points.csv), snapped to the
+    # paper's nine isoFLOP budgets (Sec. 3.2). Hoffmann Table 2, Approach 2: a = 0.49 (0.462, 0.534); Fig. 3
+    # projects 63B parameters at the Gopher budget of 5.76e23 FLOPs.
+    table = read_table(str(ROOT / "examples" / "chinchilla-epoch-points.csv"))
+    runs = read_observations(table, {"params": "Model Size", "flops": "Training FLOP"})
+    result = fit_isoflops(
+        runs.n_params, runs.n_tokens, runs.compute_flops, runs.loss,
+        nominal_budgets=[6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21], snap=0.3, best_per_size=True,
+        targets=np.array([5.76e23]), bootstrap=100, locations=table.locations,
+    )  # fmt: skip
+    assert len(result.included) == 9
+    assert result.params_law.exponent == pytest.approx(0.49, abs=0.01)
+    assert result.params_law.exponent_low < 0.49 < result.params_law.exponent_high
+    assert 55e9 < float(result.prediction.params[0]) < 70e9
+    assert any("runs farther than 30% from every budget" in w for w in result.warnings)  # the stray points
