@@ -13,7 +13,7 @@ units (``1e22``, ``70B``, ``2.5``) are computed here too, so that both backends 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -532,6 +532,182 @@ def _interval_notes(result) -> tuple[str, ...]:  # noqa: ANN001
         f"a = {law.exponent:.3f} [{law.exponent_low:.3f}, {law.exponent_high:.3f}] ({level}% bootstrap, "
         f"{result.bootstrap_used} resamples)",
     )
+
+
+# -- a fitted loss law against the runs it was fitted on -------------------------------------------------
+
+FORMULAS = {
+    "chinchilla": "L = E + A/N^α + B/D^β",
+    "kaplan": "L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D",
+    "power": "L = E + A x^-α",
+    "broken": "L = E + smoothly broken power law in x",
+}
+SIZE_BINS = 6  # runs of many distinct sizes are coloured in this many log-spaced bins
+EXTRAPOLATE_TO = 100.0  # without targets, the frontier runs this factor past the largest budget fitted
+
+
+def loss_law_figure(
+    law,  # noqa: ANN001 - a loss law (ChinchillaLaw, KaplanLaw, PowerLaw, BrokenPowerLaw)
+    observations,  # noqa: ANN001 - the runs it was fitted on (io.Observations)
+    *,
+    draws: Mapping[str, np.ndarray] | None = None,
+    level: float = 0.95,
+    targets: Sequence[float] | None = None,
+    name: str = "fit",
+    title: str = "fitted scaling law",
+) -> Figure:
+    """A fitted law with its data. Two-variable laws (L(N, D)): loss against compute with the runs coloured by
+    model size, the law along each size, and its compute-optimal frontier L(N_opt(C), D_opt(C)) extrapolated
+    (dashed) to the target budgets with the bootstrap band of the extrapolation; then N_opt(C) with its band.
+    One-variable laws (L(x)): loss against x with the fitted curve and band.
+
+    ``draws`` are bootstrap draws of the law's constants (one array per symbol); the band is their pointwise
+    ``level`` percentile interval.
+    """
+    n = np.asarray(observations.n_params, dtype=float)
+    d = np.asarray(observations.n_tokens, dtype=float)
+    c = np.asarray(observations.compute_flops, dtype=float)
+    loss = np.asarray(observations.loss, dtype=float)
+    targets_array = np.asarray(targets if targets is not None else [], dtype=float)
+    formula = Law(name, FORMULAS.get(law.form, law.form), tuple(law.constants().items()))
+    percent = int(round(100 * level))
+    variable = getattr(law, "variable", None)
+    if variable is not None:
+        return _one_variable_figure(law, formula, n, d, loss, draws, level, targets_array, name, title)
+    groups, member = _size_bins(n)
+    points = [Points(group.label, _t(c[member == i]), _t(loss[member == i]), i) for i, group in enumerate(groups)]
+    curves: list[Curve] = []
+    for i, group in enumerate(groups):
+        inside = c[member == i]
+        if len(inside) == 0:
+            continue
+        grid = log_grid(inside.min(), inside.max(), 40)
+        curves.append(Curve("", _t(grid), _t(law.loss(group.value, grid / (6.0 * group.value))), i, "fit"))
+    bands: list[Band] = []
+    markers = [Marker(float(t), f"target {tick_label(float(t), 'flops')}") for t in targets_array]
+    low, high = float(c.min()), float(c.max())
+    reach = float(targets_array.max()) if len(targets_array) else high * EXTRAPOLATE_TO
+    panels: list[Panel] = []
+    allocation: Panel | None = None
+    if hasattr(law, "allocate"):
+        grid = log_grid(low, max(reach, high))
+        frontier = _frontier_loss(law, grid)
+        curves += [
+            replace(curve, role="frontier" if curve.role == "law" else curve.role)
+            for curve in _split_by_range("compute-optimal frontier", grid, frontier, None, (low, high))
+        ]
+        sizes = law.allocate(grid)[0]
+        size_curves = [
+            replace(curve, role="frontier" if curve.role == "law" else curve.role)
+            for curve in _split_by_range("N_opt(C) of the fit", grid, sizes, None, (low, high))
+        ]
+        size_bands: list[Band] = []
+        if draws:
+            drawn = _law_draws(law, draws)
+            bands.append(_percentile_band(grid, _frontier_loss(drawn, grid), level, f"{percent}% bootstrap band"))
+            size_bands.append(_percentile_band(grid, drawn.allocate(grid)[0], level, f"{percent}% bootstrap band"))
+        size_points = [Points(group.label, _t(c[member == i]), _t(n[member == i]), i) for i, group in enumerate(groups)]
+        allocation = Panel(
+            "compute-optimal parameters",
+            Axis("training compute C", "FLOPs", "flops"),
+            Axis("N_opt", "parameters", "count"),
+            points=tuple(size_points),
+            curves=tuple(size_curves),
+            bands=tuple(size_bands),
+            markers=tuple(markers),
+        )
+    panels.append(
+        Panel(
+            "loss against compute",
+            Axis("training compute C", "FLOPs", "flops"),
+            Axis("loss", "", "value"),
+            points=tuple(points),
+            curves=tuple(curves),
+            bands=tuple(bands),
+            markers=tuple(markers),
+        )
+    )
+    if allocation is not None:
+        panels.append(allocation)
+    notes = ["each thin curve is the fitted law at its colour's model size (the bin's geometric mean)"]
+    return Figure(
+        name=name,
+        title=title,
+        panels=tuple(panels),
+        groups=groups,
+        group_scale="log",
+        group_title="model size N (parameters)",
+        laws=(formula,),
+        notes=tuple(notes),
+    )
+
+
+def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, name: str, title: str) -> Figure:  # noqa: ANN001
+    from scalecalc.laws.power import variable_values
+
+    variable = law.variable
+    x = variable_values(variable, n, d)
+    kind: AxisKind = "flops" if variable == "flops" else "count"
+    label, unit = {"params": ("model size N", "parameters"), "tokens": ("training tokens D", "tokens"),
+                   "flops": ("training compute C", "FLOPs")}[variable]  # fmt: skip
+    low, high = float(x.min()), float(x.max())
+    reach = float(targets.max()) if variable == "flops" and len(targets) else high * EXTRAPOLATE_TO
+    grid = log_grid(low, max(reach, high))
+    as_runs = {"params": (grid, np.ones_like(grid)), "tokens": (np.ones_like(grid), grid),
+               "flops": (np.ones_like(grid), grid / 6.0)}[variable]  # fmt: skip
+    curves = _split_by_range("fit", grid, law.loss(*as_runs), None, (low, high))
+    bands = []
+    if draws:
+        with np.errstate(over="ignore", invalid="ignore"):
+            drawn = _law_draws(law, draws).loss(*as_runs)
+        bands.append(_percentile_band(grid, drawn, level, f"{int(round(100 * level))}% bootstrap band"))
+    panel = Panel(
+        f"loss against {label.split()[-1]}",
+        Axis(label, unit, kind),
+        Axis("loss", "", "value"),
+        points=(Points("runs", _t(x), _t(loss)),),
+        curves=tuple(curves),
+        bands=tuple(bands),
+    )
+    return Figure(name=name, title=title, panels=(panel,), laws=(formula,))
+
+
+def _size_bins(n_params: np.ndarray) -> tuple[tuple[Group, ...], np.ndarray]:
+    """Colour groups by model size: one per distinct size when there are few, else SIZE_BINS log-spaced bins
+    (extracted or swept sizes are often all distinct). Returns the groups and each run's group index."""
+    sizes = np.unique(n_params)
+    if len(sizes) <= SIZE_BINS + 2:
+        index = np.searchsorted(sizes, n_params)
+        return tuple(Group(f"N={tick_label(v, 'count')}", float(v)) for v in sizes), index
+    edges = np.geomspace(sizes[0], sizes[-1], SIZE_BINS + 1)
+    index = np.clip(np.searchsorted(edges, n_params, side="right") - 1, 0, SIZE_BINS - 1)
+    groups = []
+    for i in range(SIZE_BINS):
+        members = n_params[index == i]
+        centre = float(np.exp(np.mean(np.log(members)))) if len(members) else float(np.sqrt(edges[i] * edges[i + 1]))
+        groups.append(Group(f"N {tick_label(edges[i], 'count')}-{tick_label(edges[i + 1], 'count')}", centre))
+    return tuple(groups), index
+
+
+def _frontier_loss(law, compute: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return np.asarray(law.loss(*law.allocate(compute)), dtype=float)
+
+
+def _law_draws(law, draws: Mapping[str, np.ndarray]):  # noqa: ANN001, ANN202
+    """The law with each constant an array of draws, shaped (draws, 1) to broadcast against a grid."""
+    columns = {symbol: np.asarray(values, dtype=float)[:, None] for symbol, values in draws.items()}
+    extra = {"variable": law.variable} if hasattr(law, "variable") else {}
+    return type(law).from_constants(columns, **extra)
+
+
+def _percentile_band(x: np.ndarray, samples: np.ndarray, level: float, label: str) -> Band:
+    """Pointwise percentile interval of ``samples`` (draws, len(x)); draws that are not finite are skipped."""
+    samples = np.where(np.isfinite(samples), samples, np.nan)
+    tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanpercentile(samples, tails, axis=0)
+    return Band(label, _t(x), _t(low), _t(high))
 
 
 # Result type name -> spec builder; the names keep this module free of imports from the modules it draws.

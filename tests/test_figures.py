@@ -20,6 +20,7 @@ from scalecalc.figures import (
     fitted_compute_range,
     frontier_figure,
     isoflop_figure,
+    loss_law_figure,
     profile_curve,
     tick_label,
     ticks,
@@ -248,3 +249,59 @@ def test_curve_and_points_are_frozen() -> None:
     curve = Curve("c", (1.0, 2.0), (3.0, 4.0))
     with pytest.raises(AttributeError):
         curve.label = "d"  # type: ignore[misc]
+
+
+# --- a fitted loss law with its runs ----------------------------------------------------------------------
+
+
+def chinchilla_runs(sizes: int = 5) -> Observations:
+    grid = [(n, d) for n in np.geomspace(1e8, 1e10, sizes) for d in np.geomspace(2e9, 2e11, 6)]
+    n, d = (np.array(v) for v in zip(*grid, strict=True))
+    return Observations("synthetic", n, d, 6 * n * d, EPOCH.loss(n, d))
+
+
+def test_loss_law_figure_draws_runs_law_frontier_and_band() -> None:
+    runs = chinchilla_runs()
+    draws = {"E": np.array([1.80, 1.82, 1.84]), "A": np.full(3, 482.01), "B": np.full(3, 2085.43),
+             "alpha": np.array([0.34, 0.3478, 0.355]), "beta": np.full(3, 0.3658)}  # fmt: skip
+    figure = loss_law_figure(EPOCH, runs, draws=draws, level=0.9, targets=[1e24])
+    loss_panel, size_panel = figure.panels
+    assert [g.label for g in figure.groups] == ["N=100M", "N=316M", "N=1B", "N=3.16B", "N=10B"]
+    assert sum(len(p.x) for p in loss_panel.points) == 30
+    for curve in (c for c in loss_panel.curves if c.role == "fit"):  # the law along each size
+        size = figure.groups[curve.group].value
+        np.testing.assert_allclose(curve.y, EPOCH.E + EPOCH.A / size**EPOCH.alpha
+                                   + EPOCH.B / (np.array(curve.x) / (6 * size)) ** EPOCH.beta, rtol=1e-12)  # fmt: skip
+    frontier = [c for c in loss_panel.curves if c.role in ("frontier", "extrapolation") and c.group is None]
+    largest = runs.compute_flops.max()  # solid up to the largest run's compute, dashed from there to the target
+    assert frontier[0].role == "frontier" and frontier[0].x[-1] <= largest <= frontier[1].x[1]
+    assert frontier[1].role == "extrapolation" and frontier[1].x[-1] == pytest.approx(1e24)
+    # at 1e24 the band spans the frontier losses of the three draws (90% of three values: near min and max)
+    (band,) = loss_panel.bands
+    laws = [ChinchillaLaw(E, 482.01, 2085.43, a, 0.3658) for E, a in zip(draws["E"], draws["alpha"], strict=True)]
+    losses = [law.frontier_loss(1e24) for law in laws]
+    assert min(losses) <= band.low[-1] <= band.high[-1] <= max(losses) and band.high[-1] - band.low[-1] > 0
+    assert "E=1.817" in figure.laws[0].text() and "L = E + A/N^α + B/D^β" in figure.laws[0].text()
+    assert size_panel.y.title == "N_opt (parameters)" and [m.x for m in size_panel.markers] == [1e24]
+
+
+def test_many_distinct_sizes_are_binned() -> None:
+    rng = np.random.default_rng(0)
+    n = np.exp(rng.uniform(np.log(6e7), np.log(1.6e10), 200))
+    d = np.exp(rng.uniform(np.log(1e9), np.log(3e11), 200))
+    figure = loss_law_figure(EPOCH, Observations("many", n, d, 6 * n * d, EPOCH.loss(n, d)))
+    assert len(figure.groups) == 6 and sum(len(p.x) for p in figure.panels[0].points) == 200
+    values = [g.value for g in figure.groups]
+    assert values == sorted(values) and values[0] > 6e7 and values[-1] < 1.6e10
+
+
+def test_one_variable_law_figure() -> None:
+    from scalecalc.laws.power import PowerLaw
+
+    law = PowerLaw(E=1.7, A=400.0, alpha=0.3, variable="params")
+    runs = chinchilla_runs()
+    figure = loss_law_figure(law, runs)
+    (panel,) = figure.panels
+    assert panel.x.title == "model size N (parameters)" and len(panel.points[0].x) == 30
+    solid = next(c for c in panel.curves if c.role == "law")
+    np.testing.assert_allclose(solid.y, 1.7 + 400.0 * np.array(solid.x) ** -0.3)

@@ -91,7 +91,7 @@ def _pixel(plt, group: int | None):  # noqa: ANN001, ANN202 - plotext module and
 def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool) -> None:  # noqa: ANN001
     # The y axis title goes in the panel title: plotext prints it under the tick labels, where it runs into
     # the x axis title.
-    title = f"{panel.title}: {panel.y.title}"
+    title = panel.title if panel.y.title in panel.title else f"{panel.title}: {panel.y.title}"
     target.title(title if len(title) <= width - 2 else panel.y.title)
     target.label(panel.x.title, "x")
     for band in panel.bands:
