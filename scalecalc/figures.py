@@ -642,6 +642,24 @@ def loss_law_figure(
     )
 
 
+def fit_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN001 - FitResult, Observations
+    """`fit --plot`: the fitted law with the runs it was fitted on (see :func:`loss_law_figure`), extrapolated
+    to ``--at-flops`` with the bootstrap band when the fit was bootstrapped."""
+    if observations is None:
+        raise InputError("--plot: drawing a fit needs the runs it was fitted on")
+    law = result.law
+    draws, level = None, 0.95
+    if result.bootstrap is not None:
+        level = result.bootstrap.level
+        symbols = list(law.constants())
+        if all(symbol in result.bootstrap.draws for symbol in symbols):
+            draws = {symbol: np.asarray(result.bootstrap.draws[symbol], dtype=float) for symbol in symbols}
+    targets = [result.at_flops] if result.at_flops else []
+    objective = result.objective.get("name", "") if hasattr(result.objective, "get") else ""
+    title = f"{result.form} law fitted to {result.n_points} runs" + (f" ({objective})" if objective else "")
+    return loss_law_figure(law, observations, draws=draws, level=level, targets=targets, name="fit", title=title)
+
+
 def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, name: str, title: str) -> Figure:  # noqa: ANN001
     from scalecalc.laws.power import variable_values
 
@@ -712,4 +730,4 @@ def _percentile_band(x: np.ndarray, samples: np.ndarray, level: float, label: st
 
 # Result type name -> spec builder; the names keep this module free of imports from the modules it draws.
 BUILDERS: dict[str, Callable[..., Figure]] = {}
-BUILDERS.update({"IsoflopResult": isoflop_figure, "EnvelopeResult": envelope_figure})
+BUILDERS.update({"IsoflopResult": isoflop_figure, "EnvelopeResult": envelope_figure, "FitResult": fit_figure})
