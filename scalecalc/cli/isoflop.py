@@ -116,7 +116,10 @@ def isoflop(
     ] = approach2.DEFAULT_METHOD,
     flops: TargetsOption = None,
     snap: Annotated[
-        float, typer.Option("--snap", help="Runs whose compute differs by less than this fraction share a budget.")
+        float,
+        typer.Option(
+            "--snap", help="A budget takes runs up to this fraction above its smallest run (or near --budgets)."
+        ),
     ] = approach2.DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
