@@ -152,3 +152,9 @@ def test_plot_size_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert terminal_chart_size(sys.stderr) == (150, 40)  # at most 40 rows
     monkeypatch.setenv("LINES", "10")
     assert terminal_chart_size(sys.stderr) == (150, 12)  # at least 12
+
+
+def test_the_cli_imports_no_drawing_library() -> None:
+    code = "import sys, scalecalc.cli; print(sorted(m for m in ('plotext', 'matplotlib') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "[]"  # cold start of `plan` stays as it was

@@ -23,7 +23,7 @@ from scalecalc.errors import InputError
 from scalecalc.figures import Figure, Panel, ticks
 
 FILE_FORMATS = ("png", "svg", "pdf")
-MISSING_MATPLOTLIB = "--plot-file needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
+MISSING_MATPLOTLIB = "--plot-file: needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
 PANEL_SIZE = (4.6, 4.0)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
 DPI = 200
 NEUTRAL = "#555555"
