@@ -158,9 +158,10 @@ def preset_from_document(document: Any, origin: str) -> Preset:
     if loss_law is None and allocation is None:
         reader.fail("loss", "a preset needs a 'loss' law, an 'allocation', or both")
     if allocation is None and loss_law is not None:
-        if not hasattr(loss_law, "allocate"):
+        if hasattr(loss_law, "allocate"):
+            allocation = loss_law  # type: ignore[assignment]
+        elif not hasattr(loss_law, "options"):  # a one-variable law predicts losses but allocates nothing
             reader.fail("allocation", f"a {loss_law.form} loss law has no closed-form optimum; add an allocation")
-        allocation = loss_law  # type: ignore[assignment]
     data_constrained = {}
     if "data_constrained" in top:
         section = reader.mapping(top["data_constrained"], "data_constrained")
@@ -191,14 +192,18 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
     form = reader.choice(section, "form", tuple(LOSS_FORMS), "loss.")
     law_class = LOSS_FORMS[form]
     values = reader.mapping(section.get("constants"), "loss.constants")
-    for symbol in law_class.symbols:
+    # One-variable forms (power, broken) name their variable (loss.variable) and, for broken, as many
+    # constants as they have breaks; `symbols_for` says which constants the given ones call for.
+    symbols = law_class.symbols_for(values) if hasattr(law_class, "symbols_for") else law_class.symbols
+    options = {
+        key: reader.choice(section, key, allowed, "loss.") for key, allowed in getattr(law_class, "options", {}).items()
+    }
+    for symbol in symbols:
         constants[symbol] = reader.constant(values, symbol, "loss.constants.")
     for symbol in values:
-        if symbol not in law_class.symbols:
-            reader.fail(
-                f"loss.constants.{symbol}", f"is not a constant of the {form} form ({', '.join(law_class.symbols)})"
-            )
-    return law_class.from_constants({symbol: constants[symbol].value for symbol in law_class.symbols})
+        if symbol not in symbols:
+            reader.fail(f"loss.constants.{symbol}", f"is not a constant of the {form} form ({', '.join(symbols)})")
+    return law_class.from_constants({symbol: constants[symbol].value for symbol in symbols}, **options)
 
 
 def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
@@ -277,7 +282,7 @@ def _read_uncertainty(
         reader.fail("uncertainty", "draws need a loss law to apply to")
     draws_doc = reader.mapping(section.get("draws"), "uncertainty.draws")
     draws = {}
-    for symbol in type(loss_law).symbols:  # type: ignore[attr-defined]
+    for symbol in loss_law.symbols:  # type: ignore[attr-defined]
         values = draws_doc.get(symbol)
         if not isinstance(values, list) or not values:
             reader.fail(f"uncertainty.draws.{symbol}", "must be a non-empty list of numbers")

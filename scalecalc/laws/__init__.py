@@ -2,19 +2,29 @@
 
 from scalecalc.laws.allocation import PowerAllocation, TokensPerParam
 from scalecalc.laws.base import FLOPS_PER_PARAM_TOKEN, Allocation, LossLaw
+from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.chinchilla import ChinchillaLaw
 from scalecalc.laws.kaplan import KaplanLaw
+from scalecalc.laws.power import PowerLaw
 
 # Loss-law forms a preset may name, by the `loss.form` key; each class lists its constants in `symbols`.
-LOSS_FORMS: dict[str, type[ChinchillaLaw] | type[KaplanLaw]] = {"chinchilla": ChinchillaLaw, "kaplan": KaplanLaw}
+# The one-variable forms (power, broken) also read `loss.variable` (params, tokens or flops = 6ND).
+LOSS_FORMS: dict[str, type[ChinchillaLaw] | type[KaplanLaw] | type[PowerLaw] | type[BrokenPowerLaw]] = {
+    "chinchilla": ChinchillaLaw,
+    "kaplan": KaplanLaw,
+    "power": PowerLaw,
+    "broken": BrokenPowerLaw,
+}
 
 __all__ = [
     "LOSS_FORMS",
     "FLOPS_PER_PARAM_TOKEN",
     "Allocation",
+    "BrokenPowerLaw",
     "ChinchillaLaw",
     "KaplanLaw",
     "LossLaw",
     "PowerAllocation",
+    "PowerLaw",
     "TokensPerParam",
 ]

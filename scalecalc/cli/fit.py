@@ -1,0 +1,367 @@
+"""`scalecalc fit`: fit a scaling law to a table of runs, with uncertainty, and save it as a preset."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from scalecalc.cli import app
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    command,
+    note,
+    output,
+    resolve_format,
+    single_quantity,
+    write_new_file,
+)
+from scalecalc.errors import InputError
+from scalecalc.fitting import FitResult, FitSpec, best_per_group, compute_range, drop_highest, fit_law
+from scalecalc.fitting.engine import kaplan_allocation
+from scalecalc.io import read_observations, read_table
+from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
+from scalecalc.render import Column, Report, Table
+
+ColumnOption = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@command(app)
+def fit(
+    file: Annotated[str, typer.Argument(help="Runs: CSV, TSV, JSON (array of objects) or JSONL; - reads stdin.")],
+    form: Annotated[str, typer.Option("--form", help="chinchilla, kaplan, power or broken.")] = "chinchilla",
+    x: Annotated[
+        str | None, typer.Option("--x", help="Variable of a power or broken law: params, tokens or flops (C = 6ND).")
+    ] = None,
+    breaks: Annotated[int, typer.Option("--breaks", help="Number of breaks of a broken power law.")] = 1,
+    params_col: Annotated[str | None, typer.Option(help="Column holding parameters.", show_default=False)] = None,
+    tokens_col: Annotated[str | None, typer.Option(help="Column holding tokens.", show_default=False)] = None,
+    flops_col: Annotated[str | None, typer.Option(help="Column holding training FLOPs.", show_default=False)] = None,
+    loss_col: Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)] = None,
+    best_per_run: Annotated[
+        bool, typer.Option("--best-per-group", help="Keep the lowest-loss run of each (N, D) pair (after an LR sweep).")
+    ] = False,
+    drop: Annotated[int, typer.Option("--drop-highest", help="Drop the K highest-loss runs.")] = 0,
+    min_flops: Annotated[
+        str | None, typer.Option(help="Keep runs with at least this compute.", show_default=False)
+    ] = None,
+    max_flops: Annotated[
+        str | None, typer.Option(help="Keep runs with at most this compute.", show_default=False)
+    ] = None,
+    objective: Annotated[
+        str, typer.Option(help="huber, squares (least squares) or envelope (lower envelope).")
+    ] = "huber",
+    delta: Annotated[float, typer.Option(help="Huber delta on log-loss residuals (Hoffmann et al.: 1e-3).")] = 1e-3,
+    fix: Annotated[
+        list[str] | None, typer.Option("--fix", help="Fix a constant: E=1.69 (repeatable or comma-separated).")
+    ] = None,
+    tie: Annotated[list[str] | None, typer.Option("--tie", help="Tie two constants: alpha=beta.")] = None,
+    bound: Annotated[
+        list[str] | None, typer.Option("--bound", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False)
+    ] = None,
+    grid: Annotated[
+        str, typer.Option(help="projected (fast, covers Hoffmann's grid) or full (all 4,500 of his starts).")
+    ] = "projected",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals (e.g. 1000).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    ci: Annotated[float, typer.Option("--ci", help="Interval level.")] = 0.95,
+    at_flops: Annotated[
+        str | None,
+        typer.Option(
+            help="Budget for the derived compute-optimal N and D (default: 100x the largest run).", show_default=False
+        ),
+    ] = None,
+    compare_objectives: Annotated[
+        bool, typer.Option("--compare-objectives", help="Also fit every objective and show how far the results move.")
+    ] = False,
+    save: Annotated[
+        str | None, typer.Option("--save", help="Write the fit as a preset YAML for plan/predict.", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save file if it exists.")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="Preset name for --save (default: the file name).", show_default=False)
+    ] = None,
+    params_convention: Annotated[
+        str, typer.Option(help=f"How the runs count parameters, for --save: {', '.join(PARAM_CONVENTIONS)}.")
+    ] = "total",
+    fmt: FormatOption = None,
+    field: FieldOption = None,
+) -> None:
+    """Fit a scaling law to your runs: constants, fit quality, allocation and (with --bootstrap) intervals.
+
+    The default is the published procedure (Hoffmann et al. 2022, App. D.2): L = E + A/N^alpha + B/D^beta,
+    Huber loss (delta 1e-3) on log residuals summed over runs, from Hoffmann's initialisation grid. When
+    one of N, D, C is missing it is derived from C = 6ND.
+
+    \b
+    scalecalc fit runs.csv
+    scalecalc fit chinchilla.csv --drop-highest 5 --bootstrap 1000 --seed 42 --at-flops 5.76e23
+    scalecalc fit runs.csv --save my-law.yaml && scalecalc plan --flops 1e24 -p my-law.yaml
+    scalecalc fit runs.jsonl --best-per-group --min-flops 1e18 --fix E=1.69 --tie alpha=beta
+    scalecalc fit curve.csv --form power --x flops --fix E=0
+    scalecalc fit curve.csv --form broken --x params --breaks 1
+    scalecalc fit runs.csv --compare-objectives
+    cat runs.csv | scalecalc fit - -f alpha
+    """
+    if save is not None and Path(save).exists() and not force:
+        raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
+    table = read_table(file)
+    observations = read_observations(
+        table, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+    )
+    filters = []
+    if best_per_run:
+        observations, message = best_per_group(observations)
+        filters.append(message)
+    observations, message = compute_range(
+        observations,
+        single_quantity(min_flops, "--min-flops", compute=True),
+        single_quantity(max_flops, "--max-flops", compute=True),
+    )
+    filters.append(message)
+    observations, message = drop_highest(observations, drop)
+    filters.append(message)
+    spec = FitSpec(
+        form=form,
+        variable=x,
+        breaks=breaks,
+        objective=objective,
+        delta=delta,
+        fixed=_assignments(fix, "--fix"),
+        ties=tuple(_ties(tie)),
+        bounds=_bounds(bound),
+        grid=grid,
+    )
+    result = fit_law(
+        observations,
+        spec,
+        bootstrap=bootstrap,
+        seed=seed,
+        level=ci,
+        at_flops=single_quantity(at_flops, "--at-flops", compute=True),
+        compare_objectives=compare_objectives,
+        filters=tuple(filters),
+    )
+    if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
+        note(f"{', '.join(observations.derived)} derived from C = 6ND")
+    if save is not None:
+        document = preset_document(result, save, name=name, params_convention=params_convention)
+        write_new_file(save, dump_preset(document), force=force)
+        note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
+    output(fit_report(result), fmt, field, result.warnings)
+
+
+# -- option parsing -----------------------------------------------------------------------------------------
+def _pairs(texts: list[str] | None, option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for text in texts or []:
+        for item in text.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            if "=" not in item:
+                raise InputError(f"{option}: {item!r} is not NAME=VALUE (e.g. {option} alpha=beta or E=1.69)")
+            left, right = (part.strip() for part in item.split("=", 1))
+            if not left or not right:
+                raise InputError(f"{option}: {item!r} is not NAME=VALUE")
+            pairs.append((left, right))
+    return pairs
+
+
+def _assignments(texts: list[str] | None, option: str) -> dict[str, float]:
+    values = {}
+    for name, text in _pairs(texts, option):
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise InputError(f"{option} {name}={text}: {text!r} is not a number") from None
+    return values
+
+
+def _ties(texts: list[str] | None) -> list[tuple[str, str]]:
+    return _pairs(texts, "--tie")
+
+
+def _bounds(texts: list[str] | None) -> dict[str, tuple[float, float]]:
+    bounds = {}
+    for name, text in _pairs(texts, "--bound"):
+        parts = text.split(":")
+        try:
+            low, high = (
+                float(p) if p.strip() else default for p, default in zip(parts, (-np.inf, np.inf), strict=True)
+            )
+        except ValueError:
+            raise InputError(
+                f"--bound {name}={text}: write LOW:HIGH, e.g. --bound alpha=0:1 (either side may be empty)"
+            ) from None
+        bounds[name] = (low, high)
+    return bounds
+
+
+# -- output -------------------------------------------------------------------------------------------------
+KINDS = {
+    "params_opt": "count",
+    "tokens_opt": "count",
+    "tokens_per_param": "ratio",
+}
+
+
+def fit_report(result: FitResult) -> Report:
+    """Tables for a person (parameters, derived quantities, fit summary), the JSON document, and a one-row
+    primary table of every number for csv/tsv/jsonl and --field."""
+    bootstrapped = result.bootstrap is not None
+    level = f"{result.bootstrap.level:.0%}" if result.bootstrap is not None else ""
+
+    def rows(values: dict[str, float]) -> dict[str, list[Any]]:
+        data: dict[str, list[Any]] = {"name": [], "value": [], "se": [], "low": [], "high": []}
+        for key, value in values.items():
+            spread = result.interval(key) or (None, None, None)
+            data["name"].append(key + (" (fixed)" if key in result.fixed else ""))
+            data["value"].append(value)
+            data["se"].append(spread[0])
+            data["low"].append(spread[1])
+            data["high"].append(spread[2])
+        return data
+
+    def columns(kind: str = "number") -> list[Column]:
+        cols = [Column("name", "text"), Column("value", kind)]
+        if bootstrapped:
+            cols += [
+                Column("se", kind, "SE"),
+                Column("low", kind, f"{level} low"),
+                Column("high", kind, f"{level} high"),
+            ]
+        return cols
+
+    title = f"{result.form} fit" + (f" in {result.variable}" if result.variable else "") + f": {result.source}"
+    tables = [Table(columns(), rows(dict(result.constants)), title=title)]
+    if result.derived:
+        counts = {k: v for k, v in result.derived.items() if k in KINDS}
+        exponents = {k: v for k, v in result.derived.items() if k not in KINDS}
+        tables.append(Table(columns(), rows(exponents), title="allocation exponents (N_opt ~ C^a, D_opt ~ C^b)"))
+        if counts and result.at_flops is not None:
+            tables.append(
+                Table(columns("count"), rows(counts), title=f"compute-optimal run at {result.at_flops:.3g} FLOPs")
+            )
+    ranges, optimizer = result.ranges, result.optimizer
+    summary = {
+        "points": result.n_points,
+        "objective": f"{result.objective['name']} = {result.objective['value']:.6g}",
+        "rmse (log loss)": f"{result.rmse:.4g}",
+        "R^2 (log loss)": f"{result.r2:.4f}",
+        "params range": f"{ranges['params'][0]:.3g} to {ranges['params'][1]:.3g}",
+        "tokens range": f"{ranges['tokens'][0]:.3g} to {ranges['tokens'][1]:.3g}",
+        "flops range": f"{ranges['flops'][0]:.3g} to {ranges['flops'][1]:.3g}",
+        "optimizer": (
+            f"{'converged' if optimizer.converged else 'NOT converged'}; {optimizer.starts} starts, "
+            f"{optimizer.starts_at_best} reached the best, {optimizer.distinct_optima} distinct end points"
+        ),
+    }
+    if result.bootstrap is not None:
+        summary["bootstrap"] = (
+            f"{result.bootstrap.resamples} resamples, seed {result.bootstrap.seed}, "
+            f"{result.bootstrap.converged_fraction:.0%} converged"
+        )
+    notes = [*result.filters, *(f"{c} derived from C = 6ND" for c in result.derived_columns), *result.notes]
+    tables.append(
+        Table(
+            [Column("quantity", "text"), Column("value", "text")],
+            {"quantity": list(summary), "value": [str(v) for v in summary.values()]},
+            title="fit",
+            notes=notes,
+        )
+    )
+    if result.comparisons:
+        names = list(result.comparisons[0].constants) + [
+            k for k in ("a", "params_opt", "tokens_opt") if k in result.comparisons[0].derived
+        ]
+        data: dict[str, list[Any]] = {"objective": [c.objective for c in result.comparisons]}
+        for key in names:
+            data[key] = [c.constants.get(key, c.derived.get(key)) for c in result.comparisons]
+        kinds = [Column("objective", "text")] + [Column(k, KINDS.get(k, "number")) for k in names]
+        tables.append(Table(kinds, data, title="objectives compared"))
+    primary = _primary(result)
+    return Report(document=result.to_dict(), tables=tables, primary=primary)
+
+
+def _primary(result: FitResult) -> Table:
+    data: dict[str, list[Any]] = {
+        "form": [result.form],
+        "points": [result.n_points],
+        "objective": [result.objective["value"]],
+        "rmse": [result.rmse],
+        "r2": [result.r2],
+    }
+    for key, value in {**result.constants, **result.derived}.items():
+        data[key] = [value]
+        spread = result.interval(key)
+        if spread is not None:
+            data[f"{key}_se"], data[f"{key}_low"], data[f"{key}_high"] = [spread[0]], [spread[1]], [spread[2]]
+    data["converged"] = [result.optimizer.converged]
+    columns = [Column(k, "text" if k in ("form", "converged") else KINDS.get(k, "number")) for k in data]
+    return Table(columns, data, title="fit")
+
+
+# -- preset ------------------------------------------------------------------------------------------------
+def preset_document(result: FitResult, path: str, *, name: str | None, params_convention: str) -> dict[str, Any]:
+    """A preset (schema of presets/*.yaml) for the fit: constants with their source, the fitted data range
+    and, for a Chinchilla-form law, the bootstrap draws that give `plan` its intervals."""
+    if params_convention not in PARAM_CONVENTIONS:
+        raise InputError(f"--params-convention: is {params_convention!r}; use one of {', '.join(PARAM_CONVENTIONS)}")
+    today = datetime.date.today().isoformat()
+    objective = result.objective
+    how = f"{objective['name']}" + (f" (delta {objective['delta']:g})" if "delta" in objective else "")
+    origin = f"scalecalc fit of {result.source} ({result.n_points} runs, {how} on log loss, {today})"
+
+    def source(symbol: str) -> str:
+        if symbol in result.fixed:
+            return f"fixed by --fix in {origin}"
+        spread = result.interval(symbol)
+        if spread is None or result.bootstrap is None:
+            return origin
+        level = f"{result.bootstrap.level:.0%}"
+        return f"{origin}; bootstrap SE {spread[0]:.4g}, {level} interval {spread[1]:.4g} to {spread[2]:.4g}"
+
+    loss: dict[str, Any] = {"form": result.form}
+    if result.variable is not None:
+        loss["variable"] = result.variable
+    loss["constants"] = {
+        symbol: {"value": float(value), "source": source(symbol)} for symbol, value in result.constants.items()
+    }
+    document: dict[str, Any] = {
+        "schema_version": 1,
+        "name": name or Path(path).stem,
+        "title": f"{result.form} law fitted by scalecalc to {result.source}",
+        "citation": origin,
+        "conventions": {
+            "params": params_convention,
+            "compute": "flops",
+            "loss": f"as in {result.source}, column {result.columns.get('loss', 'loss')!r}",
+        },
+        "fitted_range": {key: [float(low), float(high)] for key, (low, high) in result.ranges.items()},
+        "loss": loss,
+    }
+    if result.form == "kaplan":
+        exponent, log_k = kaplan_allocation(result.constants)
+        document["allocation"] = {
+            "form": "power",
+            "variable": "params",
+            "compute_unit": "flops",
+            "coefficient": {
+                "value": float(np.exp(log_k)),
+                "source": f"closed-form optimum of the fitted Kaplan law, {origin}",
+            },
+            "exponent": {"value": float(exponent), "source": "alpha_D / (alpha_N + alpha_D) of the fitted Kaplan law"},
+        }
+    if result.bootstrap is not None and result.form == "chinchilla":
+        draws = result.bootstrap.draws
+        document["uncertainty"] = {
+            "method": f"bootstrap over runs ({result.bootstrap.resamples} resamples, seed {result.bootstrap.seed})",
+            "level": result.bootstrap.level,
+            "draws": {symbol: [float(v) for v in np.asarray(draws[symbol])] for symbol in result.constants},
+        }
+    return document

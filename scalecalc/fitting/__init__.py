@@ -1,0 +1,28 @@
+"""Fitting scaling laws to runs: ``fit_law(observations, FitSpec(...)) -> FitResult``.
+
+Modules: forms (the laws in log space, analytic Jacobians, variable-projection seeds), objective (Huber and
+other penalties, constraints), optimize (batched Levenberg-Marquardt over all starts at once), engine
+(fit_law: seeding, optimum, warnings, bootstrap), filters (best run per (N, D), drop worst, compute range),
+result (the frozen result and its JSON document), reference (the slow scipy-per-start baseline).
+"""
+
+from scalecalc.fitting.engine import FORMS, FitSpec, derived_quantities, fit_law
+from scalecalc.fitting.filters import best_per_group, compute_range, drop_highest
+from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES
+from scalecalc.fitting.result import BootstrapSummary, Comparison, FitResult, OptimizerReport
+
+__all__ = [
+    "DEFAULT_DELTA",
+    "FORMS",
+    "OBJECTIVES",
+    "BootstrapSummary",
+    "Comparison",
+    "FitResult",
+    "FitSpec",
+    "OptimizerReport",
+    "best_per_group",
+    "compute_range",
+    "derived_quantities",
+    "drop_highest",
+    "fit_law",
+]

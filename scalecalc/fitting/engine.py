@@ -1,0 +1,516 @@
+"""fit_law: the whole fit, from observations to a :class:`FitResult`.
+
+1. Check the data can identify the law (enough points, more than one size per fitted exponent).
+2. Seed: for a grid of exponents, solve for the scale constants by weighted non-negative least squares
+   (the law is linear in them, see forms.py). The 25 exponent pairs of Hoffmann's grid are always kept;
+   they stand in for all 4,500 of its starting points. The best few other grid points are added.
+   ``grid="full"`` instead runs every one of Hoffmann's 4,500 points (Chinchilla form), all at once.
+3. Minimise the summed penalty from all starts at once (optimize.py), merging starts that meet.
+4. Report the best optimum, whether it converged, how many starts reached it, and warn about bounds and
+   poorly identified parameters.
+5. Optionally bootstrap: refit B resamples of the points, all at once, warm-started from the optimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalecalc.errors import FitError
+from scalecalc.fitting.filters import select
+from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
+from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
+from scalecalc.fitting.optimize import Problem, Solution, distinct_points, minimise
+from scalecalc.fitting.result import BootstrapSummary, Comparison, FitResult, OptimizerReport
+from scalecalc.io import Observations
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+
+FORMS = ("chinchilla", "kaplan", "power", "broken")
+GRIDS = ("projected", "full")
+SEED_STARTS = 16  # projected-grid points, besides Hoffmann's 25 exponent pairs, that start the optimiser
+BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
+DEFAULT_BUDGET_FACTOR = 100.0  # --at-flops defaults to 100x the largest budget in the data
+SAME_OPTIMUM = 1e-9  # relative objective difference within which a start "reached the best"
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """What to fit. ``fixed``, ``ties`` and ``bounds`` name the paper's symbols (E, A, alpha, ...)."""
+
+    form: str = "chinchilla"
+    variable: str | None = None  # params, tokens or flops for the one-variable forms
+    breaks: int = 1
+    objective: str = "huber"
+    delta: float = DEFAULT_DELTA
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    ties: tuple[tuple[str, str], ...] = ()
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    grid: str = "projected"
+
+
+def fit_law(
+    observations: Observations,
+    spec: FitSpec | None = None,
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    level: float = 0.95,
+    at_flops: float | None = None,
+    compare_objectives: bool = False,
+    filters: tuple[str, ...] = (),
+) -> FitResult:
+    """Fit ``spec.form`` to ``observations``; see the module docstring for the steps."""
+    spec = spec or FitSpec()
+    form = _make_form(spec)
+    data = _fit_data(observations, form)
+    constraints = _constraints(form, spec)
+    _check_identifiable(observations, data, form, constraints)
+    if not 0 < level < 1:
+        raise FitError(f"--ci: is {level}; give a fraction such as 0.95")
+    if bootstrap < 0:
+        raise FitError(f"--bootstrap: is {bootstrap}; give a number of resamples such as 1000")
+    penalty = Penalty(spec.objective, spec.delta)
+    problem = Problem(form, constraints, data, penalty)
+    z, report, solution = _solve(problem, spec.grid)
+    theta = constraints.expand(z[None, :])[0]
+    constants = _constants(form, theta, spec)
+    has_allocation = form.name in ("chinchilla", "kaplan")
+    notes: list[str] = []
+    if has_allocation and at_flops is None:
+        at_flops = DEFAULT_BUDGET_FACTOR * float(np.max(observations.compute_flops))
+        notes.append(
+            f"derived quantities at {at_flops:.3g} FLOPs, 100x the largest budget in the data (set --at-flops)"
+        )
+    derived = {k: float(v) for k, v in derived_quantities(form.name, constants, at_flops).items()}
+    residuals = problem.residuals(z[None, :])[0]
+    log_loss = data.log_loss
+    ss_total = float(np.sum((log_loss - np.mean(log_loss)) ** 2))
+    r2 = 1 - float(np.sum(residuals**2)) / ss_total if ss_total > 0 else float("nan")
+    warnings = list(_bound_warnings(form, constraints, z))
+    if not report.converged:
+        warnings.append(
+            f"the optimiser did not converge (scaled gradient {report.gradient:.2g} after {report.iterations} "
+            "iterations); treat the constants with care"
+        )
+    warnings += _identification_warnings(problem, z, form, constraints)
+    summary = None
+    if bootstrap:
+        summary = _bootstrap(problem, z, form, spec, bootstrap, seed, level, at_flops)
+        warnings += _bootstrap_warnings(summary, constants)
+        notes += _precision_notes(summary, derived, at_flops, level)
+    elif "params_opt" in derived:
+        notes.append("run with --bootstrap 1000 to see how precisely the data pin down the recommended size")
+    comparisons: tuple[Comparison, ...] = ()
+    if compare_objectives:
+        comparisons = _compare(form, constraints, data, spec, at_flops)
+        notes += _comparison_notes(comparisons)
+    if "E" in spec.fixed and spec.fixed["E"] == 0:
+        notes.append("no floor: E fixed at 0, so the law is a pure power law")
+    return FitResult(
+        form=form.name,
+        variable=form.variable,
+        constants={k: float(v) for k, v in constants.items()},
+        fixed=tuple(name for name in spec.fixed if name in constants),
+        ties=tuple(spec.ties),
+        objective={**penalty.describe(), "value": report_objective(solution, z, problem)},
+        n_points=len(data),
+        rmse=float(np.sqrt(np.mean(residuals**2))),
+        r2=r2,
+        ranges={
+            "params": (float(np.min(observations.n_params)), float(np.max(observations.n_params))),
+            "tokens": (float(np.min(observations.n_tokens)), float(np.max(observations.n_tokens))),
+            "flops": (float(np.min(observations.compute_flops)), float(np.max(observations.compute_flops))),
+        },
+        derived=derived,
+        at_flops=at_flops if has_allocation else None,
+        optimizer=report,
+        source=observations.source,
+        columns=dict(observations.columns),
+        derived_columns=tuple(observations.derived),
+        filters=tuple(f for f in filters if f),
+        bootstrap=summary,
+        comparisons=comparisons,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        residuals=residuals,
+    )
+
+
+def report_objective(solution: Solution, z: np.ndarray, problem: Problem) -> float:
+    return float(problem.objective(z[None, :])[0])
+
+
+# -- set-up ---------------------------------------------------------------------------------------------
+def _make_form(spec: FitSpec) -> Form:
+    if spec.form not in FORMS:
+        raise FitError(f"--form: unknown form {spec.form!r}; use one of {', '.join(FORMS)}")
+    if spec.objective not in OBJECTIVES:
+        raise FitError(f"--objective: unknown objective {spec.objective!r}; use one of {', '.join(OBJECTIVES)}")
+    if spec.grid not in GRIDS:
+        raise FitError(f"--grid: unknown grid {spec.grid!r}; use one of {', '.join(GRIDS)}")
+    if spec.grid == "full" and spec.form != "chinchilla":
+        raise FitError(
+            "--grid full: Hoffmann's grid belongs to the chinchilla form; other forms use the projected grid"
+        )
+    one_variable = spec.form in ("power", "broken")
+    if spec.variable is not None and not one_variable:
+        raise FitError(f"--x: the {spec.form} form uses both N and D; --x applies to --form power or broken")
+    if spec.variable is not None and spec.variable not in ("params", "tokens", "flops"):
+        raise FitError(f"--x: is {spec.variable!r}; use params, tokens or flops")
+    if not 1 <= spec.breaks <= 4:
+        raise FitError(f"--breaks: is {spec.breaks}; give 1 to 4 breaks")
+    return make_form(spec.form, spec.variable, spec.breaks)
+
+
+def _fit_data(observations: Observations, form: Form) -> FitData:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_n, log_d = np.log(observations.n_params), np.log(observations.n_tokens)
+        log_c, log_loss = np.log(observations.compute_flops), np.log(observations.loss)
+    if not np.all(np.isfinite(log_loss)):
+        bad = int(np.flatnonzero(~np.isfinite(log_loss))[0])
+        where = observations.locations[bad] if len(observations.locations) else f"row {bad + 1}"
+        raise FitError(f"{where}: the loss must be a positive number to fit, not {observations.loss[bad]!r}")
+    log_x = {"params": log_n, "tokens": log_d, "flops": log_c}.get(form.variable or "")
+    return FitData(log_n, log_d, log_c, log_loss, log_x)
+
+
+def _constraints(form: Form, spec: FitSpec) -> Constraints:
+    symbols = form.symbols
+    fixed: dict[str, float] = {}
+    for name, value in spec.fixed.items():
+        _check_symbol(form, name, "--fix")
+        j = symbols.index(name)
+        if not np.isfinite(value):
+            raise FitError(f"--fix {name}={value}: give a finite number")
+        if form.log_scale[j] and value <= 0:
+            if value == 0 and name == "E" and form.name in ("power", "broken"):
+                fixed[form.internal[j]] = -np.inf  # log E = -inf: no floor
+                continue
+            raise FitError(f"--fix {name}={value:g}: {name} must be greater than zero")
+        internal, converted = form.to_internal(name, value)
+        fixed[internal] = converted
+    ties = []
+    for first, second in spec.ties:
+        for name in (first, second):
+            _check_symbol(form, name, "--tie")
+        i, j = symbols.index(first), symbols.index(second)
+        if form.log_scale[i] != form.log_scale[j]:
+            raise FitError(f"--tie {first}={second}: tie two exponents or two scale constants, not one of each")
+        ties.append((form.internal[i], form.internal[j]))
+    lower, upper = list(form.lower), list(form.upper)
+    for name, (low, high) in spec.bounds.items():
+        _check_symbol(form, name, "--bound")
+        j = symbols.index(name)
+        if not low < high:
+            raise FitError(f"--bound {name}={low:g}:{high:g}: the lower bound must be below the upper bound")
+        if form.log_scale[j]:
+            if low < 0:
+                raise FitError(f"--bound {name}={low:g}:{high:g}: {name} is positive; give bounds of zero or more")
+            with np.errstate(divide="ignore"):
+                lower[j], upper[j] = float(np.log(low)), float(np.log(high))
+        else:
+            lower[j], upper[j] = low, high
+    return build_constraints(form.internal, lower, upper, fixed, ties)
+
+
+def _check_symbol(form: Form, name: str, option: str) -> None:
+    if name not in form.symbols:
+        raise FitError(
+            f"{option}: {name!r} is not a constant of the {form.name} form; its constants: {', '.join(form.symbols)}"
+        )
+
+
+def _check_identifiable(observations: Observations, data: FitData, form: Form, constraints: Constraints) -> None:
+    n = len(data)
+    if n < constraints.n_free:
+        raise FitError(
+            f"{observations.source}: only {n} points for a {form.name} law with {constraints.n_free} free "
+            "parameters; add runs, or fix or tie parameters (--fix, --tie)"
+        )
+    free = {name for name, k in zip(form.internal, constraints.source, strict=True) if k >= 0}
+    checks = {
+        "chinchilla": [
+            ("alpha", data.log_n, "model size", "parameters"),
+            ("beta", data.log_d, "token count", "tokens"),
+        ],
+        "kaplan": [
+            ("alpha_N", data.log_n, "model size", "parameters"),
+            ("alpha_D", data.log_d, "token count", "tokens"),
+        ],
+    }.get(form.name, [("alpha" if form.name == "power" else "s0", data.log_x, f"{form.variable} value", form.variable)])
+    for exponent, logs, what, unit in checks:
+        if exponent in free and logs is not None and np.ptp(logs) < 1e-9:
+            symbol = form.symbols[form.internal.index(exponent)]
+            raise FitError(
+                f"{observations.source}: all {n} points have the same {what} ({np.exp(logs[0]):.3g} {unit}), so the "
+                f"exponent {symbol} cannot be identified; add runs at other sizes or fix it (--fix {symbol}=...)"
+            )
+
+
+# -- the optimum ----------------------------------------------------------------------------------------
+def _starts(problem: Problem, grid: str) -> tuple[np.ndarray, str]:
+    form, constraints, data = problem.form, problem.constraints, problem.data
+    if grid == "full":
+        starts = form.hoffmann_grid()  # type: ignore[attr-defined]
+        return np.clip(constraints.reduce(starts), constraints.lower, constraints.upper), (
+            f"Hoffmann's full grid: {len(starts)} starts"
+        )
+    seed_data = data
+    if len(data) > SEED_POINTS:
+        seed_data = data.subset(np.sort(np.random.default_rng(0).choice(len(data), SEED_POINTS, replace=False)))
+    seeds, score = form.seeds(seed_data)
+    anchors = _anchor_mask(form, seeds)
+    order = np.argsort(np.where(anchors, np.inf, score), kind="stable")
+    chosen = np.union1d(order[:SEED_STARTS], np.flatnonzero(anchors))
+    z = np.clip(constraints.reduce(seeds[chosen]), constraints.lower, constraints.upper)
+    z = z[np.all(np.isfinite(z), axis=1)]
+    z = np.unique(np.round(z, 12), axis=0)
+    label = f"projected grid: {len(seeds)} exponent settings solved for their scale constants; {len(z)} starts" + (
+        " including Hoffmann's 25 exponent pairs (covering his 4,500-point grid)" if anchors.any() else ""
+    )
+    return z, label
+
+
+def _anchor_mask(form: Form, seeds: np.ndarray) -> np.ndarray:
+    if form.name != "chinchilla":
+        return np.zeros(len(seeds), dtype=bool)
+    hoffmann = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    return np.isin(np.round(seeds[:, 3], 9), hoffmann) & np.isin(np.round(seeds[:, 4], 9), hoffmann)
+
+
+def _solve(problem: Problem, grid: str) -> tuple[np.ndarray, OptimizerReport, Solution]:
+    starts, label = _starts(problem, grid)
+    if len(starts) == 0:
+        raise FitError("no usable starting point: the fixed values or bounds leave no finite start")
+    batch = max(1, BATCH_ELEMENTS // max(1, len(problem.data) * problem.constraints.n_free))
+    parts = [minimise(problem, starts[i : i + batch], merge=True) for i in range(0, len(starts), batch)]
+    solution = Solution(*(np.concatenate([getattr(p, name) for p in parts]) for name in Solution.__dataclass_fields__))
+    objective = solution.objective
+    if not np.any(np.isfinite(objective)):
+        raise FitError("the optimiser found no finite objective from any start; check the data for outliers")
+    best = int(np.argmin(objective))
+    distinct = distinct_points(solution.z, objective)
+    at_best = int(np.sum(objective <= objective[best] * (1 + SAME_OPTIMUM) + 1e-300))
+    second = next(
+        (float(objective[k]) for k in distinct[1:] if objective[k] > objective[best] * (1 + SAME_OPTIMUM)), None
+    )
+    report = OptimizerReport(
+        method=label + "; batched Levenberg-Marquardt with analytic gradients",
+        starts=len(starts),
+        distinct_optima=len(distinct),
+        starts_at_best=at_best,
+        iterations=int(np.max(solution.iterations)),
+        converged=bool(solution.converged[best]),
+        gradient=float(solution.gradient[best]),
+        second_best_objective=second,
+    )
+    return solution.z[best].copy(), report, solution
+
+
+def _constants(form: Form, theta: np.ndarray, spec: FitSpec) -> dict[str, np.ndarray]:
+    constants = form.public(theta)
+    if spec.fixed.get("E") == 0 and "E" in constants:
+        del constants["E"]
+    return constants
+
+
+def derived_quantities(
+    form: str, constants: Mapping[str, np.ndarray | float], at_flops: float | None
+) -> dict[str, np.ndarray]:
+    """Allocation exponents a (N_opt ~ C^a) and b, and the compute-optimal N and D at ``at_flops``.
+
+    Chinchilla: a = beta / (alpha + beta) (Hoffmann et al. 2022, Eq. 4). Kaplan's L(N, D) under C = 6ND:
+    minimising (N_c/N)^p + 6 D_c N / C with p = alpha_N / alpha_D gives N_opt = k C^a with
+    a = 1 / (p + 1) = alpha_D / (alpha_N + alpha_D) and k = (p N_c^p / (6 D_c))^(1/(p+1)).
+    """
+    if form == "chinchilla":
+        law = ChinchillaLaw.from_constants(constants)
+        values = {"a": law.params_exponent, "b": law.tokens_exponent}
+        if at_flops is not None:
+            n_opt, d_opt = law.allocate(at_flops)
+            values.update(params_opt=n_opt, tokens_opt=d_opt, tokens_per_param=d_opt / n_opt)
+        return {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    if form == "kaplan":
+        exponent, log_k = kaplan_allocation(constants)
+        values = {"a": exponent, "b": 1 - exponent}
+        if at_flops is not None:
+            n_opt = np.exp(log_k + exponent * np.log(at_flops))
+            d_opt = at_flops / (FLOPS_PER_PARAM_TOKEN * n_opt)
+            values.update(params_opt=n_opt, tokens_opt=d_opt, tokens_per_param=d_opt / n_opt)
+        return {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    return {}
+
+
+def kaplan_allocation(constants: Mapping[str, np.ndarray | float]) -> tuple[np.ndarray, np.ndarray]:
+    """(a, log k) of N_opt = k C^a for a Kaplan-form law (see :func:`derived_quantities`)."""
+    a_n, a_d = np.asarray(constants["alpha_N"]), np.asarray(constants["alpha_D"])
+    p = a_n / a_d
+    log_k = (np.log(p) + p * np.log(constants["N_c"]) - np.log(FLOPS_PER_PARAM_TOKEN) - np.log(constants["D_c"])) / (
+        p + 1
+    )
+    return 1 / (p + 1), log_k
+
+
+# -- warnings -------------------------------------------------------------------------------------------
+def _bound_warnings(form: Form, constraints: Constraints, z: np.ndarray) -> list[str]:
+    messages = []
+    for j, k in enumerate(constraints.source):
+        if k < 0:
+            continue
+        symbol = form.symbols[j]
+        for bound, side in ((constraints.lower[k], "lower"), (constraints.upper[k], "upper")):
+            if np.isfinite(bound) and abs(z[k] - bound) <= 1e-6 * (1 + abs(bound)):
+                value = np.exp(bound) if form.log_scale[j] else bound
+                messages.append(
+                    f"{symbol} sits on its {side} bound {value:g}: the best fit may lie beyond it "
+                    f"(change it with --bound {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
+                )
+    return messages
+
+
+def _identification_warnings(problem: Problem, z: np.ndarray, form: Form, constraints: Constraints) -> list[str]:
+    """Warn when the curvature of the objective leaves a direction of the parameters unconstrained: the
+    IRLS curvature matrix, scaled to unit diagonal, has an eigenvalue below 1e-12 (a correlation of
+    parameters beyond 0.999999)."""
+    _, _, h = problem.derivatives(z[None, :], None, np.ones(1))
+    h = h[0]
+    d = np.sqrt(np.maximum(np.diag(h), 0))
+    names = [form.symbols[form.internal.index(n)] for n in _free_names(form, constraints)]
+    if np.any(d <= 0):
+        flat = [names[i] for i in np.flatnonzero(d <= 0)]
+        return [
+            f"the data do not constrain {', '.join(flat)} at all (the objective is flat along it); fix it with --fix"
+        ]
+    scaled = h / np.outer(d, d)
+    values, vectors = np.linalg.eigh(scaled)
+    if values[0] > 1e-12 * values[-1]:
+        return []
+    involved = [names[i] for i in np.argsort(-np.abs(vectors[:, 0]))[:2]]
+    return [
+        f"parameters {' and '.join(involved)} are poorly identified: the data barely distinguish trading one "
+        "against the other; consider --fix or --tie, or more varied runs"
+    ]
+
+
+def _free_names(form: Form, constraints: Constraints) -> list[str]:
+    names = [""] * constraints.n_free
+    for name, k in zip(form.internal, constraints.source, strict=True):
+        if k >= 0 and not names[k]:
+            names[k] = name
+    return names
+
+
+# -- bootstrap --------------------------------------------------------------------------------------------
+def _bootstrap(
+    problem: Problem,
+    z: np.ndarray,
+    form: Form,
+    spec: FitSpec,
+    resamples: int,
+    seed: int,
+    level: float,
+    at_flops: float | None,
+) -> BootstrapSummary:
+    """Refit ``resamples`` resamples of the points (drawn with replacement, seeded), all at once, each
+    warm-started from the full-data optimum. A resample is a weight per point: how often it was drawn."""
+    n = len(problem.data)
+    rng = np.random.default_rng(seed)
+    batch = max(1, BATCH_ELEMENTS // max(1, n * problem.constraints.n_free))
+    parts_z, parts_ok = [], []
+    for start in range(0, resamples, batch):
+        size = min(batch, resamples - start)
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
+        solution = minimise(problem, np.tile(z, (size, 1)), weights=counts, max_iter=300)
+        parts_z.append(solution.z)
+        parts_ok.append(solution.converged)
+    draws_z = np.concatenate(parts_z)
+    converged = np.concatenate(parts_ok)
+    theta = problem.constraints.expand(draws_z)
+    draws = _constants(form, theta, spec)
+    draws.update(derived_quantities(form.name, draws, at_flops))
+    tail = 50 * (1 - level)
+    standard_errors, low, high = {}, {}, {}
+    for name, values in draws.items():
+        values = np.asarray(values, dtype=float)
+        standard_errors[name] = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+        low[name], high[name] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
+    return BootstrapSummary(
+        resamples=resamples,
+        seed=seed,
+        level=level,
+        converged_fraction=float(np.mean(converged)),
+        draws={k: np.asarray(v, dtype=float) for k, v in draws.items()},
+        standard_errors=standard_errors,
+        low=low,
+        high=high,
+    )
+
+
+def _bootstrap_warnings(summary: BootstrapSummary, constants: Mapping[str, np.ndarray]) -> list[str]:
+    messages = []
+    if summary.converged_fraction < 0.95:
+        messages.append(
+            f"only {summary.converged_fraction:.0%} of the bootstrap refits converged; the intervals may be too narrow"
+        )
+    loose = [
+        name
+        for name, value in constants.items()
+        if summary.low[name] > 0 and summary.high[name] / summary.low[name] > 100
+    ]
+    if loose:
+        messages.append(
+            f"poorly identified: the {summary.level:.0%} bootstrap interval of {', '.join(loose)} spans more than a "
+            "factor of 100; consider --fix or --tie, or more varied runs"
+        )
+    return messages
+
+
+def _precision_notes(
+    summary: BootstrapSummary, derived: Mapping[str, float], at_flops: float | None, level: float
+) -> list[str]:
+    if "params_opt" not in derived or at_flops is None:
+        return []
+    value, low, high = derived["params_opt"], summary.low["params_opt"], summary.high["params_opt"]
+    return [
+        f"at {at_flops:.3g} FLOPs the data put the compute-optimal model at {value:.3g} parameters, "
+        f"{level:.0%} interval {low:.3g} to {high:.3g} "
+        f"({100 * (low / value - 1):+.0f}% / {100 * (high / value - 1):+.0f}%, "
+        f"from {summary.resamples} bootstrap resamples): plan for that spread, not for one size"
+    ]
+
+
+# -- other objectives -------------------------------------------------------------------------------------
+def _compare(
+    form: Form, constraints: Constraints, data: FitData, spec: FitSpec, at_flops: float | None
+) -> tuple[Comparison, ...]:
+    results = []
+    for name in OBJECTIVES:
+        problem = Problem(form, constraints, data, Penalty(name, spec.delta))
+        z, _, _ = _solve(problem, spec.grid)
+        theta = constraints.expand(z[None, :])[0]
+        constants = _constants(form, theta, spec)
+        derived = derived_quantities(form.name, constants, at_flops)
+        results.append(
+            Comparison(
+                objective=name,
+                constants={k: float(v) for k, v in constants.items()},
+                derived={k: float(v) for k, v in derived.items()},
+                objective_value=float(problem.objective(z[None, :])[0]),
+            )
+        )
+    return tuple(results)
+
+
+def _comparison_notes(comparisons: tuple[Comparison, ...]) -> list[str]:
+    sizes = [c.derived["params_opt"] for c in comparisons if "params_opt" in c.derived]
+    if len(sizes) < 2:
+        return []
+    return [
+        f"between objectives the compute-optimal size moves by a factor of {max(sizes) / min(sizes):.2f} "
+        f"({min(sizes):.3g} to {max(sizes):.3g} parameters)"
+    ]
+
+
+__all__ = ["FORMS", "FitSpec", "derived_quantities", "fit_law", "kaplan_allocation", "select"]

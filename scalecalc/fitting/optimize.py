@@ -1,0 +1,192 @@
+"""A batched Levenberg-Marquardt minimiser: many starting points (or bootstrap resamples) at once.
+
+For S parameter vectors z (one per start) the objective is f_s(z) = sum_i w_si rho(r_si(z)) with
+r = log L_hat - log L. Every iteration evaluates all active starts in one set of numpy operations:
+
+    g = J^T (w psi(r))                          the analytic gradient
+    H = J^T diag(w c(r)) J                      Gauss-Newton / IRLS curvature (c = psi/r for Huber)
+    (H~ + lambda I) s~ = -g~                    solved for all starts at once (np.linalg.solve on (S, F, F)),
+                                                with H~ = D^-1 H D^-1, D = sqrt(diag H) (Marquardt scaling)
+
+A step is kept where it lowers f (per start), and lambda shrinks; elsewhere lambda grows and the start
+tries a shorter, more gradient-like step. Bounds are enforced by projecting each step onto the box.
+Starts that arrive at the same point are merged while running, so the cost falls as the basins are found.
+A start has converged when a kept step changes f by less than ``ftol`` relative and its scaled gradient
+is below ``gtol``, or when no step can lower f any more (lambda at its ceiling: a stationary point to
+machine precision).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalecalc.fitting.forms import FitData, Form
+from scalecalc.fitting.objective import Constraints, Penalty
+
+LAMBDA_START = 1e-3
+LAMBDA_CEILING = 1e10
+SWITCH_GAIN = 1e-4
+SWITCH_BACK_LAMBDA = 10.0
+STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Per start: free parameters ``z`` (S, F), objective, scaled gradient, iterations and convergence.
+    ``merged[s]`` is the start that start s was merged into (itself if it ran to the end)."""
+
+    z: np.ndarray
+    objective: np.ndarray
+    gradient: np.ndarray
+    iterations: np.ndarray
+    converged: np.ndarray
+    merged: np.ndarray
+
+
+class Problem:
+    """One form, its constraints, the data and the penalty: evaluates f, g and H for batches of z."""
+
+    def __init__(self, form: Form, constraints: Constraints, data: FitData, penalty: Penalty) -> None:
+        self.form = form
+        self.constraints = constraints
+        self.data = data
+        self.penalty = penalty
+        self.matrix = constraints.jacobian_matrix()
+
+    def residuals(self, z: np.ndarray) -> np.ndarray:
+        pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
+        return pred - self.data.log_loss
+
+    def objective(self, z: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            rho = self.penalty.value(self.residuals(z))
+        values = np.sum(rho if weights is None else weights * rho, axis=-1)
+        return np.where(np.isfinite(values), values, np.inf)
+
+    def derivatives(
+        self, z: np.ndarray, weights: np.ndarray | None = None, irls: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """f (S,), g (S, F), H (S, F, F) at z (S, F). ``irls`` (S,) in [0, 1] blends the exact curvature
+        (0) with the IRLS one (1)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred, jac = self.form.predict(self.constraints.expand(z), self.data, jac=True)
+            rho, psi, reweighted, exact = self.penalty.terms(pred - self.data.log_loss)
+        curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
+        if weights is not None:
+            rho, psi, curvature = rho * weights, psi * weights, curvature * weights
+        jz = jac @ self.matrix  # (S, n, F)
+        f = np.sum(rho, axis=-1)
+        g = np.einsum("snf,sn->sf", jz, psi)
+        h = np.matmul(np.swapaxes(jz * curvature[..., None], 1, 2), jz)
+        return f, g, h
+
+
+def minimise(
+    problem: Problem,
+    z0: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    max_iter: int = 500,
+    ftol: float = 1e-12,
+    gtol: float = 1e-7,
+    merge: bool = False,
+) -> Solution:
+    """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
+    counts). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go."""
+    lower, upper = problem.constraints.lower, problem.constraints.upper
+    z = np.clip(np.array(z0, dtype=float), lower, upper)
+    count, n_free = z.shape
+    objective = problem.objective(z, weights)
+    gradient = np.full(count, np.inf)
+    iterations = np.zeros(count, dtype=int)
+    converged = np.zeros(count, dtype=bool)
+    merged = np.arange(count)
+    lam = np.full(count, LAMBDA_START)
+    # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
+    irls = np.ones(count)
+    active = np.flatnonzero(np.isfinite(objective))
+    eye = np.eye(n_free)
+    for iteration in range(max_iter):
+        if active.size == 0:
+            break
+        if merge and iteration % 5 == 4 and active.size > 1:
+            active = _merge(z, objective, active, merged)
+        w = None if weights is None else weights[active]
+        za = z[active]
+        f, g, h = problem.derivatives(za, w, irls[active])
+        diagonal = np.maximum(np.einsum("sii->si", h), 0.0)
+        # A direction with no curvature (e.g. a term that contributes nothing yet) gets a floor, so that the
+        # step along it is a damped gradient step rather than a division by zero.
+        scale = np.sqrt(np.maximum(diagonal, 1e-10 * np.max(diagonal, axis=1, keepdims=True)) + 1e-300)
+        scaled_g = g / scale
+        scaled_h = h / (scale[:, :, None] * scale[:, None, :])
+        # The projected gradient: components pushing against an active bound do not count.
+        at_low = (za <= lower) & (g > 0)
+        at_high = (za >= upper) & (g < 0)
+        free_g = np.where(at_low | at_high, 0.0, scaled_g)
+        # sqrt of the relative decrease a Newton step would bring: small at a stationary point.
+        gradient[active] = np.max(np.abs(free_g), axis=1) / np.sqrt(np.maximum(f, 1e-300))
+        la = lam[active]
+        with np.errstate(all="ignore"):
+            system = scaled_h + la[:, None, None] * (eye + np.abs(np.einsum("sii->si", scaled_h))[:, :, None] * eye)
+            try:
+                step = np.linalg.solve(system, -scaled_g[..., None])[..., 0] / scale
+            except np.linalg.LinAlgError:
+                step = -scaled_g / (1 + la[:, None]) / scale
+        step = np.where(np.isfinite(step), step, 0.0)
+        candidate = np.clip(za + step, lower, upper)
+        f_new = problem.objective(candidate, w)
+        better = f_new < f
+        small_change = (f - f_new) <= ftol * np.abs(f)
+        done = better & small_change & (gradient[active] <= gtol)
+        stuck = ~better & (la >= LAMBDA_CEILING)
+        z[active] = np.where(better[:, None], candidate, za)
+        objective[active] = np.where(better, f_new, f)
+        lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), la * 10.0)
+        # Near a minimum (a kept step gained little) switch to the exact curvature for a Newton finish;
+        # if the exact model then fails (lambda has grown), go back to IRLS.
+        phase = irls[active]
+        phase = np.where(better & ((f - f_new) < SWITCH_GAIN * f), 0.0, phase)
+        phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), 1.0, phase)
+        irls[active] = phase
+        iterations[active] += 1
+        finished = done | stuck
+        # A start that cannot move any more is converged only if its gradient says it is stationary.
+        converged[active[finished]] = done[finished] | (gradient[active[finished]] <= STUCK_GTOL)
+        active = active[~finished]
+    # A merged start ends where the start it joined ended.
+    for s in range(count):
+        root = s
+        while merged[root] != root:
+            root = merged[root]
+        if root != s:
+            z[s], objective[s], gradient[s], converged[s] = z[root], objective[root], gradient[root], converged[root]
+            iterations[s] = iterations[root]
+            merged[s] = root
+    return Solution(z, objective, gradient, iterations, converged, merged)
+
+
+def _merge(z: np.ndarray, objective: np.ndarray, active: np.ndarray, merged: np.ndarray) -> np.ndarray:
+    """Keep one start per point (the lowest objective); the others are marked as merged into it."""
+    order = active[np.argsort(objective[active], kind="stable")]
+    keys = np.round(z[order], 7)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    survivors = order[first]
+    merged[order] = survivors[inverse]
+    return np.sort(survivors)
+
+
+def distinct_points(z: np.ndarray, objective: np.ndarray, tol: float = 1e-4) -> list[int]:
+    """Indices of distinct end points (best first): a point within ``tol`` relative of a better one is
+    the same optimum reached again."""
+    order = np.argsort(objective, kind="stable")
+    kept: list[int] = []
+    for s in order:
+        if not np.isfinite(objective[s]):
+            continue
+        if all(np.max(np.abs(z[s] - z[k]) / (1.0 + np.abs(z[k]))) > tol for k in kept):
+            kept.append(int(s))
+    return kept
