@@ -721,9 +721,12 @@ def _law_draws(law, draws: Mapping[str, np.ndarray]):  # noqa: ANN001, ANN202
 
 def _percentile_band(x: np.ndarray, samples: np.ndarray, level: float, label: str) -> Band:
     """Pointwise percentile interval of ``samples`` (draws, len(x)); draws that are not finite are skipped."""
+    import warnings
+
     samples = np.where(np.isfinite(samples), samples, np.nan)
     tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # a column with no finite draw gives NaN (not drawn), not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanpercentile(samples, tails, axis=0)
     return Band(label, _t(x), _t(low), _t(high))
 

@@ -4,6 +4,7 @@ line styles, the legend."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 
@@ -222,3 +223,13 @@ def test_missing_matplotlib_says_how_to_install(frontier: Figure, monkeypatch: p
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     with pytest.raises(InputError, match=r"pip install 'scalecalc\[plot\]'"):
         build_figure(frontier)
+
+
+def test_values_that_cannot_be_drawn_are_left_out(tmp_path) -> None:  # noqa: ANN001
+    points = Points("runs", (1e19, 1e20, 1e21, 1e22), (2.0, math.nan, 0.0, 3.0))  # NaN, and 0 on a log axis
+    curve = Curve("law", (1e19, 1e20, 1e21), (2.5, math.inf, 2.2))
+    panel = Panel("p", Axis("C", "FLOPs", "flops"), Axis("loss", "", "value"), points=(points,), curves=(curve,))
+    figure = Figure("nan", "with gaps", (panel,))
+    body = "\n".join(chart_lines(render_text(figure, 80, 20)))
+    assert body.count(GROUP_GLYPHS[0]) == 2
+    save_figure(figure, str(tmp_path / "nan.png"))

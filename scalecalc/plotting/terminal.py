@@ -95,22 +95,24 @@ def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool)
     target.title(title if len(title) <= width - 2 else panel.y.title)
     target.label(panel.x.title, "x")
     for band in panel.bands:
-        x = _scaled(band.x, panel.x.log)
         for edge in (band.low, band.high):
-            signal = target.signal(
-                x, _scaled(edge, panel.y.log), marker=plt.marker(BAND_GLYPH, _pixel(plt, band.group))
-            )
-            target.draw(signal)
+            x, y = _finite(_scaled(band.x, panel.x.log), _scaled(edge, panel.y.log))
+            if x:
+                target.draw(target.signal(x, y, marker=plt.marker(BAND_GLYPH, _pixel(plt, band.group))))
     for curve in panel.curves:
         _draw_curve(plt, target, panel, curve, color, width)
     for points in panel.points:
         for x, low, high in zip(points.x, points.low, points.high, strict=False):  # error bars: a vertical stroke
-            bar = target.signal(_scaled([x, x], panel.x.log), _scaled([low, high], panel.y.log), marker="|")
-            bar.lines()
-            target.draw(bar)
+            xs, ys = _finite(_scaled([x, x], panel.x.log), _scaled([low, high], panel.y.log))
+            if len(xs) == 2:
+                bar = target.signal(xs, ys, marker="|")
+                bar.lines()
+                target.draw(bar)
     for points in panel.points:
         marker = plt.marker(glyph(points.group, points.role), _pixel(plt, points.group))
-        target.draw(target.signal(_scaled(points.x, panel.x.log), _scaled(points.y, panel.y.log), marker=marker))
+        x, y = _finite(_scaled(points.x, panel.x.log), _scaled(points.y, panel.y.log))
+        if x:
+            target.draw(target.signal(x, y, marker=marker))
     for vertical in panel.markers:
         target.line(_scaled([vertical.x], panel.x.log)[0], "vertical")
     for name, axis, most in (("x", panel.x, max(2, width // 11)), ("y", panel.y, max(2, height // 4))):
@@ -122,10 +124,14 @@ def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool)
             ruler.ticks(_scaled(positions, axis.log), labels)
 
 
-def _draw_curve(plt, target, panel: Panel, curve: Curve, color: bool, width: int) -> None:  # noqa: ANN001
-    x, y = _scaled(curve.x, panel.x.log), _scaled(curve.y, panel.y.log)
+def _finite(x: list[float], y: list[float]) -> tuple[list[float], list[float]]:
+    """The pairs plotext can draw: NaN and infinite values (a log of zero, a missing loss) are left out."""
     keep = [i for i in range(len(x)) if math.isfinite(x[i]) and math.isfinite(y[i])]
-    x, y = [x[i] for i in keep], [y[i] for i in keep]
+    return [x[i] for i in keep], [y[i] for i in keep]
+
+
+def _draw_curve(plt, target, panel: Panel, curve: Curve, color: bool, width: int) -> None:  # noqa: ANN001
+    x, y = _finite(_scaled(curve.x, panel.x.log), _scaled(curve.y, panel.y.log))
     if len(x) < 2:
         return
     if curve.role == "extrapolation":
