@@ -305,3 +305,24 @@ def test_one_variable_law_figure() -> None:
     assert panel.x.title == "model size N (parameters)" and len(panel.points[0].x) == 30
     solid = next(c for c in panel.curves if c.role == "law")
     np.testing.assert_allclose(solid.y, 1.7 + 400.0 * np.array(solid.x) ** -0.3)
+
+
+def test_fit_figure_uses_the_fitted_law_and_its_bootstrap_draws() -> None:
+    from scalecalc.fitting.engine import fit_law
+
+    runs = chinchilla_runs()
+    result = fit_law(runs, bootstrap=20, seed=0, at_flops=1e23)
+    figure = figure_for(result, observations=runs)
+    loss_panel, size_panel = figure.panels
+    assert figure.title == "chinchilla law fitted to 30 runs (huber)"
+    (law,) = figure.laws
+    assert dict(law.constants) == pytest.approx(dict(result.constants))
+    frontier = next(c for c in loss_panel.curves if c.role == "frontier")
+    fitted = result.law
+    np.testing.assert_allclose(frontier.y, fitted.loss(*fitted.allocate(np.array(frontier.x))), rtol=1e-12)
+    (band,) = size_panel.bands  # the N_opt band at 1e23 brackets the bootstrap interval of params_opt
+    low, high = result.bootstrap.low["params_opt"], result.bootstrap.high["params_opt"]
+    assert band.x[-1] == pytest.approx(1e23)
+    assert band.low[-1] == pytest.approx(low, rel=1e-6) and band.high[-1] == pytest.approx(high, rel=1e-6)
+    with pytest.raises(InputError, match="runs"):
+        figure_for(result)
