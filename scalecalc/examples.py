@@ -1,0 +1,51 @@
+"""The example data shipped with scalecalc (``examples/`` in a source tree, ``scalecalc/_examples`` in a wheel).
+
+Each file's one-line description is its heading in ``SOURCES.md`` (``## `name.csv`: description``), so the
+provenance file stays the single place that describes the data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from scalecalc.errors import InputError
+
+_HEADING = re.compile(r"^## `(?P<file>[^`]+)`:\s*(?P<title>.+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str  # the file name without its extension
+    path: Path
+    description: str
+
+
+def examples_dir() -> Path:
+    package = Path(__file__).resolve().parent
+    installed = package / "_examples"
+    return installed if installed.is_dir() else package.parent / "examples"
+
+
+def list_examples() -> list[Example]:
+    directory = examples_dir()
+    sources = directory / "SOURCES.md"
+    titles = (
+        {m["file"]: m["title"].strip() for m in _HEADING.finditer(sources.read_text(encoding="utf-8"))}
+        if sources.is_file()
+        else {}
+    )
+    return [
+        Example(path.stem, path, titles.get(path.name, ""))
+        for path in sorted(directory.iterdir())
+        if path.is_file() and path.suffix in (".csv", ".tsv", ".json", ".jsonl")
+    ]
+
+
+def find_example(name: str) -> Example:
+    examples = {example.name: example for example in list_examples()}
+    key = Path(name).stem
+    if key not in examples:
+        raise InputError(f"unknown example {name!r}; examples: {', '.join(examples)}")
+    return examples[key]
