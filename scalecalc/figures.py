@@ -333,13 +333,19 @@ def _t(values: np.ndarray | Sequence[float]) -> tuple[float, ...]:
 # -- isoFLOP profiles (Approach 2) and the training-curve envelope (Approach 1) ----------------------------
 
 
-def isoflop_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN001 - IsoflopResult, Observations
+def isoflop_figure(
+    result,  # noqa: ANN001 - IsoflopResult
+    observations=None,  # noqa: ANN001 - Observations
+    best_per_size: bool = False,
+    **_: object,
+) -> Figure:
     """Left: each budget's runs (loss against N), its fitted profile and its minimum. Right: the minima
     against compute with the fitted N_opt = k C^a, extrapolated (dashed) to the ``--flops`` targets with the
     bootstrap interval of the prediction there.
 
     ``observations`` (the runs that were fitted) supply the points; each run is drawn with the budget nearest
-    to its compute in log space, as the analysis grouped it.
+    to its compute in log space, as the analysis grouped it. With ``best_per_size`` (``--best-per-size``) the
+    profiles are fitted, as the analysis fitted them, to the lowest loss of each size.
     """
     budgets = list(result.budgets)
     groups = tuple(Group(f"C={tick_label(b.flops, 'flops')}", float(b.flops)) for b in budgets)
@@ -359,6 +365,9 @@ def isoflop_figure(result, observations=None, **_: object) -> Figure:  # noqa: A
                 continue
             label = groups[index].label if budget.included else f"{groups[index].label} (left out: {budget.status})"
             points.append(Points(label, _t(n), _t(loss), index, "data" if budget.included else "excluded"))
+            if best_per_size:
+                lowest = np.array([loss[n == size].min() == value for size, value in zip(n, loss, strict=True)])
+                n, d, loss = n[lowest], d[lowest], loss[lowest]
             profile = profile_curve(result.method, n, d, loss, budget.flops)
             if profile is not None:
                 curves.append(Curve("", _t(profile[0]), _t(profile[1]), index, "fit"))

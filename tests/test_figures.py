@@ -326,3 +326,14 @@ def test_fit_figure_uses_the_fitted_law_and_its_bootstrap_draws() -> None:
     assert band.low[-1] == pytest.approx(low, rel=1e-6) and band.high[-1] == pytest.approx(high, rel=1e-6)
     with pytest.raises(InputError, match="runs"):
         figure_for(result)
+
+
+def test_isoflop_profiles_follow_best_per_size() -> None:
+    runs = synthetic_isoflops()
+    worse = Observations("sweep", *(np.concatenate([v, v]) for v in (runs.n_params, runs.n_tokens, runs.compute_flops)),
+                         np.concatenate([runs.loss, runs.loss + 0.05]))  # fmt: skip
+    result = fit(worse, best_per_size=True, bootstrap=0)
+    profiles = isoflop_figure(result, worse, best_per_size=True).panels[0]
+    assert sum(len(p.x) for p in profiles.points if p.role == "data") == 2 * len(runs)  # every run is drawn
+    for curve, budget in zip(profiles.curves, result.budgets, strict=True):
+        assert min(curve.y) == pytest.approx(budget.loss, abs=1e-4)  # the profile through the best runs only
