@@ -666,7 +666,18 @@ def fit_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN00
     targets = [result.at_flops] if result.at_flops else []
     objective = result.objective.get("name", "") if hasattr(result.objective, "get") else ""
     title = f"{result.form} law fitted to {result.n_points} runs" + (f" ({objective})" if objective else "")
-    return loss_law_figure(law, observations, draws=draws, level=level, targets=targets, name="fit", title=title)
+    figure = loss_law_figure(law, observations, draws=draws, level=level, targets=targets, name="fit", title=title)
+    if not targets or "params_opt" not in result.derived or len(figure.panels) < 2:
+        return figure
+    # The recommended size at --at-flops, with its bootstrap interval when there is one.
+    spread = result.interval("params_opt")
+    interval = ((spread[1],), (spread[2],)) if spread is not None else ((), ())
+    label = f"N_opt at --at-flops ({int(round(100 * level))}% interval)" if spread else "N_opt at --at-flops"
+    point = Points(
+        label, (float(result.at_flops),), (float(result.derived["params_opt"]),), None, "prediction", *interval
+    )
+    sizes = replace(figure.panels[1], points=(*figure.panels[1].points, point))
+    return replace(figure, panels=(figure.panels[0], sizes))
 
 
 def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, name: str, title: str) -> Figure:  # noqa: ANN001

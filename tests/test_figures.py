@@ -324,6 +324,9 @@ def test_fit_figure_uses_the_fitted_law_and_its_bootstrap_draws() -> None:
     low, high = result.bootstrap.low["params_opt"], result.bootstrap.high["params_opt"]
     assert band.x[-1] == pytest.approx(1e23)
     assert band.low[-1] == pytest.approx(low, rel=1e-6) and band.high[-1] == pytest.approx(high, rel=1e-6)
+    (recommended,) = [p for p in size_panel.points if p.role == "prediction"]
+    assert recommended.x == (1e23,) and recommended.y == pytest.approx((result.derived["params_opt"],))
+    assert (recommended.low[0], recommended.high[0]) == pytest.approx((low, high))
     with pytest.raises(InputError, match="runs"):
         figure_for(result)
 
