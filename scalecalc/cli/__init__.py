@@ -48,6 +48,7 @@ from scalecalc.cli import isoflop as _isoflop  # noqa: E402, F401
 from scalecalc.cli import hardware as _hardware  # noqa: E402, F401
 from scalecalc.cli import plot as _plot  # noqa: E402, F401
 from scalecalc.cli import fit as _fit  # noqa: E402, F401
+from scalecalc.cli import study as _study  # noqa: E402, F401
 
 
 def main() -> None:
