@@ -29,6 +29,7 @@ LAMBDA_START = 1e-3
 LAMBDA_CEILING = 1e10
 SWITCH_GAIN = 1e-4
 SWITCH_BACK_LAMBDA = 10.0
+MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and are merged
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
 
 
@@ -92,6 +93,7 @@ def minimise(
     ftol: float = 1e-12,
     gtol: float = 1e-7,
     merge: bool = False,
+    near: bool = False,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
     counts). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go."""
@@ -105,7 +107,7 @@ def minimise(
     merged = np.arange(count)
     lam = np.full(count, LAMBDA_START)
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
-    irls = np.ones(count)
+    irls = np.full(count, 0.0 if near else 1.0)
     active = np.flatnonzero(np.isfinite(objective))
     eye = np.eye(n_free)
     for iteration in range(max_iter):
@@ -171,7 +173,7 @@ def minimise(
 def _merge(z: np.ndarray, objective: np.ndarray, active: np.ndarray, merged: np.ndarray) -> np.ndarray:
     """Keep one start per point (the lowest objective); the others are marked as merged into it."""
     order = active[np.argsort(objective[active], kind="stable")]
-    keys = np.round(z[order], 7)
+    keys = np.round(z[order] / (MERGE_TOL * (1.0 + np.abs(z[order]))))
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     inverse = np.asarray(inverse).ravel()
     survivors = order[first]
@@ -183,10 +185,14 @@ def distinct_points(z: np.ndarray, objective: np.ndarray, tol: float = 1e-4) -> 
     """Indices of distinct end points (best first): a point within ``tol`` relative of a better one is
     the same optimum reached again."""
     order = np.argsort(objective, kind="stable")
+    order = order[np.isfinite(objective[order])]
     kept: list[int] = []
+    points = np.empty((len(order), z.shape[1]))
     for s in order:
-        if not np.isfinite(objective[s]):
-            continue
-        if all(np.max(np.abs(z[s] - z[k]) / (1.0 + np.abs(z[k]))) > tol for k in kept):
-            kept.append(int(s))
+        if kept:
+            reference = points[: len(kept)]
+            if np.min(np.max(np.abs(z[s] - reference) / (1.0 + np.abs(reference)), axis=1)) <= tol:
+                continue
+        points[len(kept)] = z[s]
+        kept.append(int(s))
     return kept
