@@ -47,17 +47,13 @@ def test_frontier_size_follows_the_terminal(runner, monkeypatch: pytest.MonkeyPa
     assert "└" in lines[top + 28]  # 40 lines less 8 for the legend and prompt: a 32-row chart, 27 inside the frame
 
 
-@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
-def test_frontier_to_a_file(runner, tmp_path, suffix: str) -> None:  # noqa: ANN001
-    target = tmp_path / f"frontier.{suffix}"
+def test_frontier_to_a_file(runner, tmp_path) -> None:  # noqa: ANN001 - PNG and PDF bytes: test_plotting
+    target = tmp_path / "frontier.svg"
     result = invoke(runner, ["plot", "frontier", "-p", "chinchilla,kaplan-2020", "--plot-file", str(target)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "" and f"wrote {target}" in result.stderr
-    data = target.read_bytes()
-    assert data[:4] == {"png": b"\x89PNG", "svg": b"<?xm", "pdf": b"%PDF"}[suffix]
-    if suffix == "svg":
-        text = data.decode()
-        assert "kaplan-2020" in text and "D_opt (tokens)" in text
+    text = target.read_text()
+    assert text.startswith("<?xml") and "kaplan-2020" in text and "D_opt (tokens)" in text
 
 
 @pytest.mark.parametrize(
