@@ -700,7 +700,7 @@ def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, n
             drawn = _law_draws(law, draws).loss(*as_runs)
         bands.append(_percentile_band(grid, drawn, level, f"{int(round(100 * level))}% bootstrap band"))
     panel = Panel(
-        f"loss against {label.split()[-1]}",
+        f"loss against {label.rsplit(' ', 1)[0].removeprefix('training ')}",
         Axis(label, unit, kind),
         Axis("loss", "", "value"),
         points=(Points("runs", _t(x), _t(loss)),),

@@ -302,7 +302,8 @@ def test_one_variable_law_figure() -> None:
     runs = chinchilla_runs()
     figure = loss_law_figure(law, runs)
     (panel,) = figure.panels
-    assert panel.x.title == "model size N (parameters)" and len(panel.points[0].x) == 30
+    assert panel.title == "loss against model size" and panel.x.title == "model size N (parameters)"
+    assert len(panel.points[0].x) == 30
     solid = next(c for c in panel.curves if c.role == "law")
     np.testing.assert_allclose(solid.y, 1.7 + 400.0 * np.array(solid.x) ** -0.3)
 
