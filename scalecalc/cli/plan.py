@@ -250,7 +250,13 @@ def predict(
     data = quantities(tokens, "--tokens")
     if sizes is None or data is None:
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
-    result = planner.plan_run(law, *_paired(sizes, data, "--params", "--tokens"))
+    if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
+        n, d = np.broadcast_arrays(*_paired(sizes, data, "--params", "--tokens"))
+        flops = planner.FLOPS_PER_PARAM_TOKEN * n * d
+        columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": law.loss_law.loss(n, d)}
+        result = planner.Plan(law.name, "params+tokens", columns)
+    else:
+        result = planner.plan_run(law, *_paired(sizes, data, "--params", "--tokens"))
     names = ["preset", "params", "tokens", "flops", "tokens_per_param", "loss"]
     data_columns = {"preset": [law.name] * len(result), **{k: result.columns[k] for k in names[1:]}}
     output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)

@@ -1,0 +1,243 @@
+"""`scalecalc fit` through CliRunner (and real subprocesses): input formats and stdin, filters, every output
+format, --field, --save into `plan --preset` and `predict`, no overwrite without --force, and the one-line
+error contract (exit 2) for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tests.conftest import DATA, ROOT, invoke
+
+EPOCH = str(DATA / "epoch_chinchilla_points.csv")
+EPOCH_ARGS = [EPOCH, "--drop-highest", "5"]
+
+
+def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
+    result = invoke(runner, ["fit", *args] if args[:1] != ["plan"] and args[:1] != ["predict"] else args, input=input)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result
+
+
+def error_line(result) -> str:  # noqa: ANN001
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
+    return lines[0]
+
+
+def synthetic_rows(count: int = 30) -> list[dict[str, float]]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for c in np.logspace(18, 20, 5):
+        for n in np.sqrt(c / 120) * np.logspace(-0.6, 0.6, count // 5):
+            d = c / (6 * n)
+            loss = (1.69 + 406.4 / n**0.34 + 410.7 / d**0.28) * np.exp(rng.normal(0, 0.003))
+            rows.append({"N": n, "D": d, "loss": loss})
+    return rows
+
+
+def test_epoch_json_document(runner: CliRunner) -> None:
+    result = run(runner, [*EPOCH_ARGS, "--format", "json", "--at-flops", "5.76e23"])
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1 and doc["form"] == "chinchilla"
+    assert doc["n_points"] == 240
+    assert doc["derived_columns"] == ["tokens"]
+    assert doc["parameters"]["alpha"]["value"] == pytest.approx(0.3473, abs=5e-4)
+    assert doc["parameters"]["A"]["value"] == pytest.approx(477.8, rel=0.01)
+    assert doc["objective"] == {"name": "huber", "delta": 0.001, "value": pytest.approx(1.0183e-3, rel=1e-4)}
+    assert set(doc["ranges"]) == {"params", "tokens", "flops"}
+    assert doc["derived"]["a"]["value"] == pytest.approx(0.514, abs=0.002)
+    assert doc["optimizer"]["converged"] is True
+    assert doc["bootstrap"] is None
+    assert "tokens derived from C = 6ND" in result.stderr
+
+
+def test_table_shows_parameters_summary_and_notes(runner: CliRunner) -> None:
+    result = run(runner, [*EPOCH_ARGS, "--format", "table", "--bootstrap", "30", "--seed", "1"])
+    out = result.stdout
+    for text in ("alpha", "95% low", "points", "R^2", "tokens derived from C = 6ND", "dropped the 5 highest-loss runs"):
+        assert text in out, text
+    assert "compute-optimal model" in out
+
+
+def test_field_and_csv(runner: CliRunner) -> None:
+    alpha = run(runner, [*EPOCH_ARGS, "-f", "alpha"]).stdout.strip()
+    assert float(alpha) == pytest.approx(0.3473, abs=5e-4)
+    csv_text = run(runner, [*EPOCH_ARGS, "--format", "csv", "--bootstrap", "10"]).stdout
+    header, row = csv_text.strip().splitlines()
+    assert "alpha_low" in header.split(",") and len(row.split(",")) == len(header.split(","))
+
+
+def test_save_then_plan_and_predict(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "my-law.yaml"
+    result = run(runner, [*EPOCH_ARGS, "--bootstrap", "40", "--seed", "3", "--save", str(target), "-f", "beta"])
+    assert "saved the fit as preset" in result.stderr
+    document = yaml.safe_load(target.read_text())
+    assert document["loss"]["form"] == "chinchilla"
+    assert len(document["uncertainty"]["draws"]["alpha"]) == 40
+    assert document["fitted_range"]["flops"][1] == pytest.approx(1.2956e22, rel=1e-3)
+    plan = json.loads(run(runner, ["plan", "--flops", "1e23", "-p", str(target), "--format", "json"]).stdout)[0]
+    assert plan["params_low"] < plan["params"] < plan["params_high"]
+    assert plan["tokens_low"] < plan["tokens"] < plan["tokens_high"]
+    predicted = run(runner, ["predict", "--params", "7B", "--tokens", "2T", "-p", str(target), "-f", "loss"]).stdout
+    expected = 1.8172 + 477.83 / 7e9**0.34731 + 2143.4 / 2e12**0.36717
+    assert float(predicted) == pytest.approx(expected, rel=1e-3)
+
+
+def test_save_never_overwrites_without_force(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "fit.yaml"
+    target.write_text("keep me")
+    message = error_line(invoke(runner, ["fit", *EPOCH_ARGS, "--save", str(target)]))
+    assert "already exists" in message and "--force" in message
+    assert target.read_text() == "keep me"
+    run(runner, [*EPOCH_ARGS, "--save", str(target), "--force", "-f", "alpha"])
+    assert "form: chinchilla" in target.read_text()
+
+
+def test_power_law_preset_predicts_but_does_not_plan(runner: CliRunner, tmp_path: Path) -> None:
+    rows = synthetic_rows()
+    path = tmp_path / "runs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    target = tmp_path / "power.yaml"
+    run(runner, [str(path), "--form", "power", "--x", "flops", "--save", str(target), "-f", "alpha"])
+    document = yaml.safe_load(target.read_text())
+    assert document["loss"]["variable"] == "flops"
+    run(runner, ["predict", "--params", "1B", "--tokens", "20B", "-p", str(target), "-f", "loss"])
+    message = error_line(invoke(runner, ["plan", "--flops", "1e22", "-p", str(target)]))
+    assert "no allocation" in message
+
+
+def test_kaplan_preset_gets_its_closed_form_allocation(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("N,D,loss\n" + "".join(f"{r['N']},{r['D']},{r['loss']}\n" for r in synthetic_rows()))
+    target = tmp_path / "kaplan.yaml"
+    run(runner, [str(path), "--form", "kaplan", "--save", str(target), "-f", "a"])
+    plan = json.loads(run(runner, ["plan", "--flops", "1e21", "-p", str(target), "--format", "json"]).stdout)[0]
+    assert 6 * plan["params"] * plan["tokens"] == pytest.approx(1e21, rel=1e-9)
+
+
+def test_stdin_tsv_json_and_aliases(runner: CliRunner, tmp_path: Path) -> None:
+    rows = synthetic_rows()
+    tsv = "n_params\ttraining_tokens\teval_loss\n" + "".join(f"{r['N']}\t{r['D']}\t{r['loss']}\n" for r in rows)
+    from_stdin = run(runner, ["-", "-f", "alpha"], input=tsv).stdout
+    array = tmp_path / "runs.json"
+    array.write_text(json.dumps([{"Parameters": r["N"], "compute": 6 * r["N"] * r["D"], "L": r["loss"]} for r in rows]))
+    from_json = run(runner, [str(array), "-f", "alpha", "--format", "tsv"])
+    assert float(from_stdin) == pytest.approx(float(from_json.stdout), rel=1e-6)
+    assert "tokens derived from C = 6ND" in from_json.stderr
+
+
+def test_explicit_columns_and_filters(runner: CliRunner, tmp_path: Path) -> None:
+    rows = synthetic_rows()
+    lines = ["size,toks,lr,val\n"]
+    for r in rows:
+        lines.append(f"{r['N']},{r['D']},0.001,{r['loss']}\n")
+        lines.append(f"{r['N']},{r['D']},0.01,{r['loss'] + 0.2}\n")  # a worse learning rate
+    path = tmp_path / "sweep.csv"
+    path.write_text("".join(lines))
+    args = [str(path), "--params-col", "size", "--tokens-col", "toks", "--loss-col", "val", "--format", "json"]
+    doc = json.loads(run(runner, [*args, "--best-per-group", "--min-flops", "3e18"]).stdout)
+    assert any("lowest-loss run of each (N, D) pair" in f for f in doc["filters"])
+    assert doc["n_points"] == 24
+    assert doc["parameters"]["alpha"]["value"] == pytest.approx(0.34, abs=0.05)
+
+
+def test_constraints_from_the_command_line(runner: CliRunner) -> None:
+    doc = json.loads(run(runner, [*EPOCH_ARGS, "--fix", "E=1.69", "--tie", "alpha=beta", "--format", "json"]).stdout)
+    assert doc["parameters"]["E"] == {"value": 1.69, "se": None, "low": None, "high": None, "fixed": True}
+    assert doc["parameters"]["alpha"]["value"] == doc["parameters"]["beta"]["value"]
+    bounded = run(runner, [*EPOCH_ARGS, "--bound", "alpha=0:0.3", "-f", "alpha"])
+    assert float(bounded.stdout) == pytest.approx(0.3)
+    assert "warning: alpha sits on its upper bound" in bounded.stderr
+
+
+def test_compare_objectives_table(runner: CliRunner) -> None:
+    out = run(runner, [*EPOCH_ARGS, "--compare-objectives", "--format", "table"]).stdout
+    assert "objectives compared" in out and "envelope" in out and "squares" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("params,tokens,loss\n1e8,2e9,3.0\n2e8,4e9,abc\n", "line 3, column 'loss'"),
+        ("params,tokens,loss\n1e8,2e9,3.0\n2e8,4e9,nan\n", "not a finite number"),
+        ("params,tokens,loss\n1e8,2e9,3.0\n0,4e9,2.9\n", "line 3, column 'params'"),
+        ("params,tokens,loss\n1e8,2e9,3.0\n-2e8,4e9,2.9\n", "must be greater than zero"),
+        ("params,Params,loss\n1,2,3\n", "duplicated column"),
+        ("", "empty"),
+        ("size,tokens,loss\n1e8,2e9,3.0\n", "names tried for params"),
+        ("params,tokens,ppl\n1e8,2e9,3.0\n", "no loss column"),
+        ("params,tokens,loss\n1e8,2e9,3.0\n2e8,4e9,2.9\n4e8,8e9,2.8\n", "only 3 points"),
+        (
+            "params,tokens,loss\n" + "".join(f"1e9,{d:.3g},{2 + 1 / d**0.1}\n" for d in np.logspace(9, 11, 7)),
+            "same model size",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(runner: CliRunner, tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text(content)
+    message = error_line(invoke(runner, ["fit", str(path)]))
+    assert expected in message
+    assert str(path) in message
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--fix", "E"], "is not NAME=VALUE"),
+        (["--fix", "E=abc"], "is not a number"),
+        (["--bound", "alpha=x:1"], "LOW:HIGH"),
+        (["--form", "cubic"], "unknown form"),
+        (["--x", "params"], "--x"),
+        (["--ci", "95"], "--ci"),
+        (["--at-flops", "lots"], "--at-flops"),
+        (["--drop-highest", "500"], "--drop-highest"),
+    ],
+)
+def test_bad_options_are_one_line_exit_2(runner: CliRunner, args: list[str], expected: str) -> None:
+    assert expected in error_line(invoke(runner, ["fit", EPOCH, *args]))
+
+
+def test_help_has_examples(runner: CliRunner) -> None:
+    out = invoke(runner, ["fit", "--help"]).stdout
+    assert "scalecalc fit runs.csv --save my-law.yaml" in out
+
+
+def test_real_subprocess_round_trip(tmp_path: Path) -> None:
+    target = tmp_path / "law.yaml"
+    command = [sys.executable, "-m", "scalecalc"]
+    fitted = subprocess.run(
+        [*command, "fit", *EPOCH_ARGS, "--bootstrap", "20", "--save", str(target), "-f", "alpha"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert fitted.returncode == 0, fitted.stderr
+    assert float(fitted.stdout) == pytest.approx(0.3473, abs=5e-4)
+    assert "note: saved the fit" in fitted.stderr
+    planned = subprocess.run(
+        [*command, "plan", "--flops", "1e24", "-p", str(target), "--format", "tsv"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    header, row = planned.stdout.strip().splitlines()
+    assert "params_low" in header.split("\t")
+    predicted = subprocess.run(
+        [*command, "predict", EPOCH, "-p", str(target), "--format", "csv"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(predicted.stdout.strip().splitlines()) == 246
+    again = subprocess.run(
+        [*command, "fit", EPOCH, "--save", str(target)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert again.returncode == 2 and again.stdout == "" and "already exists" in again.stderr
