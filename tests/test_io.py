@@ -141,7 +141,7 @@ def test_bad_cells_name_file_line_and_column(tmp_path: Path, cell: str, message:
     assert message in str(raised.value)
 
 
-@pytest.mark.parametrize("value", ["true", "[1]", "{\"a\": 1}", "\"x\"", "null", "-2", "0"])
+@pytest.mark.parametrize("value", ["true", "[1]", '{"a": 1}', '"x"', "null", "-2", "0"])
 def test_bad_json_values_name_the_record(tmp_path: Path, value: str) -> None:
     """A JSON cell that is not a positive number is an input error naming the line, never silently read
     (``true`` is not 1 parameter, ``[1]`` is not a number) and never an unexpected failure."""
