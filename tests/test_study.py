@@ -1,0 +1,246 @@
+"""Tests of scalecalc.study: the sweep design, the simulated reliability of a study, and next-run suggestions.
+
+Statistical tests are seeded (the same numbers every run); their tolerances are set from the sampling error of
+the quantity tested, stated beside each assertion, so that they would also hold for other seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scalecalc import study
+from scalecalc.errors import InputError, PresetError
+from scalecalc.fitting import FitSpec, fit_law
+from scalecalc.io import Observations
+from scalecalc.laws import ChinchillaLaw
+from scalecalc.presets import load_preset
+
+# Besiroglu et al. 2024 (arXiv:2404.10102), Eq. 4: the Epoch replication of Chinchilla's Approach 3.
+EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
+
+
+def _design(min_flops=1e18, max_flops=1e21, budgets=6, sizes=7, **kwargs) -> study.Sweep:  # noqa: ANN001
+    return study.design_sweep(EPOCH, min_flops, max_flops, budgets, sizes, **kwargs)
+
+
+def _simulate(design: study.Sweep, **kwargs) -> study.SimulationResult:  # noqa: ANN003
+    options = {"target_flops": 1e23, "trials": 100, "bootstrap": 0, "approaches": ("fit",), "seed": 3}
+    options.update(kwargs)
+    return study.simulate_study(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **options)
+
+
+def _row(result: study.SimulationResult, approach: str, quantity: str) -> study.SummaryRow:
+    return next(r for r in result.summary if r.approach == approach and r.quantity == quantity)
+
+
+# --- the design ---------------------------------------------------------------------------------------------
+
+
+def test_sweep_budgets_are_geometric_and_every_run_costs_its_budget() -> None:
+    design = _design()
+    assert np.allclose(design.budgets, [1e18, 10**18.6, 10**19.2, 10**19.8, 10**20.4, 1e21])
+    assert np.allclose(6 * design.n_params * design.n_tokens, design.compute_flops, rtol=1e-12)
+    assert len(design.n_params) == 6 * 7
+    assert design.total_flops == pytest.approx(7 * sum(design.budgets))
+
+
+def test_sweep_is_centred_on_the_presets_optimum_and_spans_the_chosen_factor() -> None:
+    design = _design(span=3.0)
+    for budget in design.budgets:
+        n = design.n_params[design.compute_flops == budget]
+        n_opt = EPOCH.allocate(budget)[0]
+        assert math.exp(np.mean(np.log(n))) == pytest.approx(n_opt, rel=1e-12)  # centred in log N
+        assert n.min() == pytest.approx(n_opt / 3) and n.max() == pytest.approx(3 * n_opt)
+        assert np.allclose(np.diff(np.log(np.sort(n))), math.log(3) / 3)  # evenly spaced in log N
+
+
+def test_centre_spacing_is_denser_near_the_optimum_and_linear_is_even_in_n() -> None:
+    centre = np.sort(_design(budgets=1, max_flops=1e18, sizes=7, spacing="centre").n_params)
+    steps = np.diff(np.log(centre))
+    assert steps[3] < steps[0]  # the middle gaps are narrower than the outer ones
+    linear = np.sort(_design(budgets=1, max_flops=1e18, sizes=5, spacing="linear").n_params)
+    assert np.allclose(np.diff(linear), np.diff(linear)[0])
+
+
+def test_tokens_per_param_range_sets_the_ends_and_warns_when_it_misses_the_optimum() -> None:
+    design = _design(tokens_per_param=(5.0, 200.0))
+    ratio = design.n_tokens / design.n_params
+    for budget in design.budgets:
+        here = ratio[design.compute_flops == budget]
+        assert here.min() == pytest.approx(5.0) and here.max() == pytest.approx(200.0)
+    assert design.warnings == ()
+    off = _design(tokens_per_param=(100.0, 1000.0))  # Epoch's optimum is ~20 tokens per parameter
+    assert off.warnings and "outside --tokens-per-param" in off.warnings[0]
+
+
+def test_rounding_to_two_digits() -> None:
+    design = _design(rounding="digits")
+    mantissa = design.n_params / 10 ** (np.floor(np.log10(design.n_params)) - 1)
+    assert np.allclose(mantissa, np.round(mantissa))
+    assert np.allclose(6 * design.n_params * design.n_tokens, design.compute_flops)
+
+
+def test_shape_rounding_finds_gpt3_xl() -> None:
+    # Brown et al. 2020, Table 2.1: GPT-3 XL has 24 layers of width 2048; 12 L d^2 = 1.208e9 (Kaplan Table 1)
+    layers, width = study._shapes_of(np.array([12.0 * 24 * 2048**2]))
+    assert (layers[0], width[0]) == (24, 2048)
+
+
+def test_shape_rounding_gives_realistic_shapes_within_a_few_percent() -> None:
+    design = _design(min_flops=1e18, max_flops=1e23, rounding="shape", sizes=5)
+    assert design.layers is not None and design.d_model is not None
+    assert np.all(design.d_model % 64 == 0)
+    assert np.array_equal(design.n_params, 12 * design.layers * design.d_model.astype(float) ** 2)
+    aspect = design.d_model / design.layers
+    assert np.all((aspect > 40) & (aspect < 250))
+    unrounded = _design(min_flops=1e18, max_flops=1e23, sizes=5)
+    assert np.max(np.abs(np.log(design.n_params / unrounded.n_params))) < 0.15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"sizes": 1}, "--sizes"),
+        ({"budgets": 0}, "--budgets"),
+        ({"min_flops": -1.0}, "--min-flops"),
+        ({"max_flops": 1e17}, "--max-flops"),
+        ({"span": 0.5}, "--span"),
+        ({"spacing": "random"}, "--spacing"),
+        ({"rounding": "up"}, "--round"),
+        ({"span": 2.0, "tokens_per_param": (5.0, 10.0)}, "--span"),
+        ({"tokens_per_param": (50.0, 10.0)}, "--tokens-per-param"),
+    ],
+)
+def test_design_errors_name_the_option(kwargs: dict, option: str) -> None:
+    with pytest.raises(InputError, match=f"^{option}"):
+        _design(**kwargs)
+
+
+# --- the simulation ------------------------------------------------------------------------------------------
+
+
+def test_truth_is_the_presets_optimum_and_noise_is_log_normal() -> None:
+    design = _design(budgets=3, sizes=5)
+    result = _simulate(design, trials=20)
+    n_opt, d_opt = EPOCH.allocate(1e23)
+    assert result.truth["params"] == pytest.approx(float(n_opt))
+    assert result.truth["loss"] == pytest.approx(float(EPOCH.loss(n_opt, d_opt)))
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, 0.02, 2000, 0)
+    residual = logs - np.log(EPOCH.loss(design.n_params, design.n_tokens))
+    # 30,000 draws: the sample sd has a standard error of 0.02 / sqrt(2 * 30000) ~ 8e-5
+    assert np.std(residual) == pytest.approx(0.02, abs=4e-4)
+
+
+def test_batched_warm_fits_agree_with_fit_law_trial_by_trial() -> None:
+    """Two independent code paths: the batched adapter and fit_law itself, on the same simulated losses."""
+    design = _design(budgets=4, sizes=6)
+    warm = _simulate(design, trials=4, fit_mode="warm").estimates["fit"]
+    full = _simulate(design, trials=4, fit_mode="full").estimates["fit"]
+    assert np.allclose(warm.params, full.params, rtol=1e-4)
+    assert np.allclose(warm.loss, full.loss, rtol=1e-6)
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, study.DEFAULT_NOISE, 4, 3)
+    obs = Observations("t", design.n_params, design.n_tokens, design.compute_flops, np.exp(logs[2]))
+    assert fit_law(obs, FitSpec(), at_flops=1e23).derived["params_opt"] == pytest.approx(warm.params[2], rel=1e-4)
+
+
+def test_a_fixed_seed_gives_identical_results_and_another_seed_does_not() -> None:
+    design = _design(budgets=3, sizes=5)
+    first = _simulate(design, trials=30, bootstrap=20, approaches=("fit", "isoflop"))
+    again = _simulate(design, trials=30, bootstrap=20, approaches=("fit", "isoflop"))
+    other = _simulate(design, trials=30, bootstrap=20, approaches=("fit", "isoflop"), seed=4)
+    assert first.summary == again.summary
+    for approach in ("fit", "isoflop"):
+        assert np.array_equal(
+            first.estimates[approach].params_low, again.estimates[approach].params_low, equal_nan=True
+        )
+    assert first.summary != other.summary
+
+
+def test_a_denser_sweep_narrows_the_spread() -> None:
+    # 100 trials estimate the robust sd of log10 N_opt to ~12% (MAD efficiency 37%: se ~ 1/sqrt(0.37 * 2 * 100));
+    # three times as many sizes should cut it by ~sqrt(3) = 1.73, far beyond that error.
+    sparse = _row(_simulate(_design(sizes=4)), "fit", "params").log_sd
+    dense = _row(_simulate(_design(sizes=12)), "fit", "params").log_sd
+    assert dense < 0.8 * sparse
+
+
+def test_a_wider_sweep_narrows_the_spread_for_both_approaches() -> None:
+    # Extrapolating 1e20 -> 1e23 (3 decades beyond the data) against 1e21 -> 1e23 with budgets up to 1e21; same
+    # runs per budget. Error as above (~12% per sd); the wider sweep shortens the lever arm several-fold.
+    narrow = _simulate(_design(max_flops=1e19, budgets=4), approaches=("fit", "isoflop"))
+    wide = _simulate(_design(max_flops=1e21, budgets=4), approaches=("fit", "isoflop"))
+    for approach in ("fit", "isoflop"):
+        assert _row(wide, approach, "params").log_sd < 0.7 * _row(narrow, approach, "params").log_sd
+        assert _row(wide, approach, "params").spread < _row(narrow, approach, "params").spread
+
+
+def test_intervals_cover_the_truth_at_about_the_nominal_rate() -> None:
+    # 100 seeded trials, level 0.9: if the intervals are calibrated, the coverage count is Binomial(100, 0.9),
+    # sd 0.03; we accept 0.9 +- 0.09 (three sd). Percentile bootstraps of a nonlinear extrapolation may be a
+    # little conservative or liberal; a broken interval (e.g. one built from the wrong trial) covers ~40%.
+    design = _design(budgets=5, sizes=7)
+    result = _simulate(design, trials=100, bootstrap=100, level=0.9, approaches=("fit", "isoflop"))
+    for approach in ("fit", "isoflop"):
+        row = _row(result, approach, "params")
+        assert row.trials == 100
+        assert 0.81 <= row.coverage <= 0.99, (approach, row.coverage)
+    assert 0.81 <= _row(result, "fit", "loss").coverage <= 0.99
+
+
+def test_bias_is_small_when_the_fitted_form_is_the_true_one() -> None:
+    # Approach 3 fits the true form: the median estimate should sit within ~2 robust se of the truth
+    # (se of a median of 100 trials = 1.25 sd / 10 in log10).
+    row = _row(_simulate(_design(), trials=100), "fit", "params")
+    assert abs(math.log10(1 + row.bias)) < 2 * 1.25 * row.log_sd / 10 + 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"noise": 0.0}, "--noise"),
+        ({"noise": float("nan")}, "--noise"),
+        ({"noise": 5.0}, "--noise"),
+        ({"seed": -1}, "--seed"),
+        ({"trials": 0}, "--trials"),
+        ({"bootstrap": 1}, "--bootstrap"),
+        ({"level": 1.5}, "--level"),
+        ({"target_flops": -1.0}, "--target-flops"),
+        ({"fit_mode": "fast"}, "--fit-mode"),
+    ],
+)
+def test_simulation_errors_name_the_option(kwargs: dict, option: str) -> None:
+    with pytest.raises(InputError, match=f"^{option}"):
+        _simulate(_design(budgets=2, sizes=5), **kwargs)
+
+
+def test_a_preset_without_a_chinchilla_loss_law_is_refused() -> None:
+    with pytest.raises(PresetError, match="^--preset: llama3-2024 has no loss law"):
+        study.chinchilla_truth(load_preset("llama3-2024").loss_law, "llama3-2024")
+
+
+# --- suggestions ---------------------------------------------------------------------------------------------
+
+
+def test_suggestions_lower_the_spread_each_step_and_respect_the_budget() -> None:
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    kwargs = {"next_runs": 3, "target_flops": 1e23, "trials": 40, "seed": 1}
+    result = study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs)
+    assert 1 <= len(result.n_params) <= 3
+    spreads = np.concatenate([[result.baseline_spread], result.spread])
+    assert np.all(np.diff(spreads) < 0)
+    assert np.allclose(6 * result.n_params * result.n_tokens, result.compute_flops)
+    for n, c in zip(result.n_params, result.compute_flops, strict=True):  # never a run already done
+        done = design.n_params[design.compute_flops == c]
+        assert len(done) == 0 or np.min(np.abs(np.log(done / n))) > 0.01
+    again = study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs)
+    assert np.array_equal(again.n_params, result.n_params)
+    capped = study.suggest_runs(
+        EPOCH, design.n_params, design.n_tokens, design.compute_flops, **{**kwargs, "next_runs": 5},
+        budget_flops=2.5e18,
+    )  # fmt: skip
+    assert np.sum(capped.compute_flops) <= 2.5e18
+    with pytest.raises(InputError, match="^--budget"):
+        study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs, budget_flops=1e17)
