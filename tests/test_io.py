@@ -190,3 +190,25 @@ def test_derives_the_missing_quantity(tmp_path: Path) -> None:
     observations = read_observations(read_table(path))
     assert observations.derived == ("params",)
     assert observations.n_params[0] == pytest.approx(1e9, rel=1e-15)
+
+
+def test_windows_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_bytes(CSV.replace("\n", "\r\n").encode())
+    _check(read_observations(read_table(str(path))))
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        # Llama 3 Fig. 2 isoFLOP points (digitised): compute_budget, training_tokens, validation_loss
+        ("isoflops_points.csv", {"flops": "compute_budget", "tokens": "training_tokens", "loss": "validation_loss"}),
+        # Porian et al. 2024 runs: N, D, C (and their non-embedding variants), loss
+        ("scaling_results_last_ckpt_only.csv", {"params": "N", "tokens": "D", "flops": "C", "loss": "loss"}),
+    ],
+)
+def test_aliases_find_the_columns_of_shared_data(name: str, columns: dict[str, str]) -> None:
+    observations = read_observations(read_table(str(SHARED_DATA / name)))
+    assert observations.columns == columns
+    assert len(observations) > 10
+    assert np.all(observations.loss > 0)
