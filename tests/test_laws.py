@@ -159,12 +159,14 @@ def test_closed_form_matches_numerical_minimisation_for_published_constants(name
         assert float(law.allocate(compute)[0]) == pytest.approx(n_numeric, rel=2e-3)
 
 
+@settings(deadline=None)
 @given(chinchilla_constants, budgets)
 def test_allocation_spends_the_budget(constants: dict[str, float], compute: float) -> None:
     n, d = ChinchillaLaw.from_constants(constants).allocate(compute)
     assert float(6 * n * d) == pytest.approx(compute, rel=1e-12)
 
 
+@settings(deadline=None)
 @given(chinchilla_constants, budgets)
 def test_compute_for_params_and_tokens_invert_the_allocation(constants: dict[str, float], compute: float) -> None:
     law = ChinchillaLaw.from_constants(constants)
@@ -173,6 +175,7 @@ def test_compute_for_params_and_tokens_invert_the_allocation(constants: dict[str
     assert float(law.compute_for_tokens(d)) == pytest.approx(compute, rel=1e-9)
 
 
+@settings(deadline=None)
 @given(chinchilla_constants, budgets)
 def test_compute_for_loss_inverts_the_frontier_loss(constants: dict[str, float], compute: float) -> None:
     law = ChinchillaLaw.from_constants(constants)
@@ -190,6 +193,7 @@ def test_compute_for_loss_is_nan_at_or_below_the_floor() -> None:
     assert np.isfinite(result[2])
 
 
+@settings(deadline=None)
 @given(
     chinchilla_constants,
     st.floats(1e6, 1e13),
@@ -206,6 +210,7 @@ def test_chinchilla_loss_falls_as_size_or_data_grows(
     assert base > constants["E"]
 
 
+@settings(deadline=None)
 @given(chinchilla_constants, st.floats(1e6, 1e13), st.floats(1e6, 1e14))
 def test_tokens_for_loss_inverts_the_loss(constants: dict[str, float], n: float, d: float) -> None:
     law = ChinchillaLaw.from_constants(constants)
@@ -248,6 +253,7 @@ def test_kaplan_loss_is_eq_1_5() -> None:
     assert float(law.loss(n, 1e60)) == pytest.approx((6.4e13 / n) ** 0.076, rel=1e-12)
 
 
+@settings(deadline=None)
 @given(st.floats(1e3, 1e13), st.floats(1e6, 1e14), st.floats(1.001, 100.0))
 def test_kaplan_loss_falls_as_size_or_data_grows(n: float, d: float, factor: float) -> None:
     law = KaplanLaw.from_constants(KAPLAN)
@@ -278,6 +284,7 @@ power_allocations = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(power_allocations, budgets)
 def test_power_allocation_spends_the_budget_and_inverts(allocation: PowerAllocation, compute: float) -> None:
     n, d = allocation.allocate(compute)
@@ -294,6 +301,7 @@ def test_power_allocation_of_tokens() -> None:
     assert float(n) == pytest.approx(3.8e25 / (6 * 0.299 * 3.8e25**0.537), rel=1e-12)
 
 
+@settings(deadline=None)
 @given(st.floats(1.0, 200.0), budgets)
 def test_tokens_per_param(ratio: float, compute: float) -> None:
     allocation = TokensPerParam(ratio)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scalecalc.errors import InputError
@@ -151,6 +151,7 @@ def test_format_number(value: float, expected: str) -> None:
     assert format_number(value) == expected
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=1e-3, max_value=1e30, allow_nan=False, allow_infinity=False))
 def test_format_count_parses_back_within_half_a_percent(value: float) -> None:
     # Three significant digits: the rounding error is at most 0.5 in the third digit, i.e. < 0.5%.
@@ -158,11 +159,13 @@ def test_format_count_parses_back_within_half_a_percent(value: float) -> None:
     assert math.isclose(parse_quantity(text, "round-trip"), value, rel_tol=5e-3)
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=1e-3, max_value=1e30, allow_nan=False, allow_infinity=False))
 def test_format_scientific_parses_back(value: float) -> None:
     assert math.isclose(parse_quantity(format_scientific(value), "round-trip"), value, rel_tol=5e-3)
 
 
+@settings(deadline=None)
 @given(
     st.floats(min_value=1e-3, max_value=1e4, allow_nan=False),
     st.sampled_from([("k", 1e3), ("M", 1e6), ("B", 1e9), ("G", 1e9), ("T", 1e12), ("P", 1e15), ("", 1.0)]),
