@@ -24,7 +24,7 @@ default ``fit_mode="warm"`` fits the first trial with ``fit_law`` itself (multi-
 procedure) and then every trial at once, in one batched Levenberg-Marquardt run of the fitting engine,
 started from that truth-free optimum; its bootstrap refits all trials' resamples at once, each warm-started
 from its trial's optimum, exactly as ``fit_law``'s bootstrap does. The engine's public API fits one data set
-at a time, so :class:`_TrialFits` below is a thin adapter over its internals (forms, penalty, minimiser)
+at a time, so :class:`scalecalc.trial_fits.TrialFits` is a thin adapter over its internals (forms, penalty, minimiser)
 that gives each row of the batch its own losses and point weights. ``fit_mode="full"`` calls ``fit_law`` per
 trial (slow; the check that the two agree is in tests/test_study.py and benchmarks/bench_simulate.py).
 """
@@ -39,6 +39,7 @@ import numpy as np
 
 from scalecalc.errors import FitError, InputError, PresetError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from scalecalc.trial_fits import TrialFits, at_target
 
 SPACINGS = ("log", "centre", "linear")
 ROUNDINGS = ("none", "digits", "shape")
@@ -49,6 +50,7 @@ DEFAULT_NOISE = 0.01  # 1% log-space noise; seed-to-seed spread of small runs (o
 DEFAULT_TRIALS = 500
 DEFAULT_BOOTSTRAP = 100
 DEFAULT_LEVEL = 0.9
+BOOTSTRAP_BLOCK_ROWS = 5_000  # bootstrap refits held at once (trials x resamples)
 # Model shapes for --round shape: non-embedding N = 12 L d^2 for a classic GPT block (Kaplan et al. 2020,
 # Table 1), d a multiple of 64 (the usual head dimension), depth near an aspect ratio d / L of 100: published
 # shapes sit near it (GPT-3 Table 2.1 and Chinchilla Table 4: d/L 64 to 128) and Kaplan et al. 2020 Fig. 5
@@ -56,7 +58,6 @@ DEFAULT_LEVEL = 0.9
 SHAPE_PARAMS_PER_LAYER_D2 = 12
 SHAPE_WIDTH_STEP = 64
 SHAPE_ASPECT_PREFERRED = 100.0
-BATCH_ELEMENTS = 300_000  # rows x points x parameters per minimiser call: ~1,000 rows of 54 points (fastest measured)
 
 
 # --- the design -------------------------------------------------------------------------------------------
@@ -560,123 +561,39 @@ def _fit_trials(
         return Estimates("fit", rows["params"], rows["tokens"], rows["loss"], **bounds, converged=converged)
     # warm: the first trial with the full procedure, then every trial at once from its optimum
     reference = fit_law(_observations(n_params, n_tokens, compute_flops, log_loss[0]), FitSpec(), at_flops=target)
-    batch = _TrialFits(n_params, n_tokens, compute_flops)
+    batch = TrialFits(n_params, n_tokens, compute_flops)
     z0 = batch.internal(reference.constants)
     z, converged = batch.fit(log_loss, np.tile(z0, (trials, 1)), None, progress=None)
     constants = batch.constants(z)
-    params, tokens, loss = _at_target(constants, target)
-    if progress is not None:
-        progress(trials // 2 if bootstrap else trials)
+    params, tokens, loss = at_target(constants, target)
+    if progress is not None and not bootstrap:
+        progress(trials)
     nan = np.full(trials, np.nan)
     low_high = {f"{k}_{s}": nan.copy() for k in ("params", "tokens", "loss") for s in ("low", "high")}
     if bootstrap:
         n = len(n_params)
-        counts = np.empty((trials, bootstrap, n))
-        for t in range(trials):  # fit_law's bootstrap: multinomial counts per resample, seeded per trial
-            rng = np.random.default_rng(_trial_seed(seed, t))
-            counts[t] = rng.multinomial(n, np.full(n, 1.0 / n), size=bootstrap)
-        z_boot, _ = batch.fit(
-            np.repeat(log_loss, bootstrap, axis=0), np.repeat(z, bootstrap, axis=0), counts.reshape(-1, n), max_iter=300
-        )
-        draws = _at_target(batch.constants(z_boot), target)
-        for name, values in zip(("params", "tokens", "loss"), draws, strict=True):
-            low, high = _percentiles(values.reshape(trials, bootstrap), level)
-            low_high[f"{name}_low"], low_high[f"{name}_high"] = low, high
-        if progress is not None:
-            progress(trials - trials // 2)
-    return Estimates("fit", params, tokens, loss, **low_high, converged=converged)
-
-
-def _at_target(constants: Mapping[str, np.ndarray], target: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    law = ChinchillaLaw.from_constants(constants)
-    with np.errstate(all="ignore"):
-        n, d = law.allocate(target)
-        loss = law.loss(n, d)
-    return tuple(np.where(np.isfinite(v), v, np.nan) for v in (n, d, loss))  # type: ignore[return-value]
-
-
-class _TrialFits:
-    """Adapter over the fitting engine: the Chinchilla form of `fit` (Huber, delta 1e-3, default bounds) on a
-    fixed set of runs, minimised for many rows at once where each row has its OWN losses and point weights.
-
-    The engine's minimiser passes its ``weights`` argument through untouched (row-subset as starts finish), so
-    the adapter hands it a (rows, 2, points) array of [log losses, weights] and a problem that reads both.
-    """
-
-    def __init__(self, n_params: np.ndarray, n_tokens: np.ndarray, compute_flops: np.ndarray) -> None:
-        from scalecalc.fitting.forms import FitData, make_form
-        from scalecalc.fitting.objective import DEFAULT_DELTA, Penalty, build_constraints
-
-        self.form = make_form("chinchilla", None, 1)
-        self.constraints = build_constraints(self.form.internal, self.form.lower, self.form.upper, {}, [])
-        data = FitData(np.log(n_params), np.log(n_tokens), np.log(compute_flops), np.zeros(len(n_params)))
-        self.problem = _make_trials_problem(self.form, self.constraints, data, Penalty("huber", DEFAULT_DELTA))
-        self.points = len(n_params)
-
-    def internal(self, constants: Mapping[str, float]) -> np.ndarray:
-        theta = np.array([self.form.to_internal(s, constants[s])[1] for s in self.form.symbols])
-        return self.constraints.reduce(theta[None, :])[0]
-
-    def constants(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        return self.form.public(self.constraints.expand(z))
-
-    def fit(
-        self,
-        log_loss: np.ndarray,
-        z0: np.ndarray,
-        weights: np.ndarray | None,
-        *,
-        max_iter: int = 500,
-        progress: Callable[[int], None] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Minimise each row's objective from its row of ``z0``; returns (z, converged)."""
-        from scalecalc.fitting.optimize import minimise
-
-        rows = len(log_loss)
-        weights = np.ones_like(log_loss) if weights is None else weights
-        packed = np.stack([log_loss, weights], axis=1)
-        size = max(1, BATCH_ELEMENTS // max(1, self.points * self.constraints.n_free))
-        z_out = np.empty_like(z0)
-        converged = np.zeros(rows, dtype=bool)
-        for start in range(0, rows, size):
-            part = slice(start, min(rows, start + size))
-            solution = minimise(self.problem, z0[part], weights=packed[part], max_iter=max_iter)
-            z_out[part] = solution.z
-            converged[part] = solution.converged & np.isfinite(solution.objective)
+        block = max(1, BOOTSTRAP_BLOCK_ROWS // bootstrap)  # trials per block: bounded memory, a tick per block
+        for first in range(0, trials, block):
+            part = range(first, min(trials, first + block))
+            # fit_law's bootstrap: multinomial counts per resample, warm-started from the trial's optimum
+            counts = np.concatenate([
+                np.random.default_rng(_trial_seed(seed, t)).multinomial(n, np.full(n, 1.0 / n), size=bootstrap)
+                for t in part
+            ]).astype(float)  # fmt: skip
+            z_boot, _ = batch.fit(
+                np.repeat(log_loss[part.start : part.stop], bootstrap, axis=0),
+                np.repeat(z[part.start : part.stop], bootstrap, axis=0),
+                counts,
+                max_iter=300,
+            )
+            draws = at_target(batch.constants(z_boot), target)
+            for name, values in zip(("params", "tokens", "loss"), draws, strict=True):
+                low, high = _percentiles(values.reshape(len(part), bootstrap), level)
+                low_high[f"{name}_low"][part.start : part.stop] = low
+                low_high[f"{name}_high"][part.start : part.stop] = high
             if progress is not None:
-                progress(part.stop - part.start)
-        return z_out, converged
-
-
-def _make_trials_problem(form, constraints, data, penalty):  # noqa: ANN001, ANN202
-    """The engine's Problem with per-row losses (imported here: the fitting engine loads only when used)."""
-    from scalecalc.fitting.optimize import Problem
-
-    class TrialsProblem(Problem):
-        """A Problem whose ``weights`` argument is (rows, 2, points): each row's log losses and weights."""
-
-        def objective(self, z, weights=None):  # noqa: ANN001, ANN201
-            log_loss, w = weights[:, 0], weights[:, 1]
-            pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
-            with np.errstate(over="ignore", invalid="ignore"):
-                rho = self.penalty.value(pred - log_loss)
-            values = np.sum(w * rho, axis=-1)
-            return np.where(np.isfinite(values), values, np.inf)
-
-        def derivatives(self, z, weights=None, irls=None):  # noqa: ANN001, ANN201
-            log_loss, w = weights[:, 0], weights[:, 1]
-            with np.errstate(over="ignore", invalid="ignore"):
-                pred, jac = self.form.predict(self.constraints.expand(z), self.data, jac=True)
-                rho, psi, reweighted, exact = self.penalty.terms(pred - log_loss)
-            curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
-            rho, psi, curvature = rho * w, psi * w, curvature * w
-            jz = jac @ self.matrix
-            f = np.sum(rho, axis=-1)
-            g = np.einsum("snf,sn->sf", jz, psi)
-            h = np.matmul(np.swapaxes(jz * curvature[..., None], 1, 2), jz)
-            return f, g, h
-
-    return TrialsProblem(form, constraints, data, penalty)
+                progress(len(part))
+    return Estimates("fit", params, tokens, loss, **low_high, converged=converged)
 
 
 # --- Approach 2 over all trials -------------------------------------------------------------------------------
@@ -817,7 +734,7 @@ def suggest_runs(
     reference = fit_law(
         _observations(n_params, n_tokens, compute_flops, log_loss[0, :done]), FitSpec(), at_flops=target_flops
     )
-    batch = _TrialFits(points_n, points_d, points_c)
+    batch = TrialFits(points_n, points_d, points_c)
     z_ref = batch.internal(reference.constants)
     included = np.zeros(len(points_n), dtype=bool)
     included[:done] = True
@@ -883,8 +800,8 @@ def suggest_runs(
     )
 
 
-def _log_spread(batch: _TrialFits, z: np.ndarray, target: float) -> float:
-    params, _, _ = _at_target(batch.constants(z), target)
+def _log_spread(batch: TrialFits, z: np.ndarray, target: float) -> float:
+    params, _, _ = at_target(batch.constants(z), target)
     logs = np.log10(params[np.isfinite(params)])
     if len(logs) < 2:
         return math.inf
