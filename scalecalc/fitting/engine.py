@@ -32,6 +32,8 @@ GRIDS = ("projected", "full")
 SEED_STARTS = 16  # projected-grid points, besides Hoffmann's 25 exponent pairs, that start the optimiser
 BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
 DEFAULT_BUDGET_FACTOR = 100.0  # --at-flops defaults to 100x the largest budget in the data
+STAGE_POINTS = 5000  # above this many points, starts first run on a subsample of this size
+POLISH_STARTS = 4  # ... and this many distinct end points are refined on all points
 SAME_OPTIMUM = 1e-9  # relative objective difference within which a start "reached the best"
 
 
@@ -284,17 +286,30 @@ def _solve(problem: Problem, grid: str) -> tuple[np.ndarray, OptimizerReport, So
     starts, label = _starts(problem, grid)
     if len(starts) == 0:
         raise FitError("no usable starting point: the fixed values or bounds leave no finite start")
-    batch = max(1, BATCH_ELEMENTS // max(1, len(problem.data) * problem.constraints.n_free))
-    parts = [minimise(problem, starts[i : i + batch], merge=True) for i in range(0, len(starts), batch)]
-    solution = Solution(*(np.concatenate([getattr(p, name) for p in parts]) for name in Solution.__dataclass_fields__))
+    n = len(problem.data)
+    if n > STAGE_POINTS:
+        # Large data: every start runs on a seeded subsample; the best distinct end points are then polished
+        # on all points. The cost stays linear in the number of points.
+        index = np.sort(np.random.default_rng(0).choice(n, STAGE_POINTS, replace=False))
+        coarse = Problem(problem.form, problem.constraints, problem.data.subset(index), problem.penalty)
+        survey = _run(coarse, starts, merge=True)
+        if not np.any(np.isfinite(survey.objective)):
+            raise FitError("the optimiser found no finite objective from any start; check the data for outliers")
+        keep = distinct_points(survey.z, survey.objective, tol=1e-3)[:POLISH_STARTS]
+        solution = _run(problem, survey.z[keep], near=True)
+        label += f"; run on {STAGE_POINTS:,} of the {n:,} points, the best {len(keep)} end points then refined on all"
+    else:
+        solution = survey = _run(problem, starts, merge=True)
     objective = solution.objective
     if not np.any(np.isfinite(objective)):
         raise FitError("the optimiser found no finite objective from any start; check the data for outliers")
     best = int(np.argmin(objective))
-    distinct = distinct_points(solution.z, objective)
-    at_best = int(np.sum(objective <= objective[best] * (1 + SAME_OPTIMUM) + 1e-300))
+    distinct = distinct_points(survey.z, survey.objective)
+    survey_best = float(np.min(survey.objective))
+    at_best = int(np.sum(survey.objective <= survey_best * (1 + SAME_OPTIMUM) + 1e-300))
     second = next(
-        (float(objective[k]) for k in distinct[1:] if objective[k] > objective[best] * (1 + SAME_OPTIMUM)), None
+        (float(survey.objective[k]) for k in distinct[1:] if survey.objective[k] > survey_best * (1 + SAME_OPTIMUM)),
+        None,
     )
     report = OptimizerReport(
         method=label + "; batched Levenberg-Marquardt with analytic gradients",
@@ -307,6 +322,13 @@ def _solve(problem: Problem, grid: str) -> tuple[np.ndarray, OptimizerReport, So
         second_best_objective=second,
     )
     return solution.z[best].copy(), report, solution
+
+
+def _run(problem: Problem, starts: np.ndarray, *, merge: bool = False, near: bool = False) -> Solution:
+    """minimise() over ``starts`` in batches that keep starts x points x parameters in memory bounds."""
+    batch = max(1, BATCH_ELEMENTS // max(1, len(problem.data) * problem.constraints.n_free))
+    parts = [minimise(problem, starts[i : i + batch], merge=merge, near=near) for i in range(0, len(starts), batch)]
+    return Solution(*(np.concatenate([getattr(p, name) for p in parts]) for name in Solution.__dataclass_fields__))
 
 
 def _constants(form: Form, theta: np.ndarray, spec: FitSpec) -> dict[str, np.ndarray]:
