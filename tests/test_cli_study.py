@@ -162,3 +162,12 @@ def test_a_real_pipe_from_sweep_into_simulate() -> None:
     bad = subprocess.run([*command, "--noise", "-1"], input=sweep.stdout, capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: --noise") and bad.stderr.count("\n") == 1
+
+
+def test_the_cli_defaults_are_the_cores() -> None:
+    from scalecalc import study
+    from scalecalc.cli import study as cli
+
+    for name in ("SPACINGS", "APPROACHES", "DEFAULT_NOISE", "DEFAULT_TRIALS", "DEFAULT_LEVEL", "DEFAULT_BOOTSTRAP"):
+        assert getattr(cli, name) == getattr(study, name), name
+    assert cli.DEFAULT_SPAN == study.DEFAULT_SPAN

@@ -10,7 +10,6 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from scalecalc import study
 from scalecalc.cli import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -28,6 +27,15 @@ from scalecalc.render import Column, Report, Table, check_field, columns_for
 from scalecalc.units import parse_quantity
 
 DEFAULT_PRESET = "epoch-2024"  # as `plan`: the Epoch replication of Chinchilla (Besiroglu et al. 2024)
+# The core's defaults, repeated here so that loading the CLI does not load scalecalc.study (its dataclasses
+# cost ~12 ms of every command's cold start); tests/test_cli_study.py checks that they agree.
+SPACINGS = ("log", "centre", "linear")
+APPROACHES = ("fit", "isoflop")
+DEFAULT_NOISE = 0.01
+DEFAULT_TRIALS = 500
+DEFAULT_LEVEL = 0.9
+DEFAULT_BOOTSTRAP = 100
+DEFAULT_SPAN = 4.0
 DEFAULT_TARGET_FACTOR = 100.0  # --target-flops defaults to 100x the largest budget of the runs (as `fit`)
 
 NoiseOption = Annotated[
@@ -100,7 +108,7 @@ def sweep(
         ),
     ] = None,  # fmt: skip
     spacing: Annotated[
-        str, typer.Option("--spacing", help=f"Where the sizes sit: {', '.join(study.SPACINGS)} (centre: denser at N*).")
+        str, typer.Option("--spacing", help=f"Where the sizes sit: {', '.join(SPACINGS)} (centre: denser at N*).")
     ] = "log",
     rounding: Annotated[
         str,
@@ -120,6 +128,8 @@ def sweep(
     scalecalc sweep --min-flops 1e18 --max-flops 1e20 --tokens-per-param 5:200 --round shape
     scalecalc sweep --min-flops 1e18 --max-flops 1e21 --span 3 --spacing centre -f total_flops
     """
+    from scalecalc import study
+
     resolve_format(fmt)
     low = parse_quantity(min_flops, "--min-flops", compute=True)
     high = parse_quantity(max_flops, "--max-flops", compute=True)
@@ -159,14 +169,14 @@ def simulate(
         str, typer.Option("--sweep", help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.")
     ],
     preset: PresetOption = DEFAULT_PRESET,
-    noise: NoiseOption = study.DEFAULT_NOISE,
+    noise: NoiseOption = DEFAULT_NOISE,
     target_flops: TargetOption = None,
-    trials: TrialsOption = study.DEFAULT_TRIALS,
+    trials: TrialsOption = DEFAULT_TRIALS,
     seed: SeedOption = 0,
-    level: Annotated[float, typer.Option("--level", help="Interval level (a fraction).")] = study.DEFAULT_LEVEL,
+    level: Annotated[float, typer.Option("--level", help="Interval level (a fraction).")] = DEFAULT_LEVEL,
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples per trial for its interval (0: no coverage).")
-    ] = study.DEFAULT_BOOTSTRAP,
+    ] = DEFAULT_BOOTSTRAP,
     approach: Annotated[
         list[str] | None,
         typer.Option(
@@ -195,6 +205,8 @@ def simulate(
     scalecalc simulate --sweep runs.csv --approach fit --bootstrap 0      # spread and bias only, fastest
     scalecalc sweep --min-flops 1e18 --max-flops 1e20 --format csv | scalecalc simulate --sweep - --format json
     """
+    from scalecalc import study
+
     resolve_format(fmt)
     study.check_simulation_options(noise, trials, seed, level, bootstrap)
     approaches = _approaches(approach)
@@ -251,13 +263,11 @@ def suggest(
         typer.Option("--budget", help="Most compute the suggested runs may spend together.", show_default=False),
     ] = None,
     preset: PresetOption = DEFAULT_PRESET,
-    noise: NoiseOption = study.DEFAULT_NOISE,
+    noise: NoiseOption = DEFAULT_NOISE,
     target_flops: TargetOption = None,
     trials: Annotated[int, typer.Option("--trials", help="Simulated studies per candidate.")] = 200,
     seed: SeedOption = 0,
-    span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = (
-        study.DEFAULT_SPAN
-    ),
+    span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = (DEFAULT_SPAN),
     sizes: Annotated[int, typer.Option("--sizes", help="Candidate sizes per budget.")] = 9,
     params_col: ParamsCol = None,
     tokens_col: TokensCol = None,
@@ -273,6 +283,8 @@ def suggest(
     scalecalc suggest runs.csv --next 3 --budget 3e20 --target-flops 1e24
     scalecalc suggest runs.csv --format csv > next.csv      # params, tokens, flops for a launcher
     """
+    from scalecalc import study
+
     resolve_format(fmt)
     study.check_simulation_options(noise, trials, seed, 0.9, 0)
     if not 2 <= sizes <= 50:
@@ -329,11 +341,11 @@ def _ratio_range(text: str | None) -> tuple[float, float] | None:
 
 def _approaches(values: list[str] | None) -> tuple[str, ...]:
     if not values:
-        return study.APPROACHES
+        return APPROACHES
     chosen: list[str] = []
     for text in values:
         for item in (part.strip() for part in text.split(",")):
-            if item not in study.APPROACHES:
+            if item not in APPROACHES:
                 raise InputError(f"--approach: unknown {item!r}; use fit, isoflop, or both (fit,isoflop)")
             if item not in chosen:
                 chosen.append(item)
