@@ -160,10 +160,11 @@ def test_a_fixed_seed_gives_identical_results_and_another_seed_does_not() -> Non
 
 
 def test_a_denser_sweep_narrows_the_spread() -> None:
-    # 100 trials estimate the robust sd of log10 N_opt to ~12% (MAD efficiency 37%: se ~ 1/sqrt(0.37 * 2 * 100));
-    # three times as many sizes should cut it by ~sqrt(3) = 1.73, far beyond that error.
-    sparse = _row(_simulate(_design(sizes=4)), "fit", "params").log_sd
-    dense = _row(_simulate(_design(sizes=12)), "fit", "params").log_sd
+    # Four times as many sizes per budget: with independent noise the sd of log10 N_opt should fall by about
+    # sqrt(4) = 2. The robust sd of 200 trials scatters by ~15% (MAD efficiency 37%), so the ratio of two of
+    # them scatters by ~20%; over seeds 0-7 it ranged 0.48-0.73. A ratio below 0.8 is the claim tested.
+    sparse = _row(_simulate(_design(sizes=4), trials=200), "fit", "params").log_sd
+    dense = _row(_simulate(_design(sizes=16), trials=200), "fit", "params").log_sd
     assert dense < 0.8 * sparse
 
 
@@ -187,7 +188,8 @@ def test_intervals_cover_the_truth_at_about_the_nominal_rate() -> None:
         row = _row(result, approach, "params")
         assert row.trials == 100
         assert 0.81 <= row.coverage <= 0.99, (approach, row.coverage)
-    assert 0.81 <= _row(result, "fit", "loss").coverage <= 0.99
+    # The loss interval is conservative (0.956 over 500 trials at level 0.9): only "not too narrow" is claimed.
+    assert _row(result, "fit", "loss").coverage >= 0.81
 
 
 def test_bias_is_small_when_the_fitted_form_is_the_true_one() -> None:
