@@ -205,3 +205,31 @@ def test_drop_highest_and_compute_range() -> None:
         compute_range(obs, 1e30, None)
     with pytest.raises(FitError, match="holds only|hold only"):
         drop_highest(obs, 4)
+
+
+# -- warnings for weak data -------------------------------------------------------------------------------
+def test_two_model_sizes_warn_of_poor_identification() -> None:
+    from scalecalc.laws import ChinchillaLaw
+
+    n = np.repeat([1e8, 1e9], 10)
+    d = np.tile(np.logspace(9, 11, 10), 2)
+    loss = ChinchillaLaw(1.69, 406.4, 410.7, 0.34, 0.28).loss(n, d) * np.exp(
+        np.random.default_rng(0).normal(0, 0.005, 20)
+    )
+    result = fit_law(_observations(n, d, loss))
+    assert any("poorly identified" in w and "alpha" in w for w in result.warnings)
+
+
+def test_narrow_noisy_sweep_warns_from_the_bootstrap() -> None:
+    from scalecalc.laws import ChinchillaLaw
+
+    rng = np.random.default_rng(0)
+    n = np.logspace(8, 8.3, 30)
+    d = np.logspace(9.5, 9.8, 30)[rng.permutation(30)]
+    loss = ChinchillaLaw(1.69, 406.4, 410.7, 0.34, 0.28).loss(n, d) * np.exp(rng.normal(0, 0.01, 30))
+    result = fit_law(_observations(n, d, loss), bootstrap=50)
+    assert any("spans more than a factor of 100" in w for w in result.warnings)
+
+
+def test_epoch_fit_has_no_warnings(epoch_fit) -> None:  # noqa: ANN001
+    assert epoch_fit.warnings == ()

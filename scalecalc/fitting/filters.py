@@ -14,7 +14,7 @@ from scalecalc.io import Observations
 def select(observations: Observations, keep: np.ndarray) -> Observations:
     """The rows where ``keep`` (a boolean mask or index array) holds, in their original order."""
     index = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.sort(np.asarray(keep))
-    locations = [observations.locations[i] for i in index] if len(observations.locations) else []
+    locations = [observations.locations[int(i)] for i in index] if len(observations.locations) else []
     return Observations(
         source=observations.source,
         n_params=observations.n_params[index],

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _lse(terms: list[np.ndarray], jac: bool) -> tuple[np.ndarray, list[np.ndarra
     return value, [e / total for e in exps]
 
 
-def _nnls_small(gram: np.ndarray, rhs: np.ndarray, target_ss: np.ndarray) -> np.ndarray:
+def _nnls_small(gram: np.ndarray, rhs: np.ndarray, target_ss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Non-negative least squares for many tiny problems at once (k <= 3 unknowns), by trying every
     active set: for each problem the feasible subset solution with the least weighted residual wins.
 
@@ -311,7 +312,7 @@ class BrokenForm(Form):
         self.lower = (-np.inf, -np.inf, 0.0, *([0.0, -np.inf, np.log(1e-2)] * breaks))
         self.upper = (np.inf, np.inf, 10.0, *([10.0, np.inf, np.log(10.0)] * breaks))
 
-    def _unpack(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _unpack(self, theta: np.ndarray) -> tuple[Any, ...]:
         k = self.breaks
         e, b, s0 = theta[:, 0:1], theta[:, 1:2], theta[:, 2:3]
         slopes = [s0] + [theta[:, 3 + 3 * i : 4 + 3 * i] for i in range(k)]
@@ -361,10 +362,10 @@ class BrokenForm(Form):
         slope_grid = np.array([0.0, 0.05, 0.15, 0.3, 0.6, 1.0])
         sharp_grid = np.log(np.array([0.1, 0.5, 1.5]))
         combos = []
-        for slopes in itertools.product(slope_grid, repeat=k + 1):
-            for where in itertools.combinations(quantiles, k):
-                for sharp in itertools.product(sharp_grid, repeat=k):
-                    combos.append([*slopes, *where, *sharp])
+        for slope_set in itertools.product(slope_grid, repeat=k + 1):
+            for break_set in itertools.combinations(quantiles, k):
+                for sharp_set in itertools.product(sharp_grid, repeat=k):
+                    combos.append([*slope_set, *break_set, *sharp_set])
         grid = np.array(combos)
         if len(grid) > limit:
             grid = grid[np.random.default_rng(0).choice(len(grid), limit, replace=False)]
