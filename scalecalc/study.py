@@ -277,9 +277,9 @@ class SummaryRow:
     low: float  # across-trial percentiles at the level
     high: float
     spread: float  # (high - low) / truth: the width of the band the estimates fall in, relative to the truth
-    log_sd: float  # robust sd of log10(estimate) across trials (1.4826 MAD)
+    log_sd: float  # sd of log10(estimate) across trials, winsorised at 2.5% each side (see log_spread)
     coverage: float  # fraction of trials whose own interval contains the truth
-    coverage_se: float  # binomial standard error of that fraction
+    coverage_se: float  # the binomial sd that fraction would have if the intervals were exact
     interval_width: float  # median over trials of (interval high - low) / truth
     trials: int  # trials that produced an estimate
 
@@ -394,10 +394,9 @@ def simulate_study(
                 )  # fmt: skip
             )
         if found.failed:
-            warnings.append(
-                f"{approach}: {found.failed} of {trials} trials gave no estimate (for isoflop: fewer than two budgets "
-                "with an interior minimum); the summary rests on the rest"
-            )
+            why = " (fewer than two budgets with an interior minimum)" if approach == "isoflop" else ""
+            rest = "no summary for it" if found.failed == trials else "the summary rests on the rest"
+            warnings.append(f"{approach}: {found.failed} of {trials} trials gave no estimate{why}; {rest}")
         unconverged = int(np.sum(~found.converged & np.isfinite(found.params)))
         if unconverged > 0.05 * trials:
             warnings.append(f"{approach}: the optimiser did not converge in {unconverged} of {trials} trials")
@@ -455,14 +454,13 @@ def _summarise(
     tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
     band_low, band_high = (float(x) for x in np.percentile(v, tails))
     median = float(np.median(v))
-    logs = np.log10(v)
-    log_sd = float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+    log_sd = log_spread(v)
     has_interval = ok & np.isfinite(low) & np.isfinite(high)
     count = int(np.sum(has_interval))
     if count:
         covered = (low[has_interval] <= truth) & (truth <= high[has_interval])
         coverage = float(np.mean(covered))
-        coverage_se = math.sqrt(max(coverage * (1 - coverage), 1e-12) / count)
+        coverage_se = math.sqrt(level * (1 - level) / count)  # binomial sd of the coverage of exact intervals
         width = float(np.median((high[has_interval] - low[has_interval]) / truth))
     else:
         coverage = coverage_se = width = math.nan
@@ -651,7 +649,7 @@ def _isoflop_trials(
 
 @dataclass(frozen=True)
 class Suggestion:
-    """Runs to add, in the order chosen; ``spread`` is the robust sd of log10 N_opt at the target after each."""
+    """Runs to add, in the order chosen; ``spread``: sd of log10 N_opt at the target after each (log_spread)."""
 
     n_params: np.ndarray
     n_tokens: np.ndarray
@@ -665,7 +663,7 @@ class Suggestion:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def columns(self) -> dict[str, np.ndarray]:
-        before = np.concatenate([[self.baseline_spread], self.spread[:-1]])
+        before = np.concatenate([[self.baseline_spread], self.spread])[: len(self.spread)]
         return {
             "step": np.arange(1, len(self.n_params) + 1),
             "params": self.n_params,
@@ -699,8 +697,8 @@ def suggest_runs(
     """Choose ``next_runs`` runs, one at a time, each the candidate that most lowers the simulated spread of
     log10 N_opt at ``target_flops`` (Approach 3, as `fit`) per FLOP it costs.
 
-    Candidates: at every budget of the runs done and at two further budgets continuing their geometric
-    spacing (x sqrt(10) each if there is one budget), ``sizes`` sizes from N*/span to N* span around the
+    Candidates: at every budget of the runs done and at sqrt(10) and 10 times the largest (those below the
+    target), ``sizes`` sizes from N*/span to N* span around the
     preset's optimum N*, minus sizes already run there (within 1%). Every candidate is scored on the same
     ``trials`` simulated noise draws (common random numbers), so the differences between candidates are not
     swamped by trial-to-trial noise; all candidates of a step are fitted in one batched call, each trial's
@@ -717,7 +715,7 @@ def suggest_runs(
     if not (math.isfinite(span) and span > 1):
         raise InputError(f"--span: is {span:g}; give a factor above 1, such as 4")
     n_params, n_tokens, compute_flops = (np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops))
-    cand_n, cand_c, cand_opt = _candidates(law, n_params, compute_flops, span, sizes)
+    cand_n, cand_c, cand_opt = _candidates(law, n_params, compute_flops, span, sizes, target_flops)
     if budget_flops is not None:
         affordable = cand_c <= budget_flops
         if not affordable.any():
@@ -791,29 +789,36 @@ def suggest_runs(
         target_flops=float(target_flops),
         warnings=tuple(warnings),
         notes=(
-            f"log_sd: robust sd of log10 N_opt at {target_flops:.3g} FLOPs over {trials} simulated studies "
-            f"({noise:g} log-space noise, seed {seed}), fitted as `fit` does; each run chosen for the largest fall "
-            "in it per FLOP",
-            f"{len(cand_n)} candidates: {sizes} sizes from N*/{span:g} to {span:g} N* at each budget run and at two "
-            "further budgets",
+            f"log_sd: sd of log10 N_opt (winsorised at 2.5%) at {target_flops:.3g} FLOPs over {trials} simulated "
+            f"studies ({noise:g} log-space noise, seed {seed}), fitted as `fit` does; each run chosen for the largest "
+            "fall in it per FLOP",
+            f"{len(cand_n)} candidates: {sizes} sizes from N*/{span:g} to {span:g} N* at each budget run and at "
+            "sqrt(10) and 10 times the largest",
         ),
     )
 
 
 def _log_spread(batch: TrialFits, z: np.ndarray, target: float) -> float:
     params, _, _ = at_target(batch.constants(z), target)
-    logs = np.log10(params[np.isfinite(params)])
+    return log_spread(params)
+
+
+def log_spread(values: np.ndarray) -> float:
+    """The sd of log10 of the finite ``values``, winsorised at 2.5% each side: as smooth as a plain sd (which
+    matters when candidates are compared on common random numbers), but a few runaway fits cannot dominate."""
+    logs = np.log10(values[np.isfinite(values) & (values > 0)])
     if len(logs) < 2:
         return math.inf
-    return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+    low, high = np.percentile(logs, [2.5, 97.5])
+    return float(np.std(np.clip(logs, low, high), ddof=1))
 
 
 def _candidates(
-    law: ChinchillaLaw, n_params: np.ndarray, compute_flops: np.ndarray, span: float, sizes: int
+    law: ChinchillaLaw, n_params: np.ndarray, compute_flops: np.ndarray, span: float, sizes: int, target: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     budgets = np.unique(compute_flops)
-    step = math.sqrt(10) if len(budgets) < 2 else float(np.exp(np.mean(np.diff(np.log(budgets)))))
-    grid = np.concatenate([budgets, budgets[-1] * step ** np.arange(1, 3)])
+    beyond = budgets[-1] * np.array([math.sqrt(10), 10.0])
+    grid = np.concatenate([budgets, beyond[beyond < target]])
     optimum, _ = law.allocate(grid)
     cand_n, cand_c, cand_opt = [], [], []
     for budget, n_opt in zip(grid, np.asarray(optimum, dtype=float), strict=True):

@@ -275,8 +275,8 @@ def suggest(
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
-    """Which few runs to train next: the candidates (sizes at the budgets run so far and at the next two) that
-    narrow the simulated spread of the extrapolated N_opt most per FLOP, chosen one at a time.
+    """Which few runs to train next: the candidates (sizes at the budgets run so far, and at sqrt(10) and 10
+    times the largest) that narrow the simulated spread of the extrapolated N_opt most per FLOP, one at a time.
 
     \b
     scalecalc suggest runs.csv --next 5
