@@ -584,11 +584,11 @@ def _fit_trials(
                 counts,
                 max_iter=300,
             )
-            draws = at_target(batch.constants(z_boot), target)
-            for name, values in zip(("params", "tokens", "loss"), draws, strict=True):
-                low, high = _percentiles(values.reshape(len(part), bootstrap), level)
-                low_high[f"{name}_low"][part.start : part.stop] = low
-                low_high[f"{name}_high"][part.start : part.stop] = high
+            resampled = at_target(batch.constants(z_boot), target)
+            for quantity, samples in zip(("params", "tokens", "loss"), resampled, strict=True):
+                low, high = _percentiles(samples.reshape(len(part), bootstrap), level)
+                low_high[f"{quantity}_low"][part.start : part.stop] = low
+                low_high[f"{quantity}_high"][part.start : part.stop] = high
             if progress is not None:
                 progress(len(part))
     return Estimates("fit", params, tokens, loss, **low_high, converged=converged)
