@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scalecalc.errors import InfeasiblePlanError, InputError
-from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import Array, as_array
 from scalecalc.presets import Preset
 
@@ -70,7 +70,7 @@ def plan_run(preset: Preset, n_params: ArrayLike, n_tokens: ArrayLike) -> Plan:
 
 
 def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
-    """The least compute that reaches ``loss``, and its allocation."""
+    """The least compute that reaches ``loss`` under the preset's loss law, and its allocation."""
     target = as_array(loss)
     law = _loss_law(preset, "--loss")
     floor = getattr(law, "E", None)
@@ -80,16 +80,27 @@ def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
             f"--loss {worst:g} is at or below the irreducible loss E = {floor:g} of preset {preset.name}; "
             f"no model reaches it. Ask for a loss above {floor:g}."
         )
-    compute = compute_for_loss(preset, target)
-    n_params, n_tokens = _allocation(preset).allocate(compute)
-    return _plan(preset, "loss", compute, n_params, n_tokens)
+    if hasattr(law, "optimal_at_loss"):
+        n_params, n_tokens = law.optimal_at_loss(target)
+        compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
+    else:
+        compute = compute_for_loss(preset, target)
+        n_params, n_tokens = _allocation(preset).allocate(compute)
+    result = _plan(preset, "loss", compute, n_params, n_tokens)
+    if preset.allocation is not law:
+        note = (
+            f"the least compute under {preset.name}'s loss law, whose own optimum differs from the preset's "
+            "allocation used for --flops (see `scalecalc presets show`)"
+        )
+        result = Plan(result.preset, result.question, result.columns, result.warnings, (*result.notes, note))
+    return result
 
 
 def compute_for_loss(preset: Preset, loss: Array) -> Array:
-    """Least compute on the preset's frontier reaching ``loss``: closed form for a Chinchilla law, bisection
-    in log C on the frontier loss otherwise (the frontier loss falls monotonically with compute)."""
+    """Least compute reaching ``loss``: closed form where the loss law has its own frontier (Chinchilla, Kaplan
+    forms), else bisection in log C along the preset's allocation (the frontier loss falls with compute)."""
     law = _loss_law(preset, "a target loss")
-    if isinstance(law, ChinchillaLaw) and preset.allocation is law:
+    if hasattr(law, "compute_for_loss"):
         return law.compute_for_loss(loss)
     allocation = _allocation(preset)
 

@@ -90,6 +90,10 @@ class ChinchillaLaw:
             n = np.where(reducible > 0, n, np.nan)
             return self.compute_for_params(n)
 
+    def optimal_at_loss(self, loss: ArrayLike) -> tuple[Array, Array]:
+        """(N, D) of the least-compute run reaching ``loss`` (NaN where unreachable)."""
+        return self.allocate(self.compute_for_loss(loss))
+
     # -- off the frontier ---------------------------------------------------------------------------
     def tokens_for_loss(self, n_params: ArrayLike, loss: ArrayLike) -> Array:
         """Tokens a model of ``n_params`` needs to reach ``loss``; NaN where that size never reaches it."""
