@@ -398,3 +398,22 @@ def test_version(runner: CliRunner) -> None:
     from scalecalc import __version__
 
     assert run(runner, ["--version"]).stdout == f"scalecalc {__version__}\n"
+
+
+def test_predict_file_keeps_numeric_columns_numeric_in_json(runner, tmp_path) -> None:  # noqa: ANN001
+    runs = tmp_path / "runs.csv"
+    runs.write_text("name,params,tokens,loss\nsmall,1e9,2e10,2.9\n")
+    result = invoke(runner, ["predict", str(runs), "-p", "chinchilla", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["name"] == "small" and row["params"] == 1e9 and row["loss"] == 2.9
+    expected = 1.69 + 406.4 / 1e9**0.34 + 410.7 / 2e10**0.28  # Hoffmann et al. 2022, Eq. 10
+    assert row["predicted_loss"] == pytest.approx(expected, rel=1e-12)
+    assert row["residual"] == pytest.approx(2.9 - expected, rel=1e-12)
+
+
+def test_presets_show_follows_scalecalc_format(runner, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("SCALECALC_FORMAT", "json")
+    result = invoke(runner, ["presets", "show", "tokens-20"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["name"] == "tokens-20"

@@ -268,8 +268,8 @@ def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:  # 
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)
     predicted = law.loss_law.loss(observations.n_params, observations.n_tokens)
-    data: dict[str, object] = {name: raw.cells[name] for name in raw.header}
-    kinds = {name: Column(name, "text") for name in raw.header}
+    data: dict[str, object] = {name: _as_numbers(raw.cells[name]) for name in raw.header}
+    kinds = {name: Column(name, "exact" if isinstance(data[name], np.ndarray) else "text") for name in raw.header}
     data["predicted_loss"] = predicted
     notes = []
     if observations.derived:
@@ -283,6 +283,14 @@ def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:  # 
             "(observed - predicted)"
         )
     return Table(columns_for(list(data), kinds), data, title=f"predict ({law.name}): {file}", notes=notes)
+
+
+def _as_numbers(cells: list) -> np.ndarray | list:
+    """A column of plain numbers as floats (so JSON carries numbers, not strings); anything else as it was."""
+    try:
+        return np.array(cells, dtype=np.float64)
+    except (TypeError, ValueError):
+        return cells
 
 
 @command(app)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from scalecalc.cli import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, output, resolve_format
+from scalecalc.cli._common import FORMAT_VARIABLE, FieldOption, FormatOption, command, output, resolve_format
 from scalecalc.errors import InputError
 from scalecalc.presets import PRESETS_PATH_VARIABLE, load_all_presets, load_preset
 from scalecalc.render import Column, Report, Table, dumps
@@ -62,7 +63,11 @@ def show_preset(
     scalecalc presets show kaplan-2020 --format json
     """
     preset = load_preset(name)
-    if fmt == "yaml" or (fmt is None and resolve_format(None) != "table"):
+    from_environment = os.environ.get(FORMAT_VARIABLE)
+    if from_environment not in ("table", "yaml", "json"):
+        from_environment = None  # e.g. tsv for the table commands: a preset document has no rows
+    fmt = fmt or from_environment or ("table" if resolve_format(None) == "table" else "yaml")
+    if fmt == "yaml":
         import yaml
 
         print(yaml.safe_dump(dict(preset.document), sort_keys=False, allow_unicode=True, width=100), end="")
@@ -70,7 +75,7 @@ def show_preset(
     if fmt == "json":
         print(dumps(preset.document, indent=2))
         return
-    if fmt not in (None, "table"):
+    if fmt != "table":
         raise InputError(f"--format: unknown format {fmt!r}; use table, yaml or json")
     about = Table(
         [Column("key", "text"), Column("value", "text")],
