@@ -45,6 +45,7 @@ SPACINGS = ("log", "centre", "linear")
 ROUNDINGS = ("none", "digits", "shape")
 APPROACHES = ("fit", "isoflop")
 FIT_MODES = ("warm", "full")
+SUGGEST_SIZES = 17  # candidate sizes per budget: a default sweep's 9 and the midpoints between them
 DEFAULT_SPAN = 4.0  # sizes from N*/4 to 4 N*: tokens per parameter from r*/16 to 16 r* (our choice, documented)
 DEFAULT_NOISE = 0.01  # 1% log-space noise; seed-to-seed spread of small runs (our choice; set with --noise)
 DEFAULT_TRIALS = 500
@@ -406,7 +407,7 @@ def simulate_study(
         f"truth from the preset at {target_flops:.3g} FLOPs: N_opt {n_true:.4g}, D_opt {d_true:.4g}, "
         f"loss {truth['loss']:.4g}",
         f"{trials} simulated studies of {len(n_params)} runs with {noise:g} log-space noise (seed {seed}); "
-        f"spread and low/high: the {level:.0%} band of the trials' estimates; coverage: how often each trial's "
+        f"band low/high: the central {level:.0%} of the trials' estimates; coverage: how often each trial's "
         f"own {level:.0%} bootstrap interval ({bootstrap} resamples) holds the truth"
         + ("" if bootstrap else " (no bootstrap: no coverage)"),
     ]
@@ -439,10 +440,16 @@ def simulate_study(
 
 
 def simulated_log_losses(
-    law: ChinchillaLaw, n_params: np.ndarray, n_tokens: np.ndarray, noise: float, trials: int, seed: int
+    law: ChinchillaLaw,
+    n_params: np.ndarray,
+    n_tokens: np.ndarray,
+    noise: float,
+    trials: int,
+    seed: int,
+    stream: int = 0,
 ) -> np.ndarray:
     """(trials, runs) log losses: log L(N, D) plus seeded Gaussian noise of sd ``noise`` (multiplicative)."""
-    rng = np.random.default_rng([seed, 0])
+    rng = np.random.default_rng([seed, stream])
     return np.log(law.loss(n_params, n_tokens))[None, :] + noise * rng.standard_normal((trials, len(n_params)))
 
 
@@ -691,7 +698,7 @@ def suggest_runs(
     trials: int = 200,
     seed: int = 0,
     span: float = DEFAULT_SPAN,
-    sizes: int = 9,
+    sizes: int = SUGGEST_SIZES,
     progress: Callable[[int], None] | None = None,
 ) -> Suggestion:
     """Choose ``next_runs`` runs, one at a time, each the candidate that most lowers the simulated spread of
@@ -726,7 +733,14 @@ def suggest_runs(
     points_c = np.concatenate([compute_flops, cand_c])
     points_d = np.concatenate([n_tokens, cand_c / (FLOPS_PER_PARAM_TOKEN * cand_n)])
     done = len(n_params)
-    log_loss = simulated_log_losses(law, points_n, points_d, noise, trials, seed)
+    # The runs done see the same draws as `simulate --seed` (stream 0); the candidates their own (stream 2).
+    log_loss = np.concatenate(
+        [
+            simulated_log_losses(law, n_params, n_tokens, noise, trials, seed),
+            simulated_log_losses(law, points_n[done:], points_d[done:], noise, trials, seed, stream=2),
+        ],
+        axis=1,
+    )
     from scalecalc.fitting import FitSpec, fit_law
 
     reference = fit_law(

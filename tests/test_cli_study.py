@@ -171,3 +171,4 @@ def test_the_cli_defaults_are_the_cores() -> None:
     for name in ("SPACINGS", "APPROACHES", "DEFAULT_NOISE", "DEFAULT_TRIALS", "DEFAULT_LEVEL", "DEFAULT_BOOTSTRAP"):
         assert getattr(cli, name) == getattr(study, name), name
     assert cli.DEFAULT_SPAN == study.DEFAULT_SPAN
+    assert cli.SUGGEST_SIZES == study.SUGGEST_SIZES

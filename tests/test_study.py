@@ -246,3 +246,12 @@ def test_suggestions_lower_the_spread_each_step_and_respect_the_budget() -> None
     assert np.sum(capped.compute_flops) <= 2.5e18
     with pytest.raises(InputError, match="^--budget"):
         study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs, budget_flops=1e17)
+
+
+def test_suggests_baseline_is_simulates_spread_on_the_same_seed() -> None:
+    """The runs done see the same simulated noise in `suggest` as in `simulate` (two code paths agree)."""
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    arrays = (design.n_params, design.n_tokens, design.compute_flops)
+    spread = _row(_simulate(design, trials=40, seed=5), "fit", "params").log_sd
+    suggestion = study.suggest_runs(EPOCH, *arrays, next_runs=1, target_flops=1e23, trials=40, seed=5)
+    assert suggestion.baseline_spread == pytest.approx(spread, rel=1e-6)

@@ -36,6 +36,7 @@ DEFAULT_TRIALS = 500
 DEFAULT_LEVEL = 0.9
 DEFAULT_BOOTSTRAP = 100
 DEFAULT_SPAN = 4.0
+SUGGEST_SIZES = 17
 DEFAULT_TARGET_FACTOR = 100.0  # --target-flops defaults to 100x the largest budget of the runs (as `fit`)
 
 NoiseOption = Annotated[
@@ -224,7 +225,8 @@ def simulate(
     notes = [
         *result.notes,
         f"study: {result.runs} runs at {result.budgets} budgets, {result.study_flops:.4g} FLOPs ({source})",
-        "bias: median / truth - 1; band: the trials' estimates; coverage: trials whose own interval holds the truth",
+        "bias: median / truth - 1; sd log10: winsorised sd of log10 of the estimates; ± se: the binomial sd of "
+        "the coverage of exact intervals",
     ]
     table = Table(
         columns_for(list(columns), SUMMARY_KINDS),
@@ -268,7 +270,9 @@ def suggest(
     trials: Annotated[int, typer.Option("--trials", help="Simulated studies per candidate.")] = 200,
     seed: SeedOption = 0,
     span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = (DEFAULT_SPAN),
-    sizes: Annotated[int, typer.Option("--sizes", help="Candidate sizes per budget.")] = 9,
+    sizes: Annotated[
+        int, typer.Option("--sizes", help="Candidate sizes per budget (17: a default sweep's 9 and the midpoints).")
+    ] = SUGGEST_SIZES,
     params_col: ParamsCol = None,
     tokens_col: TokensCol = None,
     flops_col: FlopsCol = None,
