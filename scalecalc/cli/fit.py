@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -21,11 +21,11 @@ from scalecalc.cli._common import (
     write_new_file,
 )
 from scalecalc.errors import InputError
-from scalecalc.fitting import FitResult, FitSpec, best_per_group, compute_range, drop_highest, fit_law
-from scalecalc.fitting.engine import kaplan_allocation
-from scalecalc.io import read_observations, read_table
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.render import Column, Report, Table
+
+if TYPE_CHECKING:
+    from scalecalc.fitting import FitResult
 
 ColumnOption = Annotated[str | None, typer.Option(show_default=False)]
 
@@ -107,6 +107,10 @@ def fit(
     scalecalc fit runs.csv --compare-objectives
     cat runs.csv | scalecalc fit - -f alpha
     """
+    # The fitting engine is imported here, not at the top, to keep every other command's start-up fast.
+    from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
+    from scalecalc.io import read_observations, read_table
+
     if save is not None and Path(save).exists() and not force:
         raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
     table = read_table(file)
@@ -346,6 +350,8 @@ def preset_document(result: FitResult, path: str, *, name: str | None, params_co
         "loss": loss,
     }
     if result.form == "kaplan":
+        from scalecalc.fitting.engine import kaplan_allocation
+
         exponent, log_k = kaplan_allocation(result.constants)
         document["allocation"] = {
             "form": "power",
