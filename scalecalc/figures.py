@@ -114,7 +114,8 @@ class Panel:
         if spec.limits is not None:
             return spec.limits
         values: list[float] = []
-        for item in (*self.points, *self.curves):
+        lines: list[Points | Curve] = [*self.points, *self.curves]
+        for item in lines:
             values.extend(item.x if axis == "x" else item.y)
         for band in self.bands:
             values.extend(band.x if axis == "x" else (*band.low, *band.high))
@@ -308,7 +309,7 @@ def _local_slope(allocation, low: float, high: float) -> float:  # noqa: ANN001 
 
 
 def _split_by_range(
-    label: str, x: np.ndarray, y: np.ndarray, group: int, fitted: tuple[float, float] | None
+    label: str, x: np.ndarray, y: np.ndarray, group: int | None, fitted: tuple[float, float] | None
 ) -> list[Curve]:
     """One solid curve inside the fitted range (labelled) and dashed pieces outside it (unlabelled)."""
     if fitted is None:

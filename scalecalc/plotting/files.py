@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import InputError
-from scalecalc.figures import Figure, Panel, ticks
+from scalecalc.figures import AxisKind, Figure, Panel, ticks
 
 FILE_FORMATS = ("png", "svg", "pdf")
 MISSING_MATPLOTLIB = "--plot-file: needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
@@ -74,7 +74,7 @@ def build_figure(figure: Figure) -> Any:
         from matplotlib.figure import Figure as MplFigure
     except ImportError:
         raise InputError(MISSING_MATPLOTLIB) from None
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]  # keys are checked by matplotlib at run time
         count = len(figure.panels)
         colorbar = _has_colorbar(figure)
         size = (PANEL_SIZE[0] * count + (0.8 if colorbar else 0.0), PANEL_SIZE[1])
@@ -119,7 +119,7 @@ def save_figure(figure: Figure, path: str, option: str = "--plot-file") -> Any:
     if target.parent != Path("") and not target.parent.is_dir():
         raise InputError(f"{option}: directory {target.parent} does not exist")
     drawn = build_figure(figure)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         try:
             drawn.savefig(target, format=fmt, dpi=DPI, metadata=METADATA[fmt])
         except OSError as error:
@@ -216,9 +216,9 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
             )
     for points in panel.points:
         if points.low and points.high:
-            y, low, high = (np.array(v, dtype=float) for v in (points.y, points.low, points.high))
-            ax.errorbar(points.x, y, yerr=[y - low, high - y], fmt="none", ecolor="black", elinewidth=1.0, capsize=3,
-                        zorder=5)  # fmt: skip
+            mid, bottom, top = (np.array(v, dtype=float) for v in (points.y, points.low, points.high))
+            error = [mid - bottom, top - mid]
+            ax.errorbar(points.x, mid, yerr=error, fmt="none", ecolor="black", elinewidth=1.0, capsize=3, zorder=5)
     for marker in panel.markers:
         ax.axvline(marker.x, color="#888888", ls=":", lw=1.0, zorder=1)
         ax.annotate(
@@ -292,7 +292,7 @@ def _colorbar(matplotlib, result, axes, figure: Figure) -> None:  # noqa: ANN001
     mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
     bar = result.colorbar(mappable, ax=list(axes), shrink=0.9, pad=0.02)
     bar.set_label(figure.group_title)
-    kind = "flops" if "FLOP" in figure.group_title else "count"
+    kind: AxisKind = "flops" if "FLOP" in figure.group_title else "count"
     positions, labels = ticks(min(values), max(values), kind, most=7)
     if len(positions) >= 2:
         bar.set_ticks(positions, labels=labels)

@@ -17,7 +17,7 @@ import textwrap
 
 import numpy as np
 
-from scalecalc.figures import Curve, Figure, Panel, ticks
+from scalecalc.figures import Band, Curve, Figure, Panel, Points, ticks
 
 GROUP_GLYPHS = ("●", "■", "▲", "◆", "▼", "✚", "○", "□", "△", "◇")
 # Without colour, curves are told apart by the character they are drawn with (as gnuplot's dumb terminal does).
@@ -102,8 +102,8 @@ def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool)
     for curve in panel.curves:
         _draw_curve(plt, target, panel, curve, color, width)
     for points in panel.points:
-        for x, low, high in zip(points.x, points.low, points.high, strict=False):  # error bars: a vertical stroke
-            xs, ys = _finite(_scaled([x, x], panel.x.log), _scaled([low, high], panel.y.log))
+        for at, low, high in zip(points.x, points.low, points.high, strict=False):  # error bars: vertical strokes
+            xs, ys = _finite(_scaled([at, at], panel.x.log), _scaled([low, high], panel.y.log))
             if len(xs) == 2:
                 bar = target.signal(xs, ys, marker="|")
                 bar.lines()
@@ -155,7 +155,8 @@ def _legend(plt, figure: Figure, width: int, color: bool) -> list[str]:  # noqa:
     entries: list[str] = []
     seen: set[str] = set()
     for panel in figure.panels:
-        for item in (*panel.points, *panel.curves, *panel.bands):
+        items: list[Points | Curve | Band] = [*panel.points, *panel.curves, *panel.bands]
+        for item in items:
             if not item.label or item.label in seen:
                 continue
             seen.add(item.label)
