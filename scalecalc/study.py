@@ -349,6 +349,7 @@ def simulate_study(
     approaches: Sequence[str] = APPROACHES,
     method: str = "parabola",
     fit_mode: str = "warm",
+    source: str = "the runs",
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``trials`` studies of the design (N_i, D_i, C_i) under ``law``; see the module docstring.
@@ -363,6 +364,8 @@ def simulate_study(
     if fit_mode not in FIT_MODES:
         raise InputError(f"--fit-mode: unknown {fit_mode!r}; use one of {', '.join(FIT_MODES)}")
     n_params, n_tokens, compute_flops = (np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops))
+    if "fit" in approaches:
+        check_design(n_params, n_tokens, source)
     n_true, d_true = (float(v) for v in law.allocate(target_flops))
     truth = {"params": n_true, "tokens": d_true, "loss": float(law.loss(n_true, d_true))}
     log_loss = simulated_log_losses(law, n_params, n_tokens, noise, trials, seed)
@@ -437,6 +440,18 @@ def simulate_study(
         warnings=tuple(warnings),
         notes=tuple(notes),
     )
+
+
+def check_design(n_params: np.ndarray, n_tokens: np.ndarray, source: str) -> None:
+    """A Chinchilla fit needs at least 5 runs (E, A, B, alpha, beta) and more than one N and one D."""
+    if len(n_params) < 5:
+        raise InputError(
+            f"{source}: {len(n_params)} runs; fitting the Chinchilla form (5 constants) needs at least 5, and a "
+            "useful study many more (see `scalecalc sweep`)"
+        )
+    for values, what in ((n_params, "model size"), (n_tokens, "token count")):
+        if np.ptp(np.log(values)) < 1e-9:
+            raise InputError(f"{source}: every run has the same {what}; vary it, or the law cannot be identified")
 
 
 def simulated_log_losses(
@@ -699,6 +714,7 @@ def suggest_runs(
     seed: int = 0,
     span: float = DEFAULT_SPAN,
     sizes: int = SUGGEST_SIZES,
+    source: str = "the runs",
     progress: Callable[[int], None] | None = None,
 ) -> Suggestion:
     """Choose ``next_runs`` runs, one at a time, each the candidate that most lowers the simulated spread of
@@ -722,6 +738,7 @@ def suggest_runs(
     if not (math.isfinite(span) and span > 1):
         raise InputError(f"--span: is {span:g}; give a factor above 1, such as 4")
     n_params, n_tokens, compute_flops = (np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops))
+    check_design(n_params, n_tokens, source)
     cand_n, cand_c, cand_opt = _candidates(law, n_params, compute_flops, span, sizes, target_flops)
     if budget_flops is not None:
         affordable = cand_c <= budget_flops

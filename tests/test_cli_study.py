@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -172,3 +173,31 @@ def test_the_cli_defaults_are_the_cores() -> None:
         assert getattr(cli, name) == getattr(study, name), name
     assert cli.DEFAULT_SPAN == study.DEFAULT_SPAN
     assert cli.SUGGEST_SIZES == study.SUGGEST_SIZES
+
+
+def test_too_few_runs_to_fit_is_a_one_line_error(runner: CliRunner, runs_csv: str, tmp_path) -> None:  # noqa: ANN001
+    few = tmp_path / "few.csv"
+    few.write_text("\n".join(Path(runs_csv).read_text().splitlines()[:4]) + "\n")  # header + 3 runs
+    for args in (["simulate", "--sweep", str(few)], ["suggest", str(few)]):
+        result = invoke(runner, args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"error: {few}: 3 runs;") and result.stderr.count("\n") == 1
+
+
+def test_the_progress_bar_draws_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scalecalc.cli import study as cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    pipe, terminal = io.StringIO(), Terminal()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    with cli._progress(10, "simulating") as advance:
+        assert advance is None
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._progress(10, "simulating") as advance:
+        assert advance is not None
+        advance(10)
+    assert pipe.getvalue() == ""
+    assert "simulating" in terminal.getvalue() and "10/10" in terminal.getvalue()

@@ -219,7 +219,7 @@ def simulate(
         result = study.simulate_study(
             law, observations.n_params, observations.n_tokens, observations.compute_flops,
             target_flops=target, noise=noise, trials=trials, seed=seed, level=level, bootstrap=bootstrap,
-            approaches=approaches, method=method, fit_mode=fit_mode, progress=advance,
+            approaches=approaches, method=method, fit_mode=fit_mode, source=source, progress=advance,
         )  # fmt: skip
     columns = result.summary_columns()
     notes = [
@@ -301,7 +301,7 @@ def suggest(
         result = study.suggest_runs(
             law, observations.n_params, observations.n_tokens, observations.compute_flops, next_runs=next_runs,
             target_flops=target, budget_flops=cap, noise=noise, trials=trials, seed=seed, span=span, sizes=sizes,
-            progress=advance,
+            source=source, progress=advance,
         )  # fmt: skip
     columns = result.columns()
     notes = [
@@ -370,7 +370,8 @@ def _target(text: str | None, compute_flops: np.ndarray) -> float:
 
 @contextmanager
 def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A Rich progress bar on stderr, only when stderr is a terminal (never in a pipe or a log file)."""
+    """A Rich progress bar on stderr, only when stderr is a terminal (never in a pipe or a log file); the
+    finished bar stays, as a record of the trials run and the time taken."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -379,7 +380,7 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
 
     with Progress(
         TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(file=sys.stderr), transient=True,
+        console=Console(file=sys.stderr), transient=False,
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda done: bar.advance(task, done)
