@@ -233,3 +233,24 @@ def test_narrow_noisy_sweep_warns_from_the_bootstrap() -> None:
 
 def test_epoch_fit_has_no_warnings(epoch_fit) -> None:  # noqa: ANN001
     assert epoch_fit.warnings == ()
+
+
+def test_random_data_never_raise_anything_but_fit_errors() -> None:
+    # Sweeps of noise, tiny samples and every form: no RuntimeWarning (pytest turns them into errors) and no
+    # crash; a FitError is the only allowed failure.
+    rng = np.random.default_rng(123)
+    for trial in range(12):
+        k = int(rng.integers(5, 40))
+        n, d = 10 ** rng.uniform(6, 11, k), 10 ** rng.uniform(8, 12, k)
+        if trial % 3 == 0:
+            loss = np.exp(rng.normal(1, 0.3, k))
+        else:
+            loss = 1.5 + 300 / n**0.3 + 500 / d**0.3 * np.exp(rng.normal(0, 0.05, k))
+        form = ["chinchilla", "kaplan", "power", "broken"][trial % 4]
+        spec = FitSpec(form=form, variable=None if trial % 4 < 2 else ["params", "tokens", "flops"][trial % 3])
+        try:
+            result = fit_law(_observations(n, d, loss), spec, bootstrap=5, compare_objectives=trial % 5 == 0)
+        except FitError:
+            continue
+        assert np.isfinite(result.objective["value"])
+        result.to_dict()

@@ -347,6 +347,12 @@ def derived_quantities(
     minimising (N_c/N)^p + 6 D_c N / C with p = alpha_N / alpha_D gives N_opt = k C^a with
     a = 1 / (p + 1) = alpha_D / (alpha_N + alpha_D) and k = (p N_c^p / (6 D_c))^(1/(p+1)).
     """
+    with np.errstate(all="ignore"):  # an exponent at its bound 0 has no finite allocation: NaN, not a warning
+        values = _derived(form, constants, at_flops)
+    return {k: np.where(np.isfinite(v), v, np.nan) for k, v in values.items()}
+
+
+def _derived(form: str, constants: Mapping[str, np.ndarray | float], at_flops: float | None) -> dict[str, np.ndarray]:
     if form == "chinchilla":
         law = ChinchillaLaw.from_constants(constants)
         values = {"a": law.params_exponent, "b": law.tokens_exponent}
@@ -456,8 +462,13 @@ def _bootstrap(
     standard_errors, low, high = {}, {}, {}
     for name, values in draws.items():
         values = np.asarray(values, dtype=float)
-        standard_errors[name] = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
-        low[name], high[name] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
+        values = values[np.isfinite(values)]  # a draw whose exponent hit 0 has no finite allocation
+        if len(values) < 2:
+            standard_errors[name] = low[name] = high[name] = float("nan")
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):  # draws of a poorly identified constant can be huge
+            standard_errors[name] = float(np.std(values, ddof=1))
+            low[name], high[name] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
     return BootstrapSummary(
         resamples=resamples,
         seed=seed,
@@ -495,6 +506,8 @@ def _precision_notes(
     if "params_opt" not in derived or at_flops is None:
         return []
     value, low, high = derived["params_opt"], summary.low["params_opt"], summary.high["params_opt"]
+    if not all(np.isfinite(v) and v > 0 for v in (value, low, high)):
+        return [f"the data do not pin down a finite compute-optimal model size at {at_flops:.3g} FLOPs"]
     return [
         f"at {at_flops:.3g} FLOPs the data put the compute-optimal model at {value:.3g} parameters, "
         f"{level:.0%} interval {low:.3g} to {high:.3g} "
@@ -526,7 +539,7 @@ def _compare(
 
 
 def _comparison_notes(comparisons: tuple[Comparison, ...]) -> list[str]:
-    sizes = [c.derived["params_opt"] for c in comparisons if "params_opt" in c.derived]
+    sizes = [c.derived["params_opt"] for c in comparisons if np.isfinite(c.derived.get("params_opt", np.nan))]
     if len(sizes) < 2:
         return []
     return [
