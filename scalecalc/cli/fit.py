@@ -241,7 +241,7 @@ def fit_report(result: FitResult) -> Report:
             ]
         return cols
 
-    title = f"{result.form} fit" + (f" in {result.variable}" if result.variable else "") + f": {result.source}"
+    title = f"{result.form} fit" + (f" in {result.variable}" if result.variable else "")
     tables = [Table(columns(), rows(dict(result.constants)), title=title)]
     if result.derived:
         counts = {k: v for k, v in result.derived.items() if k in KINDS}
@@ -253,6 +253,7 @@ def fit_report(result: FitResult) -> Report:
             )
     ranges, optimizer = result.ranges, result.optimizer
     summary = {
+        "data": result.source,
         "points": result.n_points,
         "objective": f"{result.objective['name']} = {result.objective['value']:.6g}",
         "rmse (log loss)": f"{result.rmse:.4g}",
