@@ -81,7 +81,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(runner: CliRunner, runs_c
 
 
 def test_suggest_gives_runs_for_a_launcher(runner: CliRunner, runs_csv: str) -> None:
-    args = ["suggest", runs_csv, "--next", "2", "--trials", "30", "--target-flops", "1e23"]
+    args = ["suggest", runs_csv, "--next", "2", "--trials", "30", "--target-flops", "1e23", "--sizes", "9"]
     result = invoke(runner, [*args, "--format", "csv"])
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -228,7 +228,7 @@ def test_a_preset_without_a_chinchilla_loss_law_is_refused() -> None:
 
 def test_suggestions_lower_the_spread_each_step_and_respect_the_budget() -> None:
     design = _design(max_flops=1e20, budgets=3, sizes=5)
-    kwargs = {"next_runs": 3, "target_flops": 1e23, "trials": 40, "seed": 1}
+    kwargs = {"next_runs": 3, "target_flops": 1e23, "trials": 40, "seed": 1, "sizes": 9}
     result = study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs)
     assert 1 <= len(result.n_params) <= 3
     spreads = np.concatenate([[result.baseline_spread], result.spread])
