@@ -450,7 +450,7 @@ def _bootstrap(
     for start in range(0, resamples, batch):
         size = min(batch, resamples - start)
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
-        solution = minimise(problem, np.tile(z, (size, 1)), weights=counts, max_iter=300, near=True)
+        solution = minimise(problem, np.tile(z, (size, 1)), weights=counts, max_iter=1000, near=True)
         parts_z.append(solution.z)
         parts_ok.append(solution.converged)
     draws_z = np.concatenate(parts_z)

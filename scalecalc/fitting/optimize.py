@@ -89,7 +89,7 @@ def minimise(
     z0: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-    max_iter: int = 500,
+    max_iter: int = 1000,
     ftol: float = 1e-12,
     gtol: float = 1e-7,
     merge: bool = False,
