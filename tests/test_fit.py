@@ -50,6 +50,8 @@ def test_epoch_grid_fit_constants_reproduced_within_one_percent(epoch_fit) -> No
 def test_epoch_objective_is_the_published_optimum(epoch_fit) -> None:  # noqa: ANN001
     assert epoch_fit.objective["name"] == "huber" and epoch_fit.objective["delta"] == 1e-3
     assert epoch_fit.objective["value"] == pytest.approx(EPOCH_OBJECTIVE, rel=1e-4)
+    # never worse than the reference: Epoch's scipy L-BFGS run over Hoffmann's full grid reached 1.0183e-3
+    assert epoch_fit.objective["value"] <= EPOCH_OBJECTIVE
     assert epoch_fit.optimizer.converged
     assert epoch_fit.optimizer.starts_at_best == epoch_fit.optimizer.starts  # every start found it
 
