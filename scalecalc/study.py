@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 
@@ -511,16 +512,10 @@ def _trial_seed(seed: int, trial: int) -> int:
 def _percentiles(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-row percentile interval of ``draws`` (trials, resamples), ignoring non-finite draws."""
     tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
-    with np.errstate(invalid="ignore"):
-        masked = np.where(np.isfinite(draws), draws, np.nan)
-        if masked.shape[1] == 0:
-            nan = np.full(masked.shape[0], np.nan)
-            return nan, nan.copy()
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row (a failed trial) gives NaN
-            low, high = np.nanpercentile(masked, tails, axis=1)
+    masked = np.where(np.isfinite(draws), draws, np.nan)
+    with catch_warnings():
+        simplefilter("ignore", RuntimeWarning)  # an all-NaN row (a failed trial) gives NaN
+        low, high = np.nanpercentile(masked, tails, axis=1)
     return low, high
 
 
