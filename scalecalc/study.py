@@ -19,7 +19,7 @@ Three pure functions, each returning a frozen result:
 * :func:`suggest_runs`   greedy design: which candidate run (a size at an existing or a next budget) lowers the
                          simulated spread of log N_opt at the target most per FLOP it costs, repeated.
 
-Speed. ``fit_law`` runs ~40 starts per fit (about 0.3 s for 54 points); 500 trials that way take minutes. The
+Speed. ``fit_law`` runs ~40 starts per fit (0.06-0.3 s for 54 points); 500 trials that way take minutes. The
 default ``fit_mode="warm"`` fits the first trial with ``fit_law`` itself (multi-start, the full `fit`
 procedure) and then every trial at once, in one batched Levenberg-Marquardt run of the fitting engine,
 started from that truth-free optimum; its bootstrap refits all trials' resamples at once, each warm-started
