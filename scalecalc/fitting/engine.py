@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scalecalc.errors import FitError
-from scalecalc.fitting.filters import select
 from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
 from scalecalc.fitting.optimize import Problem, Solution, distinct_points, minimise
@@ -75,7 +74,7 @@ def fit_law(
         raise FitError(f"--bootstrap: is {bootstrap}; give a number of resamples such as 1000")
     penalty = Penalty(spec.objective, spec.delta)
     problem = Problem(form, constraints, data, penalty)
-    z, report, solution = _solve(problem, spec.grid)
+    z, report, _ = _solve(problem, spec.grid)
     theta = constraints.expand(z[None, :])[0]
     constants = _constants(form, theta, spec)
     has_allocation = form.name in ("chinchilla", "kaplan")
@@ -116,7 +115,7 @@ def fit_law(
         constants={k: float(v) for k, v in constants.items()},
         fixed=tuple(name for name in spec.fixed if name in constants),
         ties=tuple(spec.ties),
-        objective={**penalty.describe(), "value": report_objective(solution, z, problem)},
+        objective={**penalty.describe(), "value": float(problem.objective(z[None, :])[0])},
         n_points=len(data),
         rmse=float(np.sqrt(np.mean(residuals**2))),
         r2=r2,
@@ -138,10 +137,6 @@ def fit_law(
         notes=tuple(notes),
         residuals=residuals,
     )
-
-
-def report_objective(solution: Solution, z: np.ndarray, problem: Problem) -> float:
-    return float(problem.objective(z[None, :])[0])
 
 
 # -- set-up ---------------------------------------------------------------------------------------------
@@ -548,4 +543,4 @@ def _comparison_notes(comparisons: tuple[Comparison, ...]) -> list[str]:
     ]
 
 
-__all__ = ["FORMS", "FitSpec", "derived_quantities", "fit_law", "kaplan_allocation", "select"]
+__all__ = ["FORMS", "FitSpec", "derived_quantities", "fit_law", "kaplan_allocation"]

@@ -387,9 +387,6 @@ class BrokenForm(Form):
         theta[:, 1] = _safe_log(coef[:, 1]) - shift[:, 0]
         return theta, score
 
-    def public(self, theta):  # noqa: ANN001, ANN201
-        return super().public(theta)
-
     def law(self, constants):  # noqa: ANN001, ANN201
         return BrokenPowerLaw.from_constants(constants, variable=self.variable)
 
