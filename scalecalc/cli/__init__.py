@@ -41,15 +41,16 @@ def main_options(
     State.debug = debug
 
 
-# Command modules register themselves on import.
-from scalecalc.cli import plan as _plan  # noqa: E402, F401
-from scalecalc.cli import presets as _presets  # noqa: E402, F401
+# Command modules register themselves on import, in the order `scalecalc --help` lists them: the questions
+# people ask most first, then their own runs, then hardware, pictures and reference data.
+from scalecalc.cli import plan as _plan  # noqa: E402, F401, I001
+from scalecalc.cli import fit as _fit  # noqa: E402, F401
 from scalecalc.cli import isoflop as _isoflop  # noqa: E402, F401
+from scalecalc.cli import study as _study  # noqa: E402, F401
 from scalecalc.cli import hardware as _hardware  # noqa: E402, F401
 from scalecalc.cli import plot as _plot  # noqa: E402, F401
-from scalecalc.cli import fit as _fit  # noqa: E402, F401
-from scalecalc.cli import study as _study  # noqa: E402, F401
-
+from scalecalc.cli import presets as _presets  # noqa: E402, F401
+from scalecalc.cli import examples as _examples  # noqa: E402, F401
 
 def main() -> None:
     """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2)."""
