@@ -241,3 +241,28 @@ def test_real_subprocess_round_trip(tmp_path: Path) -> None:
         [*command, "fit", EPOCH, "--save", str(target)], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert again.returncode == 2 and again.stdout == "" and "already exists" in again.stderr
+
+
+def test_save_refuses_a_constant_at_zero(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "zero.yaml"
+    message = error_line(invoke(runner, ["fit", *EPOCH_ARGS, "--bound", "alpha=0:0", "--save", str(target)]))
+    assert "lower bound must be below" in message
+    message = error_line(invoke(runner, ["fit", *EPOCH_ARGS, "--fix", "alpha=0", "--save", str(target)]))
+    assert "--save: the fitted alpha is 0" in message
+    assert not target.exists()
+
+
+def test_broken_fit_saves_and_predicts(runner: CliRunner, tmp_path: Path) -> None:
+    x = np.logspace(6, 11, 40)
+    loss = 1.5 + 50 * x**-0.1 * (1 + (x / 1e8) ** (1 / 0.3)) ** (-0.4 * 0.3)
+    path = tmp_path / "curve.csv"
+    path.write_text("params,tokens,loss\n" + "".join(f"{v},{20 * v},{lv}\n" for v, lv in zip(x, loss, strict=True)))
+    target = tmp_path / "broken.yaml"
+    run(
+        runner, [str(path), "--form", "broken", "--x", "params", "--bootstrap", "10", "--save", str(target), "-f", "d1"]
+    )
+    document = yaml.safe_load(target.read_text())
+    assert set(document["loss"]["constants"]) == {"E", "B", "alpha0", "alpha1", "d1", "f1"}
+    predicted = run(runner, ["predict", str(path), "-p", str(target), "--format", "json"]).stdout
+    residuals = [row["residual"] for row in json.loads(predicted)]
+    assert max(abs(r) for r in residuals) < 1e-3

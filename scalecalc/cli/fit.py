@@ -150,11 +150,15 @@ def fit(
         compare_objectives=compare_objectives,
         filters=tuple(filters),
     )
+    text = (
+        None
+        if save is None
+        else dump_preset(preset_document(result, save, name=name, params_convention=params_convention))
+    )
     if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
-    if save is not None:
-        document = preset_document(result, save, name=name, params_convention=params_convention)
-        write_new_file(save, dump_preset(document), force=force)
+    if save is not None and text is not None:
+        write_new_file(save, text, force=force)
         note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
     output(fit_report(result), fmt, field, result.warnings)
 
@@ -317,6 +321,12 @@ def preset_document(result: FitResult, path: str, *, name: str | None, params_co
     and, for a Chinchilla-form law, the bootstrap draws that give `plan` its intervals."""
     if params_convention not in PARAM_CONVENTIONS:
         raise InputError(f"--params-convention: is {params_convention!r}; use one of {', '.join(PARAM_CONVENTIONS)}")
+    for symbol, value in result.constants.items():
+        if not (np.isfinite(value) and value > 0):
+            raise InputError(
+                f"--save: the fitted {symbol} is {value:g}; a preset holds positive constants only (fix {symbol} "
+                f"at a positive value with --fix {symbol}=..., or keep it off zero with --bound {symbol}=LOW:HIGH)"
+            )
     today = datetime.date.today().isoformat()
     objective = result.objective
     how = f"{objective['name']}" + (f" (delta {objective['delta']:g})" if "delta" in objective else "")
