@@ -101,8 +101,6 @@ def hardware_request(
     days: str | None,
 ) -> HardwareRequest | None:
     """Parse the --gpu family of `plan` options; None when --gpu is absent."""
-    from scalecalc import hardware as hw
-
     if gpu is None:
         given = [
             name
@@ -119,6 +117,8 @@ def hardware_request(
             verb = "needs" if len(given) == 1 else "need"
             raise InputError(f"{', '.join(given)} {verb} --gpu (an accelerator; see scalecalc hardware list)")
         return None
+    from scalecalc import hardware as hw  # only when asked: `plan` without --gpu starts faster
+
     n_gpus = None
     if gpus is not None:
         n_gpus = parse_quantity(gpus, "--gpus")
