@@ -194,9 +194,19 @@ def _machine_value(value: Any) -> str:
     return str(value)
 
 
+def _machine_texts(values: Sequence[Any] | np.ndarray) -> list[str]:
+    """A column's cells as machine text; float arrays take a fast path (100,000-row plans)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        texts = list(map(float.__repr__, values.tolist()))
+        for index in np.flatnonzero(~np.isfinite(values)):
+            texts[index] = ""
+        return texts
+    return [_machine_value(v) for v in _as_list(values)]
+
+
 def write_delimited(table: Table, out: TextIO, delimiter: str) -> None:
     """CSV or TSV with a header row; full-precision numbers; empty cells for missing values."""
-    columns = [[_machine_value(v) for v in _as_list(table.data[name])] for name in table.names]
+    columns = [_machine_texts(table.data[name]) for name in table.names]
     if delimiter == "\t":
         # Plain join is several times faster than the csv module for 100k-row outputs; TSV cells are
         # numbers and names without tabs or newlines, so nothing needs quoting.
