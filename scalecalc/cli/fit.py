@@ -64,7 +64,7 @@ def fit(
         list[str] | None, typer.Option("--bound", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False)
     ] = None,
     grid: Annotated[
-        str, typer.Option(help="projected (fast, covers Hoffmann's grid) or full (all 4,500 of his starts).")
+        str, typer.Option(help="projected (fast, covers Hoffmann's grid) or full (all 4,500 starts; slow cross-check).")
     ] = "projected",
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals (e.g. 1000).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
