@@ -246,8 +246,8 @@ def _check_flops_per_token(
     if abs(scale.value * coefficient.value - 1) > 1e-3 or abs(power.value + exponent.value - 1) > 1e-3:
         reader.fail(
             where,
-            f"({scale.value:g} C^{power.value:g}) disagrees with the tokens law through C = M D: coefficients "
-            f"multiply to {scale.value * coefficient.value:.5f} and exponents add to {power.value + exponent.value:.5f}",
+            f"({scale.value:g} C^{power.value:g}) disagrees with the tokens law through C = M D: coefficients multiply "
+            f"to {scale.value * coefficient.value:.5f} and exponents add to {power.value + exponent.value:.5f}",
         )
 
 
