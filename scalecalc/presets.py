@@ -38,6 +38,19 @@ SCHEMA_VERSION = 1
 PARAM_CONVENTIONS = ("total", "non-embedding", "non-embedding+head", "flops-per-token/6")
 COMPUTE_UNITS = {"flops": 1.0, "pf-days": PF_DAY_FLOPS}
 RANGE_KEYS = ("flops", "params", "tokens")
+TOP_LEVEL_KEYS = (
+    "schema_version",
+    "name",
+    "title",
+    "citation",
+    "notes",
+    "conventions",
+    "fitted_range",
+    "loss",
+    "allocation",
+    "data_constrained",
+    "uncertainty",
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,7 @@ def preset_from_document(document: Any, origin: str) -> Preset:
     """Validate a parsed preset document; ``origin`` names the file in error messages."""
     reader = _Reader(origin)
     top = reader.mapping(document, "")
+    reader.known_keys(top, TOP_LEVEL_KEYS, "")
     version = top.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         reader.fail("schema_version", f"is {version!r}; this scalecalc reads version {SCHEMA_VERSION}")
@@ -300,6 +314,16 @@ class _Reader:
 
     def fail(self, key: str, problem: str) -> None:
         raise PresetError(f"{self.origin}: key '{key}' {problem}")
+
+    def known_keys(self, section: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
+        """A misspelt key (``fited_range``) would silently drop what it holds: refuse it, suggesting the match."""
+        import difflib
+
+        for key in section:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.fail(prefix + str(key), f"is not a preset key; {hint}known keys: {', '.join(known)}")
 
     def mapping(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -27,3 +27,12 @@ def test_a_flops_per_token_law_that_disagrees_with_the_tokens_law_is_rejected() 
     document["allocation"]["flops_per_token"]["coefficient"]["value"] = 0.2
     with pytest.raises(PresetError, match=r"x\.yaml: key 'allocation\.flops_per_token'.*C = M D"):
         preset_from_document(document, "x.yaml")
+
+
+def test_a_misspelt_top_level_key_is_refused_with_a_suggestion() -> None:
+    document = copy.deepcopy(dict(load_preset("epoch-2024").document))
+    document["fited_range"] = document.pop("fitted_range")
+    with pytest.raises(
+        PresetError, match=r"x\.yaml: key 'fited_range' is not a preset key; did you mean 'fitted_range'"
+    ):
+        preset_from_document(document, "x.yaml")
