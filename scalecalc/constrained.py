@@ -50,7 +50,7 @@ from numpy.typing import ArrayLike
 from scalecalc.errors import InfeasiblePlanError, InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.laws.base import Array, as_array
-from scalecalc.plan import Plan, extrapolation_warnings
+from scalecalc.plan import Plan, extrapolation_warnings, run_columns
 from scalecalc.presets import Preset
 
 # Muennighoff et al. 2023, Eq. 5 fit as printed by the datablations README ("Parametric Fit"); the paper rounds
@@ -272,16 +272,10 @@ def plan_data_constrained(
     loss = constrained.loss(n_params, n_tokens)
     free_loss = law.loss(free_params, free_tokens)
     equivalent = law.compute_for_loss(loss)
-    columns = {
-        "flops": compute,
-        "params": n_params,
-        "tokens": n_tokens,
-        "tokens_per_param": n_tokens / n_params,
-        "unique_tokens": unique,
-        "epochs": n_tokens / unique,
+    columns = run_columns(compute, n_params, n_tokens, loss, unique)
+    columns |= {
         "effective_tokens": constrained.effective_tokens(n_tokens),
         "effective_params": constrained.effective_params(n_params),
-        "loss": loss,
         "unconstrained_params": free_params,
         "unconstrained_tokens": free_tokens,
         "unconstrained_loss": free_loss,
@@ -314,16 +308,10 @@ def plan_data_constrained_loss(
     compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
     free_compute = law.compute_for_loss(target)
     free_params, free_tokens = law.allocate(free_compute)
-    columns = {
-        "flops": compute,
-        "params": n_params,
-        "tokens": n_tokens,
-        "tokens_per_param": n_tokens / n_params,
-        "unique_tokens": unique,
-        "epochs": n_tokens / unique,
+    columns = run_columns(compute, n_params, n_tokens, target, unique)
+    columns |= {
         "effective_tokens": constrained.effective_tokens(n_tokens),
         "effective_params": constrained.effective_params(n_params),
-        "loss": target,
         "unconstrained_params": free_params,
         "unconstrained_tokens": free_tokens,
         "compute_optimal_flops": free_compute,
@@ -450,15 +438,7 @@ def plan_inference_aware(
     serve = INFERENCE_FLOPS_PER_PARAM_TOKEN * n_params * inference
     reference_train = FLOPS_PER_PARAM_TOKEN * reference_params * reference_tokens
     reference_total = reference_train + INFERENCE_FLOPS_PER_PARAM_TOKEN * reference_params * inference
-    columns = {
-        "flops": train,
-        "params": n_params,
-        "tokens": n_tokens,
-        "tokens_per_param": n_tokens / n_params,
-        "loss": target,
-    }
-    if unique is not None:
-        columns.update({"unique_tokens": unique, "epochs": n_tokens / unique})
+    columns = run_columns(train, n_params, n_tokens, target, unique)
     columns.update(
         {
             "inference_tokens": inference,
@@ -630,15 +610,7 @@ def plan_smaller_model(
                 f"{smallest[i]:.3g} parameters, or more unique tokens"
             )
     compute = FLOPS_PER_PARAM_TOKEN * n * n_tokens
-    columns = {
-        "flops": compute,
-        "params": n,
-        "tokens": n_tokens,
-        "tokens_per_param": n_tokens / n,
-        "loss": target,
-    }
-    if unique is not None:
-        columns.update({"unique_tokens": unique, "epochs": n_tokens / unique})
+    columns = run_columns(compute, n, n_tokens, target, unique)
     columns.update(
         {
             "optimal_params": optimal_params,

@@ -122,29 +122,27 @@ def compute_for_loss(preset: Preset, loss: Array) -> Array:
     return np.exp(0.5 * (low + high))
 
 
+def run_columns(
+    compute: Array, n_params: Array, n_tokens: Array, loss: Array, unique_tokens: Array | None = None
+) -> dict[str, Array]:
+    """The leading columns every plan row has, in their stable order (plus repeats, given unique tokens)."""
+    columns = {"flops": compute, "params": n_params, "tokens": n_tokens, "tokens_per_param": n_tokens / n_params}
+    columns["loss"] = loss
+    if unique_tokens is not None:
+        columns.update({"unique_tokens": unique_tokens, "epochs": n_tokens / unique_tokens})
+    return columns
+
+
 def _plan(preset: Preset, question: str, compute: Array, n_params: Array, n_tokens: Array) -> Plan:
-    columns = {
-        "flops": compute,
-        "params": n_params,
-        "tokens": n_tokens,
-        "tokens_per_param": n_tokens / n_params,
-        "loss": _loss_or_nan(preset, n_params, n_tokens),
-    }
+    columns = run_columns(compute, n_params, n_tokens, _loss_or_nan(preset, n_params, n_tokens))
     columns.update(_intervals(preset, question, compute, n_params, n_tokens))
     return Plan(preset.name, question, columns, extrapolation_warnings(preset, compute, n_params))
 
 
 def _plan_off_frontier(preset: Preset, question: str, compute: Array, n: Array, d: Array) -> Plan:
     optimal_n, optimal_d = _allocation(preset).allocate(compute)
-    columns = {
-        "flops": compute,
-        "params": n,
-        "tokens": d,
-        "tokens_per_param": d / n,
-        "loss": _loss_or_nan(preset, n, d),
-        "optimal_params": optimal_n,
-        "optimal_tokens": optimal_d,
-    }
+    columns = run_columns(compute, n, d, _loss_or_nan(preset, n, d))
+    columns.update({"optimal_params": optimal_n, "optimal_tokens": optimal_d})
     notes: tuple[str, ...] = ()
     if preset.loss_law is not None:
         # Overhead at equal loss: extra compute this run spends over the compute-optimal run that reaches

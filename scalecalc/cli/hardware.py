@@ -84,25 +84,27 @@ def _whole(text: str | None, option: str) -> int | None:
     return int(value)
 
 
+# The shape options `arch` and `memory` share (their parameters carry these names).
+WHOLE_SHAPE_OPTIONS = (
+    "layers",
+    "d_model",
+    "heads",
+    "kv_heads",
+    "head_dim",
+    "ffn",
+    "vocab",
+    "seq",
+    "experts",
+    "active_experts",
+)
+SHAPE_OPTIONS = (*WHOLE_SHAPE_OPTIONS, "mlp", "tied", "bias", "positions")
+
+
 def _shapes(model: str | None, options: dict[str, Any]) -> list[arch_core.Shape]:
     """Named shapes (with --seq overriding) or one shape from the explicit options."""
     from scalecalc import architecture as arch_core
 
-    numbers = {
-        key: _whole(options[key], "--" + key.replace("_", "-"))
-        for key in (
-            "layers",
-            "d_model",
-            "heads",
-            "kv_heads",
-            "head_dim",
-            "ffn",
-            "vocab",
-            "seq",
-            "experts",
-            "active_experts",
-        )
-    }
+    numbers = {key: _whole(options[key], "--" + key.replace("_", "-")) for key in WHOLE_SHAPE_OPTIONS}
     if model is not None:
         explicit = [f"--{k.replace('_', '-')}" for k, v in numbers.items() if v is not None and k != "seq"]
         if explicit:
@@ -198,22 +200,8 @@ def arch(
     """
     from scalecalc import architecture as arch_core
 
-    options = {
-        "layers": layers,
-        "d_model": d_model,
-        "heads": heads,
-        "kv_heads": kv_heads,
-        "head_dim": head_dim,
-        "ffn": ffn,
-        "vocab": vocab,
-        "seq": seq,
-        "experts": experts,
-        "active_experts": active_experts,
-        "mlp": mlp,
-        "tied": tied,
-        "bias": bias,
-        "positions": positions,
-    }
+    arguments = locals()  # the shape options are parameters of the same names in `arch` and `memory`
+    options = {name: arguments[name] for name in SHAPE_OPTIONS}
     if convention not in arch_core.CONVENTIONS:
         raise InputError(f"--convention: unknown {convention!r}; use one of {', '.join(arch_core.CONVENTIONS)}")
     counts = [arch_core.count_params(shape) for shape in _shapes(model, options)]
@@ -316,22 +304,8 @@ def memory(
     from scalecalc import hardware as hw
     from scalecalc import memory as mem
 
-    options = {
-        "layers": layers,
-        "d_model": d_model,
-        "heads": heads,
-        "kv_heads": kv_heads,
-        "head_dim": head_dim,
-        "ffn": ffn,
-        "vocab": vocab,
-        "seq": seq,
-        "experts": experts,
-        "active_experts": active_experts,
-        "mlp": mlp,
-        "tied": tied,
-        "bias": bias,
-        "positions": positions,
-    }
+    arguments = locals()  # the shape options are parameters of the same names in `arch` and `memory`
+    options = {name: arguments[name] for name in SHAPE_OPTIONS}
     shaped = model is not None or layers is not None or d_model is not None or heads is not None
     if params is not None and shaped:
         raise InputError("give --params or a shape (--model, or --layers/--d-model/--heads), not both")
