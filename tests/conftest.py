@@ -32,3 +32,30 @@ def invoke(runner: CliRunner, args: list[str], input: str | None = None):  # noq
     from scalecalc.cli import app
 
     return runner.invoke(app, args, input=input)
+
+
+def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
+    """Invoke the CLI and check its exit code (showing stdout and stderr when it differs)."""
+    result = invoke(runner, args, input=input)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result
+
+
+def error_line(result) -> str:  # noqa: ANN001
+    """The one `error: ...` line of a command refused for bad input (2) or as infeasible (3): nothing on stdout,
+    no traceback."""
+    assert result.exit_code in (2, 3), (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def rows(text: str, delimiter: str = "\t") -> list[dict[str, str]]:
+    """Rows of CSV/TSV output as dicts."""
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))

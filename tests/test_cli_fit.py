@@ -14,25 +14,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, ROOT, invoke
+from tests.conftest import DATA, ROOT, error_line, invoke
+from tests.conftest import run as run_cli
 
 EPOCH = str(DATA / "epoch_chinchilla_points.csv")
 EPOCH_ARGS = [EPOCH, "--drop-highest", "5"]
 
 
 def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
-    result = invoke(runner, ["fit", *args] if args[:1] != ["plan"] and args[:1] != ["predict"] else args, input=input)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
-
-def error_line(result) -> str:  # noqa: ANN001
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
-    return lines[0]
+    """`scalecalc fit ARGS`, or ARGS as they are when they start with plan or predict."""
+    return run_cli(runner, args if args[:1] in (["plan"], ["predict"]) else ["fit", *args], input, code)
 
 
 def synthetic_rows(count: int = 30) -> list[dict[str, float]]:

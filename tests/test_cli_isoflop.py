@@ -3,8 +3,6 @@ format, --field, --save into `plan --preset`, warnings on stderr and the one-lin
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import subprocess
@@ -14,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, invoke
+from tests.conftest import ROOT, error_line, invoke, rows, run
 
 LLAMA3 = str(ROOT / "examples" / "llama3-isoflops.csv")
 MARIN = str(ROOT / "examples" / "marin-dclm-isoflops.csv")
@@ -24,25 +22,6 @@ MARIN_COLUMNS = [
 ]  # fmt: skip
 FAST = ["--bootstrap", "20"]
 EPOCH = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}  # Besiroglu et al. 2024
-
-
-def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
-    result = invoke(runner, args, input=input)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
-
-def error_line(result) -> str:  # noqa: ANN001
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
-    return lines[0]
-
-
-def rows(text: str, delimiter: str = "\t") -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
 def epoch_loss(n: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -3,8 +3,6 @@ stdout/stderr split and the exit codes."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
@@ -12,30 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import invoke
+from tests.conftest import error_line, invoke, rows, run
 
 EPOCH = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}  # Besiroglu et al. 2024
 HOFFMANN = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}  # Hoffmann et al. 2022, Eq. 10
-
-
-def rows(text: str, delimiter: str = "\t") -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
-
-
-def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
-    result = invoke(runner, args, input=input)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
-
-
-def error_line(result) -> str:  # noqa: ANN001
-    """The one `error: ...` line of a failed command (and nothing on stdout)."""
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def frontier(c: dict[str, float], compute: float) -> tuple[float, float]:
