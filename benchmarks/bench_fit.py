@@ -30,7 +30,7 @@ from scalecalc.fitting.reference import reference_fit, reference_objective  # no
 from scalecalc.io import Observations, read_observations, read_table  # noqa: E402
 from scalecalc.laws import ChinchillaLaw  # noqa: E402
 
-EPOCH = ROOT / "tests" / "data" / "epoch_chinchilla_points.csv"
+EPOCH = ROOT / "examples" / "chinchilla-epoch-points.csv"
 
 
 def timed(function, repeat: int = 1):  # noqa: ANN001, ANN201

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.conftest import DATA, ROOT, error_line, invoke
+from tests.conftest import ROOT, error_line, invoke
 from tests.conftest import run as run_cli
 
-EPOCH = str(DATA / "epoch_chinchilla_points.csv")
+EPOCH = str(ROOT / "examples" / "chinchilla-epoch-points.csv")  # provenance: examples/SOURCES.md
 EPOCH_ARGS = [EPOCH, "--drop-highest", "5"]
 
 

@@ -9,9 +9,9 @@ import pytest
 from scalecalc.errors import FitError
 from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
 from scalecalc.io import Observations, read_observations, read_table
-from tests.conftest import DATA
+from tests.conftest import ROOT
 
-EPOCH_FILE = str(DATA / "epoch_chinchilla_points.csv")
+EPOCH_FILE = str(ROOT / "examples" / "chinchilla-epoch-points.csv")  # provenance: examples/SOURCES.md
 # Epoch's replication of Hoffmann's optimiser (grid fit, L-BFGS, summed Huber delta 1e-3) on these 240 points:
 # analyzing-chinchilla data_analysis.ipynb cell 18; objective 1.0183e-3 (shared/reference/published-laws.md).
 EPOCH_GRID_FIT = {"A": 477.8, "B": 2143.9, "E": 1.8172, "alpha": 0.3473, "beta": 0.3672}

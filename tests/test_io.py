@@ -12,8 +12,9 @@ import pytest
 
 from scalecalc.errors import InputError
 from scalecalc.io import read_observations, read_table
+from tests.conftest import DATA, ROOT
 
-SHARED_DATA = Path("/work/shared/data")
+EXAMPLES = ROOT / "examples"  # provenance: examples/SOURCES.md and tests/data/SOURCES.md
 CSV = "params,tokens,loss\n1e9,2e10,3.0\n2e9,4e10,2.8\n"
 ROWS = {"params": [1e9, 2e9], "tokens": [2e10, 4e10], "loss": [3.0, 2.8]}
 RECORDS = [{"params": 1e9, "tokens": 2e10, "loss": 3.0}, {"params": 2e9, "tokens": 4e10, "loss": 2.8}]
@@ -71,7 +72,7 @@ def test_whitespace_bom_blank_lines_and_case(tmp_path: Path) -> None:
 
 def test_aliases_on_real_data() -> None:
     # Besiroglu et al. 2024's points extracted from Hoffmann Fig. 4: columns "Model Size", "Training FLOP", "loss".
-    observations = read_observations(read_table(str(SHARED_DATA / "svg_extracted_data.csv")))
+    observations = read_observations(read_table(str(EXAMPLES / "chinchilla-epoch-points.csv")))
     assert len(observations) == 245
     assert observations.columns == {"params": "Model Size", "flops": "Training FLOP", "loss": "loss"}
     assert observations.derived == ("tokens",)
@@ -202,13 +203,16 @@ def test_windows_line_endings(tmp_path: Path) -> None:
     ("name", "columns"),
     [
         # Llama 3 Fig. 2 isoFLOP points (digitised): compute_budget, training_tokens, validation_loss
-        ("isoflops_points.csv", {"flops": "compute_budget", "tokens": "training_tokens", "loss": "validation_loss"}),
-        # Porian et al. 2024 runs: N, D, C (and their non-embedding variants), loss
-        ("scaling_results_last_ckpt_only.csv", {"params": "N", "tokens": "D", "flops": "C", "loss": "loss"}),
+        (
+            EXAMPLES / "llama3-isoflops.csv",
+            {"flops": "compute_budget", "tokens": "training_tokens", "loss": "validation_loss"},
+        ),
+        # (Mis)Fitting survey runs (Li et al. 2025): N, D, C (and their non-embedding variants), loss
+        (DATA / "misfitting-runs.csv", {"params": "N", "tokens": "D", "flops": "C", "loss": "loss"}),
     ],
 )
-def test_aliases_find_the_columns_of_shared_data(name: str, columns: dict[str, str]) -> None:
-    observations = read_observations(read_table(str(SHARED_DATA / name)))
+def test_aliases_find_the_columns_of_shared_data(name: Path, columns: dict[str, str]) -> None:
+    observations = read_observations(read_table(str(name)))
     assert observations.columns == columns
     assert len(observations) > 10
     assert np.all(observations.loss > 0)
