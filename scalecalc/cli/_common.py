@@ -44,6 +44,12 @@ PresetOption = Annotated[
     typer.Option("--preset", "-p", help="Preset name (see `scalecalc presets list`) or path to a preset YAML file."),
 ]
 
+# Explicit column names for commands that read runs (aliases are tried when these are not given).
+ParamsColOption = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
+TokensColOption = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
+FlopsColOption = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
+LossColOption = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -13,8 +13,11 @@ import typer
 from scalecalc.cli import app
 from scalecalc.cli._common import (
     FieldOption,
+    FlopsColOption,
     FormatOption,
+    ParamsColOption,
     PresetOption,
+    TokensColOption,
     command,
     output,
     resolve_format,
@@ -59,9 +62,6 @@ SpanOption = Annotated[
         show_default=False,
     ),
 ]  # fmt: skip
-ParamsCol = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
-TokensCol = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
-FlopsCol = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
 
 SWEEP_KINDS = {
     "run": Column("run", "integer"),
@@ -190,9 +190,9 @@ def simulate(
     fit_mode: Annotated[
         str, typer.Option("--fit-mode", help="warm: batched refits from the first trial's optimum; full: fit each.")
     ] = "warm",
-    params_col: ParamsCol = None,
-    tokens_col: TokensCol = None,
-    flops_col: FlopsCol = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -273,9 +273,9 @@ def suggest(
     sizes: Annotated[
         int, typer.Option("--sizes", help="Candidate sizes per budget (17: a default sweep's 9 and the midpoints).")
     ] = SUGGEST_SIZES,
-    params_col: ParamsCol = None,
-    tokens_col: TokensCol = None,
-    flops_col: FlopsCol = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
