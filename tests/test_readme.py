@@ -11,9 +11,9 @@ benchmarks/bench_simulate.py); here they run with `--trials 20`, which exercises
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
-import os
 import shutil
 import subprocess
 import sys
