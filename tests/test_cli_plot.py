@@ -154,3 +154,66 @@ def test_the_cli_imports_no_drawing_library() -> None:
     code = "import sys, scalecalc.cli; print(sorted(m for m in ('plotext', 'matplotlib') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "[]"  # cold start of `plan` stays as it was
+
+
+# --- --plot and --plot-file on fit, isoflop and envelope ------------------------------------------------
+
+LLAMA3 = str(ROOT / "examples" / "llama3-isoflops.csv")
+EPOCH_POINTS = str(ROOT / "examples" / "chinchilla-epoch-points.csv")
+
+
+def test_isoflop_plot_beside_json_goes_to_stderr(runner) -> None:  # noqa: ANN001
+    result = invoke(runner, ["isoflop", LLAMA3, "--flops", "3.8e25", "--bootstrap", "20", "--plot", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)  # stdout is nothing but the JSON document
+    assert document["command"] == "isoflop"
+    assert "isoFLOP analysis (Approach 2, parabola)" in result.stderr and "target 3.8e25" in result.stderr
+    assert "C=6e18" in result.stderr and "C=1e22" in result.stderr  # the ten budgets' legend
+
+
+def test_isoflop_plot_file(runner, tmp_path) -> None:  # noqa: ANN001
+    target = tmp_path / "llama3.svg"
+    result = invoke(runner, ["isoflop", LLAMA3, "--flops", "3.8e25", "--bootstrap", "20", "--plot-file", str(target)])
+    assert result.exit_code == 0, result.stderr
+    text = target.read_text()
+    assert "compute budget C (FLOPs)" in text and "Approach 2: N_opt = k_N C^a" in text and "target 3.8e25" in text
+    assert "\u2502" not in result.stdout  # no chart without --plot
+
+
+def test_isoflop_bad_plot_file_fails_before_the_analysis(runner) -> None:  # noqa: ANN001
+    result = invoke(runner, ["isoflop", LLAMA3, "--plot-file", "out.gif"])
+    assert result.exit_code == 2 and ".gif" in result.stderr + result.stdout
+
+
+def test_fit_plot_beside_tsv(runner) -> None:  # noqa: ANN001
+    result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--at-flops", "5.76e23", "--plot",
+                             "--format", "tsv"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header.startswith("form\t") and row.startswith("chinchilla\t")
+    assert "chinchilla law fitted to 240 runs (huber)" in result.stderr and "target 5.76e23" in result.stderr
+    assert "L = E + A/N^α + B/D^β" in result.stderr
+
+
+def test_fit_plot_file(runner, tmp_path) -> None:  # noqa: ANN001
+    target = tmp_path / "fit.svg"
+    result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--plot-file", str(target), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {target}" in result.stderr and "model size N (parameters)" in target.read_text()
+
+
+def test_envelope_plot(runner, tmp_path) -> None:  # noqa: ANN001
+    import numpy as np
+
+    from tests.test_figures import EPOCH
+
+    lines = ["params,tokens,loss"]
+    for n in np.geomspace(5e7, 5e9, 5):
+        for d in np.geomspace(1e9, 2e11, 12):
+            lines.append(f"{n:.6g},{d:.6g},{float(EPOCH.loss(n, d)):.6f}")
+    curves = tmp_path / "curves.csv"
+    curves.write_text("\n".join(lines) + "\n")
+    result = invoke(runner, ["envelope", str(curves), "--bootstrap", "10", "--plot", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)
+    assert "training-curve envelope (Approach 1)" in result.stderr and "lowest loss (envelope)" in result.stderr

@@ -20,6 +20,7 @@ from scalecalc.cli._common import (
     single_quantity,
     write_new_file,
 )
+from scalecalc.cli.plot import PlotFileOption, PlotOption, show_plot
 from scalecalc.errors import InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.render import Column, Report, Table
@@ -90,6 +91,8 @@ def fit(
     ] = "total",
     fmt: FormatOption = None,
     field: FieldOption = None,
+    plot: PlotOption = False,
+    plot_file: PlotFileOption = None,
 ) -> None:
     """Fit a scaling law to your runs: constants, fit quality, allocation and (with --bootstrap) intervals.
 
@@ -161,6 +164,7 @@ def fit(
         write_new_file(save, text, force=force)
         note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
     output(fit_report(result), fmt, field, result.warnings)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 
 
 # -- option parsing -----------------------------------------------------------------------------------------

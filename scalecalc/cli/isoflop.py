@@ -20,6 +20,7 @@ from scalecalc.cli._common import (
     resolve_format,
     write_new_file,
 )
+from scalecalc.cli.plot import PlotFileOption, PlotOption, show_plot
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, normalise, read_observations, read_table
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
@@ -148,6 +149,8 @@ def isoflop(
     params_convention: ConventionOption = "total",
     fmt: FormatOption = None,
     field: FieldOption = None,
+    plot: PlotOption = False,
+    plot_file: PlotFileOption = None,
 ) -> None:
     """IsoFLOP profiles (Chinchilla Approach 2): the best model size per compute budget, and the power laws
     N_opt = k_N C^a, D_opt = k_D C^b through those minima, with bootstrap intervals.
@@ -226,6 +229,7 @@ def isoflop(
         _save(save, force, name, result, table.source, f"isoflop --method {result.method}", observations,
               params_convention, what)  # fmt: skip
     output(report, fmt, field, result.warnings)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations, best_per_size=best_per_size)
 
 
 @command(app)
@@ -257,6 +261,8 @@ def envelope(
     params_convention: ConventionOption = "total",
     fmt: FormatOption = None,
     field: FieldOption = None,
+    plot: PlotOption = False,
+    plot_file: PlotFileOption = None,
 ) -> None:
     """Training-curve envelope (Chinchilla Approach 1): for each compute level the lowest loss over all runs,
     the model size that reached it, and the power laws N_opt = k_N C^a, D_opt = k_D C^b through them.
@@ -341,6 +347,7 @@ def envelope(
         _save(save, force, name, result, table.source, "envelope", observations, params_convention,
               f"least-squares line through {int(result.included.sum())} envelope levels")  # fmt: skip
     output(report, fmt, field, result.warnings)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
