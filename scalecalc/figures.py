@@ -119,6 +119,9 @@ class Panel:
             values.extend(item.x if axis == "x" else item.y)
         for band in self.bands:
             values.extend(band.x if axis == "x" else (*band.low, *band.high))
+        if axis == "y":  # error bars
+            for points in self.points:
+                values.extend((*points.low, *points.high))
         if axis == "x":
             values.extend(marker.x for marker in self.markers)
         data = np.array([v for v in values if math.isfinite(v) and (v > 0 or not spec.log)], dtype=float)

@@ -341,3 +341,10 @@ def test_isoflop_profiles_follow_best_per_size() -> None:
     assert sum(len(p.x) for p in profiles.points if p.role == "data") == 2 * len(runs)  # every run is drawn
     for curve, budget in zip(profiles.curves, result.budgets, strict=True):
         assert min(curve.y) == pytest.approx(budget.loss, abs=1e-4)  # the profile through the best runs only
+
+
+def test_extent_includes_error_bars() -> None:
+    point = Points("p", (1e20,), (1e10,), role="prediction", low=(5e9,), high=(4e10,))
+    panel = Panel("p", Axis("C", "FLOPs", "flops"), Axis("N", "parameters", "count"), points=(point,))
+    low, high = panel.extent("y")
+    assert low < 5e9 and high > 4e10
