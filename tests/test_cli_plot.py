@@ -217,3 +217,23 @@ def test_envelope_plot(runner, tmp_path) -> None:  # noqa: ANN001
     assert result.exit_code == 0, result.stderr
     json.loads(result.stdout)
     assert "training-curve envelope (Approach 1)" in result.stderr and "lowest loss (envelope)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plot", "frontier"],
+        ["fit", str(ROOT / "examples" / "chinchilla-epoch-points.csv"), "--format", "json"],
+        ["isoflop", str(ROOT / "examples" / "llama3-isoflops.csv"), "--format", "json"],
+    ],
+)
+def test_plot_file_never_replaces_a_file_without_force(runner, tmp_path, command) -> None:  # noqa: ANN001
+    target = tmp_path / "mine.png"
+    target.write_bytes(b"the user's own picture")
+    refused = invoke(runner, [*command, "--plot-file", str(target)])
+    assert refused.exit_code == 2
+    assert f"--plot-file: {target} already exists" in refused.stderr and "--force" in refused.stderr
+    assert target.read_bytes() == b"the user's own picture"
+    replaced = invoke(runner, [*command, "--plot-file", str(target), "--force"])
+    assert replaced.exit_code == 0, replaced.stderr
+    assert target.read_bytes().startswith(b"\x89PNG")

@@ -20,7 +20,7 @@ from scalecalc.cli._common import (
     single_quantity,
     write_new_file,
 )
-from scalecalc.cli.plot import PlotFileOption, PlotOption, show_plot
+from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.render import Column, Report, Table
@@ -82,7 +82,7 @@ def fit(
     save: Annotated[
         str | None, typer.Option("--save", help="Write the fit as a preset YAML for plan/predict.", show_default=False)
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --save file if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing --save and --plot-file files.")] = False,
     name: Annotated[
         str | None, typer.Option(help="Preset name for --save (default: the file name).", show_default=False)
     ] = None,
@@ -114,6 +114,7 @@ def fit(
     from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
     from scalecalc.io import read_observations, read_table
 
+    check_plot_target(plot_file, force)
     if save is not None and Path(save).exists() and not force:
         raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
     table = read_table(file)

@@ -20,7 +20,7 @@ from scalecalc.cli._common import (
     resolve_format,
     write_new_file,
 )
-from scalecalc.cli.plot import PlotFileOption, PlotOption, show_plot
+from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, normalise, read_observations, read_table
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
@@ -66,7 +66,7 @@ SaveOption = Annotated[
         "--save", help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.", show_default=False
     ),
 ]
-ForceOption = Annotated[bool, typer.Option("--force", help="Let --save overwrite an existing file.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Let --save and --plot-file replace existing files.")]
 NameOption = Annotated[
     str | None, typer.Option("--name", help="Preset name for --save (default: the file name).", show_default=False)
 ]
@@ -169,7 +169,8 @@ def isoflop(
         raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
     resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
-    _check_save(save, force)
+    _check_save(save, force, plot_file)
+    check_plot_target(plot_file, force)
     columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
     table, observations = read_runs(file, columns, flops_scale)
     nominal = quantities(budgets, "--budgets", compute=True)
@@ -276,7 +277,8 @@ def envelope(
     """
     resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
-    _check_save(save, force)
+    _check_save(save, force, plot_file)
+    check_plot_target(plot_file, force)
     columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
     table, observations = read_runs(file, columns, flops_scale)
     run_column = _run_column(table, run_col)
@@ -358,10 +360,10 @@ def _check_stdin(file: str, flops: list[str] | None) -> None:
         raise InputError("--flops -: stdin already holds the runs (FILE is -); give --flops values instead")
 
 
-def _check_save(save: str | None, force: bool) -> None:
+def _check_save(save: str | None, force: bool, plot_file: str | None) -> None:
     if save is None:
-        if force:
-            raise InputError("--force only applies to --save FILE.yaml")
+        if force and plot_file is None:
+            raise InputError("--force only applies to --save FILE.yaml and --plot-file FILE")
         return
     if Path(save).suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"--save: {save} should end in .yaml so that `plan --preset {save}` reads it as a file")

@@ -59,7 +59,8 @@ PlotFileOption = Annotated[
     str | None,
     typer.Option(
         "--plot-file",
-        help="Write the figure to FILE.png, .svg or .pdf (replaced if it exists; needs pip install 'scalecalc[plot]').",
+        help="Write the figure to FILE.png, .svg or .pdf (an existing file only with --force; needs "
+        "pip install 'scalecalc[plot]').",
         callback=_check_plot_file,
         show_default=False,
     ),
@@ -72,6 +73,14 @@ PlotSizeOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def check_plot_target(path: str | None, force: bool) -> None:
+    """Refuse to replace a file the user already has, unless --force (checked before any work is done)."""
+    from pathlib import Path
+
+    if path is not None and Path(path).exists() and not force:
+        raise InputError(f"--plot-file: {path} already exists; choose another name or add --force to replace it")
 
 
 def show_plot(
@@ -162,6 +171,7 @@ def frontier(
     high: Annotated[str, typer.Option("--to", help="Highest training compute (FLOPs or PF-days).")] = "1e26",
     plot_file: PlotFileOption = None,
     plot_size: PlotSizeOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --plot-file.")] = False,
 ) -> None:
     """Published laws' compute-optimal parameters N_opt(C) and tokens D_opt(C), side by side.
 
@@ -176,6 +186,7 @@ def frontier(
     from scalecalc.figures import frontier_figure
     from scalecalc.presets import load_preset
 
+    check_plot_target(plot_file, force)
     names = [name.strip() for name in preset.split(",") if name.strip()]
     if not names:
         raise InputError("--preset: give at least one preset name, e.g. epoch-2024,chinchilla")
