@@ -52,7 +52,7 @@ LossOption = Annotated[
     list[str] | None,
     typer.Option("--loss", help="Target loss (nats/token, in the preset's own convention).", show_default=False),
 ]
-# Beyond compute-optimal (scalecalc.constrained, docs/constrained.md): repeated data and inference demand.
+# Beyond compute-optimal (scalecalc.constrained; README "Beyond compute-optimal"): repeated data, inference demand.
 UniqueTokensOption = Annotated[
     list[str] | None,
     typer.Option(

@@ -1,6 +1,7 @@
 """The results of a fit: frozen dataclasses with a stable ``to_dict()`` (the ``--format json`` document).
 
-The document's keys are documented in docs/fit.md; ``schema_version`` changes if a key changes meaning.
+The document's keys are documented in README.md ("Fitting a law to your runs"); ``schema_version`` changes if a
+key changes meaning.
 """
 
 from __future__ import annotations
