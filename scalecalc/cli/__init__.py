@@ -1,60 +1,60 @@
 """The scalecalc command line: the only code that reads argv, prints, or exits.
 
-Each command module registers its commands on :data:`app`; see ``_common.py`` for the shared contract.
+Each command module registers its commands on the root app (``_app.py``); see ``_common.py`` for the shared
+contract. A run imports only the module of the command it runs (the cold start is benchmarked);
+``from scalecalc.cli import app`` gives the app with every command, as ``--help`` lists them.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from collections.abc import Iterable
 
 import typer
 
-from scalecalc import __version__
-from scalecalc.cli._common import State
+from scalecalc.cli import _app
 
-app = typer.Typer(
-    name="scalecalc",
-    help="Scaling-law calculator: plan compute-optimal runs, fit laws to your runs, compare published laws.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"scalecalc {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def main_options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """scalecalc: answers "for this budget, what model, how many tokens, and what loss?" from published laws
-    or your own fitted runs. Data goes to stdout, messages to stderr; exit codes 0 ok, 1 unexpected failure,
-    2 bad usage or input, 3 infeasible request."""
-    State.debug = debug
+# The module that registers each command, in the order `scalecalc --help` lists them: the questions people ask
+# most first, then their own runs, then hardware, pictures and reference data.
+COMMAND_MODULES = {
+    "plan": "plan",
+    "predict": "plan",
+    "compare": "plan",
+    "fit": "fit",
+    "isoflop": "isoflop",
+    "envelope": "isoflop",
+    "sweep": "study",
+    "simulate": "study",
+    "suggest": "study",
+    "arch": "hardware",
+    "memory": "hardware",
+    "hardware": "hardware",
+    "plot": "plot",
+    "presets": "presets",
+    "examples": "examples",
+}
 
 
-# Command modules register themselves on import, in the order `scalecalc --help` lists them: the questions
-# people ask most first, then their own runs, then hardware, pictures and reference data.
-from scalecalc.cli import plan as _plan  # noqa: E402, F401, I001
-from scalecalc.cli import fit as _fit  # noqa: E402, F401
-from scalecalc.cli import isoflop as _isoflop  # noqa: E402, F401
-from scalecalc.cli import study as _study  # noqa: E402, F401
-from scalecalc.cli import hardware as _hardware  # noqa: E402, F401
-from scalecalc.cli import plot as _plot  # noqa: E402, F401
-from scalecalc.cli import presets as _presets  # noqa: E402, F401
-from scalecalc.cli import examples as _examples  # noqa: E402, F401
+def load_commands(names: Iterable[str] | None = None) -> typer.Typer:
+    """The root app with the commands ``names`` registered (every command when None)."""
+    wanted = COMMAND_MODULES.values() if names is None else (COMMAND_MODULES[name] for name in names)
+    for module in dict.fromkeys(wanted):
+        importlib.import_module(f"scalecalc.cli.{module}")
+    return _app.app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return load_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def main() -> None:
     """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2)."""
     args = sys.argv[1:] or ["--help"]  # a bare `scalecalc` shows the help and succeeds
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    app = load_commands([command] if command in COMMAND_MODULES else None)
     try:
         code = app(args, prog_name="scalecalc", standalone_mode=False)
     except typer.TyperException as error:  # click's usage errors derive from it

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import FieldOption, FormatOption, command, output
 from scalecalc.examples import find_example, list_examples
 from scalecalc.render import Column, Table

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
     FormatOption,

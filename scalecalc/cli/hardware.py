@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import FieldOption, FormatOption, command, output, resolve_format
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Report, Table, columns_for, dumps

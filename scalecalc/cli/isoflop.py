@@ -9,7 +9,7 @@ import typer
 
 from scalecalc import envelope as approach1
 from scalecalc import isoflop as approach2
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
     FormatOption,

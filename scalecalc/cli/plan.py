@@ -10,7 +10,7 @@ import typer
 from scalecalc import constrained
 from scalecalc import plan as planner
 from scalecalc.cli import _hardware_plan as hw_cli
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
     FlopsColOption,

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import command, note, resolve_format
 from scalecalc.errors import InputError, ScalecalcError
 from scalecalc.units import parse_quantity

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import FORMAT_VARIABLE, FieldOption, FormatOption, command, output, resolve_format
 from scalecalc.errors import InputError
 from scalecalc.presets import PRESETS_PATH_VARIABLE, load_all_presets, load_preset

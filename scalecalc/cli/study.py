@@ -10,7 +10,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from scalecalc.cli import app
+from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
     FlopsColOption,
