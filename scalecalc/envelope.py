@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -141,6 +141,8 @@ class EnvelopeResult:
     notes: tuple[str, ...] = ()
     fitted_flops: tuple[float, float] = (math.nan, math.nan)
     fitted_params: tuple[float, float] = (math.nan, math.nan)
+    # bootstrap (slope, intercept) of log10 N_opt on log10 C, one row per resample (as IsoflopResult)
+    line_draws: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
     @property
     def tokens(self) -> np.ndarray:
@@ -257,6 +259,7 @@ def fit_envelope(
         notes=tuple(notes),
         fitted_flops=(float(curves.grid[usable].min()), float(curves.grid[usable].max())),
         fitted_params=(float(sizes[usable].min()), float(sizes[usable].max())),
+        line_draws=draws,
     )
 
 

@@ -482,7 +482,7 @@ def _with_optima(panel: Panel, optima: list[Points]) -> Panel:
 
 def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float]) -> Panel:  # noqa: ANN001
     """N_opt against C: the optima, the fitted power law (solid over the fitted budgets, dashed out to the
-    targets) and the bootstrap interval of the prediction at the targets."""
+    targets), the bootstrap band of the law along the whole range and the interval at each target."""
     law = result.params_law
     low, high = fitted
     prediction = result.prediction
@@ -499,10 +499,16 @@ def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float])
     bands: list[Band] = []
     points = list(optima)
     markers: list[Marker] = []
+    level = int(round(100 * result.level))
+    draws = getattr(result, "line_draws", np.empty((0, 2)))
+    if len(draws) >= 2:
+        # the bootstrap lines' pointwise percentiles, along the whole drawn range of the extrapolation
+        grid = log_grid(span_low, span_high)
+        drawn = 10 ** (draws[:, 1][:, None] + draws[:, 0][:, None] * np.log10(grid)[None, :])
+        bands.append(_percentile_band(grid, drawn, result.level, f"{level}% bootstrap band"))
     if prediction is not None and len(targets):
-        level = int(round(100 * result.level))
         finite = np.isfinite(prediction.params_low) & np.isfinite(prediction.params_high)
-        if finite.sum() >= 2:
+        if finite.sum() >= 2 and len(draws) < 2:
             bands.append(_prediction_band(prediction, finite, f"{level}% bootstrap band"))
         interval = (_t(prediction.params_low), _t(prediction.params_high)) if finite.all() else ((), ())
         label = f"prediction at --flops ({level}% bootstrap interval)" if finite.all() else "prediction at --flops"

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -439,6 +439,8 @@ class IsoflopResult:
     notes: tuple[str, ...] = ()
     fitted_flops: tuple[float, float] = (math.nan, math.nan)
     fitted_params: tuple[float, float] = (math.nan, math.nan)
+    # bootstrap (slope, intercept) of log10 N_opt on log10 C, one row per resample: the band of any extrapolation
+    line_draws: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
     @property
     def included(self) -> tuple[BudgetFit, ...]:
@@ -564,6 +566,7 @@ def fit_isoflops(
         notes=tuple(notes),
         fitted_flops=(min(fits[i].flops for i in use), max(fits[i].flops for i in use)),
         fitted_params=(float(min(fitted_params)), float(max(fitted_params))),
+        line_draws=draws,
     )
 
 

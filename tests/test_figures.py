@@ -180,9 +180,16 @@ def test_isoflop_figure_shows_every_run_profile_and_minimum() -> None:
     (prediction,) = [p for p in allocation.points if p.role == "prediction"]
     assert prediction.x == (1e22, 1e24) and prediction.low == tuple(result.prediction.params_low)
     assert prediction.high == tuple(result.prediction.params_high)
-    (band,) = allocation.bands  # two targets: their intervals joined into a band
-    np.testing.assert_allclose(band.low, result.prediction.params_low)
-    np.testing.assert_allclose(band.high, result.prediction.params_high)
+    (band,) = allocation.bands  # the bootstrap lines' percentiles along the whole range, budgets to targets
+    assert band.x[0] == pytest.approx(1e18) and band.x[-1] == pytest.approx(1e24)
+    slopes, intercepts = result.line_draws[:, 0], result.line_draws[:, 1]
+    for x, low, high in zip(band.x, band.low, band.high, strict=True):
+        drawn = 10 ** (intercepts + slopes * np.log10(x))
+        assert (low, high) == pytest.approx(tuple(np.percentile(drawn, [2.5, 97.5])), rel=1e-9)
+    # at the last target it is the interval the analysis reports there
+    assert (band.low[-1], band.high[-1]) == pytest.approx(
+        (result.prediction.params_low[-1], result.prediction.params_high[-1]), rel=1e-9
+    )
     assert [m.label for m in allocation.markers] == ["target 1e22", "target 1e24"]
     assert "a=" in figure.laws[0].text() and "b=" in figure.laws[1].text()
 
