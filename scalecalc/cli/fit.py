@@ -12,7 +12,11 @@ import typer
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
+    FlopsColOption,
     FormatOption,
+    LossColOption,
+    ParamsColOption,
+    TokensColOption,
     command,
     note,
     output,
@@ -39,10 +43,10 @@ def fit(
         str | None, typer.Option("--x", help="Variable of a power or broken law: params, tokens or flops (C = 6ND).")
     ] = None,
     breaks: Annotated[int, typer.Option("--breaks", help="Number of breaks of a broken power law.")] = 1,
-    params_col: Annotated[str | None, typer.Option(help="Column holding parameters.", show_default=False)] = None,
-    tokens_col: Annotated[str | None, typer.Option(help="Column holding tokens.", show_default=False)] = None,
-    flops_col: Annotated[str | None, typer.Option(help="Column holding training FLOPs.", show_default=False)] = None,
-    loss_col: Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)] = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
     best_per_run: Annotated[
         bool, typer.Option("--best-per-group", help="Keep the lowest-loss run of each (N, D) pair (after an LR sweep).")
     ] = False,

@@ -12,7 +12,11 @@ from scalecalc import isoflop as approach2
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
+    FlopsColOption,
     FormatOption,
+    LossColOption,
+    ParamsColOption,
+    TokensColOption,
     command,
     note,
     output,
@@ -32,10 +36,6 @@ RUN_ALIASES = ("run", "run_id", "run_name", "name")
 FileArgument = Annotated[
     str, typer.Argument(help="Runs: CSV, TSV, JSON or JSONL (- for stdin); any two of N, D, C plus loss.")
 ]
-ParamsCol = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
-TokensCol = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
-FlopsCol = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
-LossCol = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
 FlopsScale = Annotated[
     str | None,
     typer.Option(
@@ -130,10 +130,10 @@ def isoflop(
             show_default=False,
         ),
     ] = None,  # fmt: skip
-    params_col: ParamsCol = None,
-    tokens_col: TokensCol = None,
-    flops_col: FlopsCol = None,
-    loss_col: LossCol = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
     flops_scale: FlopsScale = None,
     bootstrap: BootstrapOption = 200,
     level: LevelOption = 0.95,
@@ -247,10 +247,10 @@ def envelope(
     points: Annotated[int, typer.Option("--points", help="Compute levels on the envelope's log-spaced grid.")] = (
         approach1.DEFAULT_POINTS
     ),
-    params_col: ParamsCol = None,
-    tokens_col: TokensCol = None,
-    flops_col: FlopsCol = None,
-    loss_col: LossCol = None,
+    params_col: ParamsColOption = None,
+    tokens_col: TokensColOption = None,
+    flops_col: FlopsColOption = None,
+    loss_col: LossColOption = None,
     flops_scale: FlopsScale = None,
     bootstrap: BootstrapOption = 200,
     level: LevelOption = 0.95,
