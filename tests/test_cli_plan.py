@@ -395,3 +395,12 @@ def test_presets_show_follows_scalecalc_format(runner, monkeypatch) -> None:  # 
     result = invoke(runner, ["presets", "show", "tokens-20"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["name"] == "tokens-20"
+
+
+def test_compare_spread_among_presets_that_count_parameters_alike(runner: CliRunner) -> None:
+    # Kaplan's Table 6 (non-embedding N, 0.115 tokens/param at 1e24) widens the raw spread; among presets that count
+    # total parameters the spread is the "about fivefold": chinchilla 97.7 over epoch-2024 18.1.
+    table = run(runner, ["compare", "--flops", "1e24", "--format", "table"]).stdout
+    n, d = frontier(HOFFMANN, 1e24)
+    ne, de = frontier(EPOCH, 1e24)
+    assert f"({(d / n) / (de / ne):.1f}x) among presets counting total" in " ".join(table.split())

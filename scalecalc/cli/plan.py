@@ -335,12 +335,16 @@ def compare(
         "params follow each preset's own convention (params_convention); losses are on different corpora and "
         "tokenizers and are not comparable across presets",
     ]
+    total = np.array(data["params_convention"]) == "total"
     for budget in budgets:
-        at_budget = ratios[np.array(data["flops"]) == budget]
-        notes.append(
-            f"at {budget:.3g} FLOPs tokens per parameter range from {at_budget.min():.3g} to {at_budget.max():.3g} "
-            f"({at_budget.max() / at_budget.min():.1f}x)"
-        )
+        at_budget = np.array(data["flops"]) == budget
+        for label, rows in (("", at_budget), (" among presets counting total parameters", at_budget & total)):
+            if rows.sum() >= 2:
+                low, high = ratios[rows].min(), ratios[rows].max()
+                notes.append(
+                    f"at {budget:.3g} FLOPs tokens per parameter range from {low:.3g} to {high:.3g} "
+                    f"({high / low:.1f}x){label}"
+                )
     kinds = {"params_convention": Column("params_convention", "text", "params counted as")}
     table = Table(columns_for(names, kinds), data, title="compare", notes=notes)
     warnings: tuple[str, ...] = ()
