@@ -37,8 +37,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         candidates = {
             "plot frontier (terminal, 120x30)": [*launcher, "plot", "frontier", "--plot-size", "120x30"],
-            "plot frontier --plot-file .png": [*launcher, "plot", "frontier", "--plot-file", f"{folder}/f.png"],
-            "plot frontier --plot-file .svg": [*launcher, "plot", "frontier", "--plot-file", f"{folder}/f.svg"],
+            "plot frontier --plot-file .png": [
+                *launcher,
+                "plot",
+                "frontier",
+                "--plot-file",
+                f"{folder}/f.png",
+                "--force",
+            ],
+            "plot frontier --plot-file .svg": [
+                *launcher,
+                "plot",
+                "frontier",
+                "--plot-file",
+                f"{folder}/f.svg",
+                "--force",
+            ],
         }
         for command in (reference, *candidates.values()):  # warm the file cache
             measure(command)
