@@ -255,12 +255,29 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
             )
         for row in zip(*cells, strict=True):
             rich_table.add_row(*row)
-        widths = console.measure(rich_table, options=console.options.update_width(10**5))
-        if widths.minimum > console.width:  # never let Rich crop a column: draw wider and let the terminal wrap
-            console = Console(file=out, width=widths.maximum, soft_wrap=False, color_system=styles)
-        console.print(rich_table)
+        target = console
+        if _minimum_width(console, rich_table) > console.width and len(table) == 1:
+            # one wide row reads better as one field per line than as a table the terminal has to wrap
+            rich_table = RichTable(title=table.title or None, box=box.SIMPLE_HEAD, title_justify="left")
+            labels = [column.label or column.name for column in shown]
+            values = [texts[0] for texts in cells]
+            rich_table.add_column("field", no_wrap=True, min_width=max(map(len, labels)))
+            rich_table.add_column("value", justify="right", no_wrap=True, min_width=max(map(len, values)))
+            for label, value in zip(labels, values, strict=True):
+                rich_table.add_row(label, value)
+        if _minimum_width(console, rich_table) > console.width:  # never crop a column: draw wider, let it wrap
+            target = Console(file=out, width=_natural_width(console, rich_table), soft_wrap=False, color_system=styles)
+        target.print(rich_table)
         for note in table.notes:
             console.print(note, style="dim", highlight=False, markup=False)
+
+
+def _minimum_width(console: Any, renderable: Any) -> int:
+    return console.measure(renderable, options=console.options.update_width(10**5)).minimum
+
+
+def _natural_width(console: Any, renderable: Any) -> int:
+    return console.measure(renderable, options=console.options.update_width(10**5)).maximum
 
 
 # Display kinds and headers of the fields that several commands share.

@@ -189,3 +189,17 @@ def test_long_numeric_headers_never_crop_a_column(width: int) -> None:
         assert header in text
     for cell in ("chinchilla", "1.00e24", "20.6B", "8.07T", "391", "1.916", "41.3B", "4.04T", "8.61e23", "+16.2%"):
         assert cell in text
+
+
+def test_one_wide_row_is_shown_one_field_per_line() -> None:
+    # plan --gpu on an 80-column terminal: 13 columns do not fit side by side, so the row is transposed.
+    names = ["preset", "flops", "params", "tokens", "tokens_per_param", "loss", "optimal_params", "optimal_tokens"]
+    values = ["epoch-2024", 1e24, 95.9e9, 1.74e12, 18.1, 1.96, 41.3e9, 4.04e12]
+    table = Table(columns_for(names), {name: [value] for name, value in zip(names, values, strict=True)})
+    lines = _emit(table, "table", width=40).splitlines()
+    assert max(len(line) for line in lines) <= 40
+    assert any(line.split() == ["optimal", "params", "41.3B"] for line in lines)
+    assert any(line.split() == ["preset", "epoch-2024"] for line in lines)
+    # several rows stay a table, drawn wider rather than cropped
+    two = Table(columns_for(names), {name: [value, value] for name, value in zip(names, values, strict=True)})
+    assert "optimal params" in _emit(two, "table", width=40)
