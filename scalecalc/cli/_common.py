@@ -50,6 +50,14 @@ TokensColOption = Annotated[str | None, typer.Option(help="Column holding traini
 FlopsColOption = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
 LossColOption = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
 
+DOCUMENT_FORMATS = ("table", "yaml", "json")
+DocumentFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
+    ),
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -111,6 +119,29 @@ def resolve_format(fmt: str | None) -> str:
     if chosen not in FORMATS:
         raise InputError(f"--format: unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
     return chosen
+
+
+def document_format(fmt: str | None) -> str:
+    """The format of a `show` command: as given, else $SCALECALC_FORMAT when it names one, else table on a
+    terminal and yaml in a pipe (a document has no rows for tsv)."""
+    from_environment = os.environ.get(FORMAT_VARIABLE)
+    chosen = fmt or (from_environment if from_environment in DOCUMENT_FORMATS else None)
+    chosen = chosen or ("table" if sys.stdout.isatty() else "yaml")
+    if chosen not in DOCUMENT_FORMATS:
+        raise InputError(f"--format: unknown format {chosen!r}; use {', '.join(DOCUMENT_FORMATS)}")
+    return chosen
+
+
+def print_document(document: Any, fmt: str) -> None:
+    """A preset or hardware file as YAML or JSON (``fmt`` from :func:`document_format`, not table)."""
+    if fmt == "json":
+        from scalecalc.render import dumps
+
+        print(dumps(document, indent=2))
+        return
+    import yaml
+
+    print(yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100), end="")
 
 
 def output(result: Table | Report, fmt: str | None, field_name: str | None, warnings: tuple[str, ...] = ()) -> None:

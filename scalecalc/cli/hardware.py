@@ -8,9 +8,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, output, resolve_format
+from scalecalc.cli._common import (
+    DocumentFormatOption,
+    FieldOption,
+    FormatOption,
+    command,
+    document_format,
+    output,
+    print_document,
+)
 from scalecalc.errors import InputError
-from scalecalc.render import Column, Report, Table, columns_for, dumps
+from scalecalc.render import Column, Report, Table, columns_for
 from scalecalc.units import format_count, parse_quantity
 
 if TYPE_CHECKING:
@@ -549,12 +557,7 @@ def list_hardware(fmt: FormatOption = None, field: FieldOption = None) -> None:
 @command(hardware_app, "show")
 def show_hardware(
     name: Annotated[str, typer.Argument(help="Accelerator name or alias, or a path to a hardware YAML file.")],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
-        ),
-    ] = None,
+    fmt: DocumentFormatOption = None,
 ) -> None:
     """Every figure of one accelerator with its source.
 
@@ -565,16 +568,10 @@ def show_hardware(
     from scalecalc import hardware as hw
 
     chip = hw.load_accelerator(name)
-    if fmt == "yaml" or (fmt is None and resolve_format(None) != "table"):
-        import yaml
-
-        print(yaml.safe_dump(dict(chip.document), sort_keys=False, allow_unicode=True, width=100), end="")
+    chosen = document_format(fmt)
+    if chosen != "table":
+        print_document(chip.document, chosen)
         return
-    if fmt == "json":
-        print(dumps(chip.document, indent=2))
-        return
-    if fmt not in (None, "table"):
-        raise InputError(f"--format: unknown format {fmt!r}; use table, yaml or json")
     about = Table(
         [Column("key", "text"), Column("value", "text")],
         {
@@ -592,7 +589,7 @@ def show_hardware(
             entry = entry[part]
         values.append(float(entry["value"]))
     figures = Table(
-        [Column("figure", "text"), Column("value", "number"), Column("source", "text")],
+        [Column("figure", "text"), Column("value", "exact"), Column("source", "text")],
         {"figure": keys, "value": values, "source": [chip.sources[k] for k in keys]},
         title="figures (TFLOP/s dense, GB, TB/s, W, USD per hour)",
     )

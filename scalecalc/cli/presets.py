@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import FORMAT_VARIABLE, FieldOption, FormatOption, command, output, resolve_format
-from scalecalc.errors import InputError
+from scalecalc.cli._common import (
+    DocumentFormatOption,
+    FieldOption,
+    FormatOption,
+    command,
+    document_format,
+    output,
+    print_document,
+)
 from scalecalc.presets import PRESETS_PATH_VARIABLE, load_all_presets, load_preset
-from scalecalc.render import Column, Report, Table, dumps
+from scalecalc.render import Column, Report, Table
 
 presets_app = typer.Typer(
     help=f"List and show the published laws scalecalc knows (user presets: ${PRESETS_PATH_VARIABLE}).",
@@ -49,12 +55,7 @@ def list_presets(fmt: FormatOption = None, field: FieldOption = None) -> None:
 @command(presets_app, "show")
 def show_preset(
     name: Annotated[str, typer.Argument(help="Preset name or path to a preset YAML file.")],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
-        ),
-    ] = None,
+    fmt: DocumentFormatOption = None,
 ) -> None:
     """Everything about one preset: source, conventions, every constant with its source.
 
@@ -63,20 +64,10 @@ def show_preset(
     scalecalc presets show kaplan-2020 --format json
     """
     preset = load_preset(name)
-    from_environment = os.environ.get(FORMAT_VARIABLE)
-    if from_environment not in ("table", "yaml", "json"):
-        from_environment = None  # e.g. tsv for the table commands: a preset document has no rows
-    fmt = fmt or from_environment or ("table" if resolve_format(None) == "table" else "yaml")
-    if fmt == "yaml":
-        import yaml
-
-        print(yaml.safe_dump(dict(preset.document), sort_keys=False, allow_unicode=True, width=100), end="")
+    chosen = document_format(fmt)
+    if chosen != "table":
+        print_document(preset.document, chosen)
         return
-    if fmt == "json":
-        print(dumps(preset.document, indent=2))
-        return
-    if fmt != "table":
-        raise InputError(f"--format: unknown format {fmt!r}; use table, yaml or json")
     about = Table(
         [Column("key", "text"), Column("value", "text")],
         {
