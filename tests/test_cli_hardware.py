@@ -321,3 +321,11 @@ def test_plan_without_gpu_does_not_load_the_hardware_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_hardware_show_follows_scalecalc_format_and_keeps_every_digit(runner, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("SCALECALC_FORMAT", "json")
+    shown = invoke(runner, ["hardware", "show", "h100"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "h100"
+    table = invoke(runner, ["hardware", "show", "h100", "--format", "table"])
+    assert "1978.9" in table.stdout  # H100 SXM dense FP8 peak, not rounded to "1979"
