@@ -7,10 +7,8 @@ an absolute-time assertion. Run: python benchmarks/bench_constrained.py
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
+from _alternating import alternating
 
 from scalecalc import constrained
 from scalecalc import plan as planner
@@ -47,17 +45,8 @@ def main() -> None:
 
     print(f"{ROWS} rows per call, median of {REPEATS} alternating runs; reference: plan_compute (closed form)")
     for name, question in questions.items():
-        ratios, seconds = [], []
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            reference()
-            middle = time.perf_counter()
-            question()
-            end = time.perf_counter()
-            ratios.append((end - middle) / (middle - start))
-            seconds.append(end - middle)
-        per_row = statistics.median(seconds) / ROWS * 1e6
-        print(f"  {name:50s} {statistics.median(ratios):8.1f}x reference   ({per_row:.2f} us per row)")
+        ratio, seconds = alternating(question, reference, REPEATS)
+        print(f"  {name:50s} {ratio:8.1f}x reference   ({seconds / ROWS * 1e6:.2f} us per row)")
 
 
 if __name__ == "__main__":

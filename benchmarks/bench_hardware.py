@@ -8,11 +8,10 @@ Run: python benchmarks/bench_hardware.py
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
+from _alternating import alternating
 
 from scalecalc import hardware as hw
 from scalecalc import plan as planner
@@ -23,15 +22,7 @@ REPEATS = 9
 
 
 def ratio(candidate: Callable[[], object], reference: Callable[[], object]) -> float:
-    ratios = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        reference()
-        middle = time.perf_counter()
-        candidate()
-        end = time.perf_counter()
-        ratios.append((end - middle) / (middle - start))
-    return statistics.median(ratios)
+    return alternating(candidate, reference, REPEATS)[0]
 
 
 def main() -> None:

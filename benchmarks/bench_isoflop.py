@@ -4,17 +4,16 @@ The reference is the textbook Approach 2 bootstrap: for each of 1,000 resamples,
 budget of the Llama 3 curves and ``np.polyfit`` for the line through the vertices. ``fit_isoflops`` runs the same
 work (plus edge checks and intervals) with each method; runs alternate in one process and the script prints the
 median time ratio (method / reference), never an absolute-time assertion.
-Run from the project root: python -m benchmarks.bench_isoflop
+Run from the project root: python benchmarks/bench_isoflop.py
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _alternating import alternating
 
 from scalecalc.envelope import fit_envelope
 from scalecalc.io import read_observations, read_table
@@ -68,15 +67,7 @@ def main() -> None:
         f"reference: np.polyfit loop over {DRAWS} resamples"
     )
     for name, candidate in candidates.items():
-        ratios = []
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            reference()
-            middle = time.perf_counter()
-            candidate()
-            end = time.perf_counter()
-            ratios.append((end - middle) / (middle - start))
-        print(f"  {name:<60} {statistics.median(ratios):6.2f} x reference")
+        print(f"  {name:<60} {alternating(candidate, reference, REPEATS)[0]:6.2f} x reference")
 
 
 if __name__ == "__main__":
