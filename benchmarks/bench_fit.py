@@ -33,7 +33,7 @@ from scalecalc.laws import ChinchillaLaw  # noqa: E402
 EPOCH = ROOT / "examples" / "chinchilla-epoch-points.csv"
 
 
-def timed(function, repeat: int = 1):  # noqa: ANN001, ANN201
+def timed(function, repeat: int = 1):
     best, value = np.inf, None
     for _ in range(repeat):
         start = time.perf_counter()

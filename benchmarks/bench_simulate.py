@@ -45,7 +45,7 @@ def main() -> None:
             for row in losses
         ])  # fmt: skip
 
-    def simulate(**kwargs: object):  # noqa: ANN202
+    def simulate(**kwargs: object):
         options = {"target_flops": TARGET, "noise": NOISE, "trials": TRIALS, "seed": 0, **kwargs}
         return lambda: study.simulate_study(LAW, *arrays, **options)
 

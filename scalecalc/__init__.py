@@ -13,16 +13,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from scalecalc.errors import (  # noqa: E402
+from scalecalc.errors import (
     FitError,
     InfeasiblePlanError,
     InputError,
     PresetError,
     ScalecalcError,
 )
-from scalecalc.io import read_observations, read_table  # noqa: E402
-from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation, TokensPerParam  # noqa: E402
-from scalecalc.plan import (  # noqa: E402
+from scalecalc.io import read_observations, read_table
+from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation, TokensPerParam
+from scalecalc.plan import (
     Plan,
     compute_for_loss,
     plan_compute,
@@ -32,8 +32,8 @@ from scalecalc.plan import (  # noqa: E402
     plan_run,
     plan_tokens,
 )
-from scalecalc.presets import Preset, load_all_presets, load_preset  # noqa: E402
-from scalecalc.units import format_count, format_scientific, parse_quantity  # noqa: E402
+from scalecalc.presets import Preset, load_all_presets, load_preset
+from scalecalc.units import format_count, format_scientific, parse_quantity
 
 __all__ = [
     "ChinchillaLaw",

@@ -348,7 +348,7 @@ def _rows(values: Array, index: np.ndarray, ndim: int) -> Array:
     return chosen[:, None] if ndim == 2 else chosen
 
 
-def _minimise(objective, low: Array, high: Array) -> Array:  # noqa: ANN001 - (x, rows) -> values
+def _minimise(objective, low: Array, high: Array) -> Array:
     """Per-row minimum of a 1-D function on [low, high]: a coarse grid, then golden-section search on the two grid
     cells around the best grid point; the better of the refined and the grid point is returned."""
     rows = np.arange(low.size)

@@ -1,17 +1,30 @@
 """The one exception hierarchy of scalecalc.
 
 Every error a user can cause is a :class:`ScalecalcError`; each class carries the exit code the CLI uses.
-Messages are plain text (no Rich markup), one line, and name the file, row, column, key or option that was
-wrong and what to do about it. Only ``scalecalc.cli`` turns these into exit codes.
+Messages are plain text (no Rich markup), one line, and say what was wrong and what to do about it. The core
+names the *parameter* at fault (``param="compute_flops"``), never a command-line flag: only ``scalecalc.cli``
+knows which option the user typed for it, and it alone turns errors into exit codes.
 """
 
 from __future__ import annotations
 
 
 class ScalecalcError(Exception):
-    """Base class: an anticipated failure with a one-line message for the user."""
+    """Base class: an anticipated failure with a one-line message for the user.
+
+    ``param`` names the parameter (or input) at fault, when there is one; ``str(error)`` then reads
+    ``"<param>: <message>"``, and the CLI shows the option the user typed in place of the parameter.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.message}" if self.param else self.message
 
 
 class InputError(ScalecalcError):

@@ -291,7 +291,7 @@ def frontier_figure(presets: Sequence, low_flops: float, high_flops: float) -> F
     )
 
 
-def fitted_compute_range(preset) -> tuple[float, float] | None:  # noqa: ANN001 - a Preset
+def fitted_compute_range(preset) -> tuple[float, float] | None:
     """The compute range a preset was fitted on: ``fitted_range.flops``, else derived from its params range."""
     ranges = preset.fitted_range
     if "flops" in ranges:
@@ -304,7 +304,7 @@ def fitted_compute_range(preset) -> tuple[float, float] | None:  # noqa: ANN001 
     return None
 
 
-def _local_slope(allocation, low: float, high: float) -> float:  # noqa: ANN001 - an Allocation
+def _local_slope(allocation, low: float, high: float) -> float:
     middle = math.sqrt(low * high)
     c = np.array([middle / 1.01, middle * 1.01])
     n, _ = allocation.allocate(c)
@@ -338,8 +338,8 @@ def _t(values: np.ndarray | Sequence[float]) -> tuple[float, ...]:
 
 
 def isoflop_figure(
-    result,  # noqa: ANN001 - IsoflopResult
-    observations=None,  # noqa: ANN001 - Observations
+    result,
+    observations=None,
     best_per_size: bool = False,
     **_: object,
 ) -> Figure:
@@ -402,7 +402,7 @@ def isoflop_figure(
     )
 
 
-def envelope_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN001 - EnvelopeResult, Observations
+def envelope_figure(result, observations=None, **_: object) -> Figure:
     """Left: every run's loss against compute, coloured by model size, and their lower envelope. Right: the
     size that wins each compute level, the fitted N_opt = k C^a and its extrapolation."""
     sizes = np.unique(np.asarray(observations.n_params, dtype=float)) if observations is not None else np.array([])
@@ -480,7 +480,7 @@ def _with_optima(panel: Panel, optima: list[Points]) -> Panel:
     return replace(panel, points=(*panel.points, *optima))
 
 
-def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float]) -> Panel:  # noqa: ANN001
+def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float]) -> Panel:
     """N_opt against C: the optima, the fitted power law (solid over the fitted budgets, dashed out to the
     targets), the bootstrap band of the law along the whole range and the interval at each target."""
     law = result.params_law
@@ -525,7 +525,7 @@ def _allocation_panel(result, optima: list[Points], fitted: tuple[float, float])
     )
 
 
-def _prediction_band(prediction, finite: np.ndarray, label: str) -> Band:  # noqa: ANN001 - a Prediction
+def _prediction_band(prediction, finite: np.ndarray, label: str) -> Band:
     """The pointwise intervals at two or more targets, joined (linearly in log-log) into a band between them."""
     x = np.asarray(prediction.flops, dtype=float)[finite]
     low = np.asarray(prediction.params_low, dtype=float)[finite]
@@ -534,7 +534,7 @@ def _prediction_band(prediction, finite: np.ndarray, label: str) -> Band:  # noq
     return Band(label, _t(x[order]), _t(low[order]), _t(high[order]))
 
 
-def _allocation_laws(result, name: str) -> tuple[Law, ...]:  # noqa: ANN001 - IsoflopResult or EnvelopeResult
+def _allocation_laws(result, name: str) -> tuple[Law, ...]:
     params, tokens = result.params_law, result.tokens_law
     return (
         Law(name, "N_opt = k_N C^a", (("k_N", params.coefficient), ("a", params.exponent))),
@@ -542,7 +542,7 @@ def _allocation_laws(result, name: str) -> tuple[Law, ...]:  # noqa: ANN001 - Is
     )
 
 
-def _interval_notes(result) -> tuple[str, ...]:  # noqa: ANN001
+def _interval_notes(result) -> tuple[str, ...]:
     law = result.params_law
     if not (math.isfinite(law.exponent_low) and math.isfinite(law.exponent_high)):
         return ()
@@ -566,8 +566,8 @@ EXTRAPOLATE_TO = 100.0  # without targets, the frontier runs this factor past th
 
 
 def loss_law_figure(
-    law,  # noqa: ANN001 - a loss law (ChinchillaLaw, KaplanLaw, PowerLaw, BrokenPowerLaw)
-    observations,  # noqa: ANN001 - the runs it was fitted on (io.Observations)
+    law,
+    observations,
     *,
     draws: Mapping[str, np.ndarray] | None = None,
     level: float = 0.95,
@@ -661,7 +661,7 @@ def loss_law_figure(
     )
 
 
-def fit_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN001 - FitResult, Observations
+def fit_figure(result, observations=None, **_: object) -> Figure:
     """`fit --plot`: the fitted law with the runs it was fitted on (see :func:`loss_law_figure`), extrapolated
     to ``--at-flops`` with the bootstrap band when the fit was bootstrapped."""
     if observations is None:
@@ -690,7 +690,7 @@ def fit_figure(result, observations=None, **_: object) -> Figure:  # noqa: ANN00
     return replace(figure, panels=(figure.panels[0], sizes))
 
 
-def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, name: str, title: str) -> Figure:  # noqa: ANN001
+def _one_variable_figure(law, formula: Law, n, d, loss, draws, level, targets, name: str, title: str) -> Figure:
     from scalecalc.laws.power import variable_values
 
     variable = law.variable
@@ -737,12 +737,12 @@ def _size_bins(n_params: np.ndarray) -> tuple[tuple[Group, ...], np.ndarray]:
     return tuple(groups), index
 
 
-def _frontier_loss(law, compute: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def _frontier_loss(law, compute: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return np.asarray(law.loss(*law.allocate(compute)), dtype=float)
 
 
-def _law_draws(law, draws: Mapping[str, np.ndarray]):  # noqa: ANN001, ANN202
+def _law_draws(law, draws: Mapping[str, np.ndarray]):
     """The law with each constant an array of draws, shaped (draws, 1) to broadcast against a grid."""
     columns = {symbol: np.asarray(values, dtype=float)[:, None] for symbol, values in draws.items()}
     extra = {"variable": law.variable} if hasattr(law, "variable") else {}

@@ -285,7 +285,7 @@ def load_accelerator_file(path: Path) -> Accelerator:
     except (OSError, UnicodeDecodeError) as error:
         raise PresetError(f"{path}: cannot read hardware file: {error}") from None
     try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -682,7 +682,7 @@ def batch_line_fit(log_c: np.ndarray, log_y: np.ndarray) -> np.ndarray:
 # --- shared by isoflop and envelope --------------------------------------------------------------------------
 
 
-def scale_table_column(table, role: str, explicit: str | None, factor: float, option: str):  # noqa: ANN001, ANN201
+def scale_table_column(table, role: str, explicit: str | None, factor: float, option: str):
     """A copy of a RawTable with the ``role`` column multiplied by ``factor`` (``--flops-scale 1e9`` for GFLOPs),
     applied before N = C / 6D or D = C / 6N is derived from it."""
     from scalecalc.io import RawTable, find_column, numeric_column

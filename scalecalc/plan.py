@@ -179,13 +179,13 @@ def _intervals(preset: Preset, question: str, compute: Array, n_params: Array, n
     return columns
 
 
-def _allocation(preset: Preset):  # noqa: ANN202 - an Allocation
+def _allocation(preset: Preset):
     if preset.allocation is None:  # the loader guarantees one; kept for presets built by hand
         raise InputError(f"preset {preset.name} has no allocation law")
     return preset.allocation
 
 
-def _loss_law(preset: Preset, purpose: str):  # noqa: ANN202 - a LossLaw
+def _loss_law(preset: Preset, purpose: str):
     if preset.loss_law is None:
         raise InputError(
             f"preset {preset.name} publishes no loss law, so it cannot answer {purpose}; "

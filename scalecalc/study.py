@@ -102,7 +102,7 @@ class Sweep:
 
 
 def design_sweep(
-    allocation,  # noqa: ANN001 - any Allocation (a preset's allocation or loss law)
+    allocation,
     min_flops: float,
     max_flops: float,
     budgets: int,
@@ -309,7 +309,7 @@ class SimulationResult:
         return {name: [getattr(row, name) for row in self.summary] for name in names}
 
 
-def chinchilla_truth(loss_law, preset_name: str) -> ChinchillaLaw:  # noqa: ANN001
+def chinchilla_truth(loss_law, preset_name: str) -> ChinchillaLaw:
     """The preset's law as the simulation's truth: it must be a Chinchilla-form loss law."""
     if not isinstance(loss_law, ChinchillaLaw):
         kind = "no loss law" if loss_law is None else f"a {loss_law.form}-form loss law"
@@ -522,7 +522,7 @@ def _percentiles(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarra
 # --- Approach 3 over all trials -------------------------------------------------------------------------------
 
 
-def _observations(n_params, n_tokens, compute_flops, log_loss):  # noqa: ANN001, ANN202
+def _observations(n_params, n_tokens, compute_flops, log_loss):
     from scalecalc.io import Observations
 
     return Observations("simulated study", n_params, n_tokens, compute_flops, np.exp(log_loss))

@@ -81,14 +81,14 @@ class TrialFits:
         return z_out, converged
 
 
-def _make_trials_problem(form, constraints, data, penalty):  # noqa: ANN001, ANN202
+def _make_trials_problem(form, constraints, data, penalty):
     """The engine's Problem with per-row losses (imported here: the fitting engine loads only when used)."""
     from scalecalc.fitting.optimize import Problem
 
     class TrialsProblem(Problem):
         """A Problem whose ``weights`` argument is (rows, 2, points): each row's log losses and weights."""
 
-        def objective(self, z, weights=None):  # noqa: ANN001, ANN201
+        def objective(self, z, weights=None):
             log_loss, w = weights[:, 0], weights[:, 1]
             pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
             with np.errstate(over="ignore", invalid="ignore"):
@@ -96,7 +96,7 @@ def _make_trials_problem(form, constraints, data, penalty):  # noqa: ANN001, ANN
             values = np.sum(w * rho, axis=-1)
             return np.where(np.isfinite(values), values, np.inf)
 
-        def derivatives(self, z, weights=None, irls=None):  # noqa: ANN001, ANN201
+        def derivatives(self, z, weights=None, irls=None):
             log_loss, w = weights[:, 0], weights[:, 1]
             with np.errstate(over="ignore", invalid="ignore"):
                 pred, jac = self.form.predict(self.constraints.expand(z), self.data, jac=True)

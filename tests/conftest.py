@@ -27,21 +27,21 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def invoke(runner: CliRunner, args: list[str], input: str | None = None):  # noqa: A002, ANN201
+def invoke(runner: CliRunner, args: list[str], input: str | None = None):
     """Run the CLI in-process; stdout and stderr are kept apart (``result.stdout``, ``result.stderr``)."""
     from scalecalc.cli import app
 
     return runner.invoke(app, args, input=input)
 
 
-def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
+def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):
     """Invoke the CLI and check its exit code (showing stdout and stderr when it differs)."""
     result = invoke(runner, args, input=input)
     assert result.exit_code == code, (result.stdout, result.stderr)
     return result
 
 
-def error_line(result) -> str:  # noqa: ANN001
+def error_line(result) -> str:
     """The one `error: ...` line of a command refused for bad input (2) or as infeasible (3): nothing on stdout,
     no traceback."""
     assert result.exit_code in (2, 3), (result.stdout, result.stderr)

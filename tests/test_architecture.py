@@ -57,7 +57,7 @@ def test_gpt3_training_compute_is_3_14e23() -> None:
 def test_attention_flops_conventions_differ_by_6_l_s_d() -> None:
     shape = named_shape("gpt3-175b")
     count = count_params(shape)
-    L, s, d = 96, 2048, 12288  # noqa: N806 - the paper's symbols
+    L, s, d = 96, 2048, 12288
     assert count.training_flops_per_token("kaplan") == pytest.approx(6 * count.matmul + 6 * L * s * d)
     assert count.training_flops_per_token("palm") == pytest.approx(6 * count.matmul + 12 * L * s * d)
     assert count.inference_flops_per_token("kaplan") == pytest.approx(2 * count.matmul + 2 * L * s * d)

@@ -26,12 +26,12 @@ loss:
 """
 
 
-def records(result) -> list[dict]:  # noqa: ANN001
+def records(result) -> list[dict]:
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_unique_tokens_reproduce_the_datablations_optimum(runner) -> None:  # noqa: ANN001
+def test_unique_tokens_reproduce_the_datablations_optimum(runner) -> None:
     result = invoke(runner, ["plan", "--flops", "9.26e21", "-u", "25B", "-p", "muennighoff-2023", "--format", "json"])
     (row,) = records(result)
     assert row["params"] == pytest.approx(6.8e9, rel=0.02)
@@ -41,7 +41,7 @@ def test_unique_tokens_reproduce_the_datablations_optimum(runner) -> None:  # no
     assert result.stderr == ""
 
 
-def test_table_says_which_overhead_is_which(runner) -> None:  # noqa: ANN001
+def test_table_says_which_overhead_is_which(runner) -> None:
     result = invoke(runner, ["plan", "--loss", "2.0", "--params", "7.65B", "-p", "chinchilla", "--format", "table"])
     assert result.exit_code == 0, result.stderr
     assert "not the overhead `plan --flops C --params N` reports" in result.stdout
@@ -49,7 +49,7 @@ def test_table_says_which_overhead_is_which(runner) -> None:  # noqa: ANN001
     assert float(half.stdout) == pytest.approx(0.21, abs=0.01)  # 7.65B is half the 15.3B optimum for loss 2.0
 
 
-def test_inference_tokens_with_a_hand_written_preset(runner, tmp_path) -> None:  # noqa: ANN001
+def test_inference_tokens_with_a_hand_written_preset(runner, tmp_path) -> None:
     path = tmp_path / "sardana.yaml"
     path.write_text(SARDANA_PRESET, encoding="utf-8")
     budget = invoke(runner, ["plan", "--params", "13B", "-p", str(path), "-f", "flops"]).stdout.strip()
@@ -60,7 +60,7 @@ def test_inference_tokens_with_a_hand_written_preset(runner, tmp_path) -> None: 
     assert row["total_flops"] == pytest.approx(row["flops"] + row["inference_flops"])
 
 
-def test_both_constraints_and_a_sweep(runner) -> None:  # noqa: ANN001
+def test_both_constraints_and_a_sweep(runner) -> None:
     args = ["plan", "--loss", "2.3,2.4", "-i", "10T", "-u", "20B", "-p", "muennighoff-2023", "--format", "jsonl"]
     result = invoke(runner, args)
     assert result.exit_code == 0, result.stderr
@@ -69,20 +69,20 @@ def test_both_constraints_and_a_sweep(runner) -> None:  # noqa: ANN001
     assert all(row["epochs"] > 1 and row["total_saving"] > 0 for row in rows)
 
 
-def test_cost_options_report_a_cost_saving(runner) -> None:  # noqa: ANN001
+def test_cost_options_report_a_cost_saving(runner) -> None:
     args = ["plan", "--flops", "1e23", "-i", "2T", "--inference-mfu", "0.2", "-p", "chinchilla", "--format", "json"]
     (row,) = records(invoke(runner, args))
     assert row["cost_saving"] > row["total_saving"] > 0
 
 
-def test_decay_overrides_change_the_plan(runner) -> None:  # noqa: ANN001
+def test_decay_overrides_change_the_plan(runner) -> None:
     base = ["plan", "--flops", "1e22", "-u", "5B", "-p", "muennighoff-2023", "-f", "loss"]
     default = float(invoke(runner, base).stdout)
     harsher = float(invoke(runner, [*base, "--rd-star", "5"]).stdout)
     assert harsher > default
 
 
-def test_a_preset_without_decay_constants_warns_on_stderr(runner) -> None:  # noqa: ANN001
+def test_a_preset_without_decay_constants_warns_on_stderr(runner) -> None:
     result = invoke(runner, ["plan", "--flops", "1e22", "-u", "50B", "-p", "chinchilla", "-f", "epochs"])
     assert result.exit_code == 0
     assert float(result.stdout) > 1
@@ -103,7 +103,7 @@ def test_a_preset_without_decay_constants_warns_on_stderr(runner) -> None:  # no
         (["--flops", "1e22", "-u", "1B", "-p", "kaplan-2020"], 2, "Chinchilla-form loss law"),
     ],
 )
-def test_errors_and_exit_codes(runner, args: list[str], code: int, message: str) -> None:  # noqa: ANN001
+def test_errors_and_exit_codes(runner, args: list[str], code: int, message: str) -> None:
     result = invoke(runner, ["plan", *args])
     assert result.exit_code == code
     assert result.stdout == ""
@@ -123,7 +123,7 @@ def test_infeasible_exit_code_from_a_real_process() -> None:
     assert completed.stderr.startswith("error: with 1e+09 unique tokens no model reaches loss 2")
 
 
-def test_gpu_options_price_the_training_side_in_dollars(runner) -> None:  # noqa: ANN001
+def test_gpu_options_price_the_training_side_in_dollars(runner) -> None:
     args = ["plan", "--flops", "1e23", "-i", "2T", "--gpu", "h100", "--mfu", "0.45", "--price", "2.5"]
     (row,) = records(invoke(runner, [*args, "--inference-mfu", "0.15", "-p", "chinchilla", "--format", "json"]))
     assert row["train_cost"] == pytest.approx(row["gpu_hours"] * 2.5)  # the hardware columns' own GPU-hours

@@ -21,7 +21,7 @@ EPOCH = str(ROOT / "examples" / "chinchilla-epoch-points.csv")  # provenance: ex
 EPOCH_ARGS = [EPOCH, "--drop-highest", "5"]
 
 
-def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):  # noqa: A002, ANN201
+def run(runner: CliRunner, args: list[str], input: str | None = None, code: int = 0):
     """`scalecalc fit ARGS`, or ARGS as they are when they start with plan or predict."""
     return run_cli(runner, args if args[:1] in (["plan"], ["predict"]) else ["fit", *args], input, code)
 

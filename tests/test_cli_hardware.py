@@ -13,13 +13,13 @@ from tests.conftest import ROOT, invoke
 H100_BF16 = 989.4e12
 
 
-def records(result) -> list[dict]:  # noqa: ANN001
+def records(result) -> list[dict]:
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
 # -- plan --gpu -----------------------------------------------------------------------------------------------------
-def test_plan_adds_hours_days_cost_energy_and_memory(runner) -> None:  # noqa: ANN001
+def test_plan_adds_hours_days_cost_energy_and_memory(runner) -> None:
     args = ["plan", "--flops", "1e24,1e25", "--gpu", "h100", "--gpus", "1024", "--mfu", "0.4", "--price", "2.5"]
     rows = records(invoke(runner, [*args, "--format", "json"]))
     assert len(rows) == 2
@@ -35,7 +35,7 @@ def test_plan_adds_hours_days_cost_energy_and_memory(runner) -> None:  # noqa: A
     assert rows[0]["days"] == pytest.approx(28.6, abs=0.05)  # the reference anchor: 1e24 on 1,024 H100 at 40%
 
 
-def test_plan_shows_the_default_mfu_and_approximate_price(runner) -> None:  # noqa: ANN001
+def test_plan_shows_the_default_mfu_and_approximate_price(runner) -> None:
     result = invoke(runner, ["plan", "--flops", "1e24", "--gpu", "h100", "--format", "table"])
     assert result.exit_code == 0, result.stderr
     assert "MFU" in result.stdout and "0.4000" in result.stdout
@@ -44,7 +44,7 @@ def test_plan_shows_the_default_mfu_and_approximate_price(runner) -> None:  # no
     assert row["mfu"] == 0.4 and row["price_per_gpu_hour"] == 2.95 and "days" not in row
 
 
-def test_plan_reverse_query_from_days(runner) -> None:  # noqa: ANN001
+def test_plan_reverse_query_from_days(runner) -> None:
     args = ["plan", "--gpu", "h100", "--gpus", "1024", "--days", "30", "--mfu", "0.4", "--format", "json"]
     (row,) = records(invoke(runner, args))
     assert row["flops"] == pytest.approx(1024 * 30 * 86400 * H100_BF16 * 0.4)
@@ -52,25 +52,25 @@ def test_plan_reverse_query_from_days(runner) -> None:  # noqa: ANN001
     assert row["tokens"] == pytest.approx(row["flops"] / (6 * row["params"]))
 
 
-def test_plan_reverse_query_for_several_durations(runner) -> None:  # noqa: ANN001
+def test_plan_reverse_query_for_several_durations(runner) -> None:
     rows = records(invoke(runner, ["plan", "--gpu", "b200", "--gpus", "512", "--days", "30,90", "--format", "json"]))
     assert [row["days"] for row in rows] == pytest.approx([30, 90])
     assert [row["flops"] for row in rows] == pytest.approx([512 * d * 86400 * 2250e12 * 0.4 for d in (30, 90)])
 
 
-def test_plan_fp8_dtype_doubles_the_peak(runner) -> None:  # noqa: ANN001
+def test_plan_fp8_dtype_doubles_the_peak(runner) -> None:
     bf16 = records(invoke(runner, ["plan", "--flops", "1e24", "--gpu", "h100", "--format", "json"]))[0]
     fp8 = records(invoke(runner, ["plan", "--flops", "1e24", "--gpu", "h100", "--dtype", "fp8", "--format", "json"]))[0]
     assert bf16["gpu_hours"] / fp8["gpu_hours"] == pytest.approx(1978.9 / 989.4)
 
 
-def test_plan_field_and_other_questions_with_gpu(runner) -> None:  # noqa: ANN001
+def test_plan_field_and_other_questions_with_gpu(runner) -> None:
     result = invoke(runner, ["plan", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "-f", "gpu_hours"])
     assert result.exit_code == 0, result.stderr
     assert float(result.stdout) == pytest.approx(6 * 7e9 * 2e12 / (312e12 * 0.4 * 3600))
 
 
-def test_plan_without_gpu_is_unchanged(runner) -> None:  # noqa: ANN001
+def test_plan_without_gpu_is_unchanged(runner) -> None:
     (row,) = records(invoke(runner, ["plan", "--flops", "1e24", "--format", "json"]))
     assert "gpu_hours" not in row
 
@@ -89,7 +89,7 @@ def test_plan_without_gpu_is_unchanged(runner) -> None:  # noqa: ANN001
         (["--gpu", "h100", "--price", "-2"], "--price"),
     ],
 )
-def test_plan_hardware_errors_are_one_line_exit_2(runner, args: list[str], message: str) -> None:  # noqa: ANN001
+def test_plan_hardware_errors_are_one_line_exit_2(runner, args: list[str], message: str) -> None:
     result = invoke(runner, ["plan", "--flops", "1e24", *args])
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -97,13 +97,13 @@ def test_plan_hardware_errors_are_one_line_exit_2(runner, args: list[str], messa
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
 
 
-def test_days_without_gpus(runner) -> None:  # noqa: ANN001
+def test_days_without_gpus(runner) -> None:
     result = invoke(runner, ["plan", "--gpu", "h100", "--days", "30"])
     assert result.exit_code == 2 and "--days needs --gpus" in result.stderr
 
 
 # -- arch ---------------------------------------------------------------------------------------------------------
-def test_arch_named_shapes(runner) -> None:  # noqa: ANN001
+def test_arch_named_shapes(runner) -> None:
     rows = records(
         invoke(runner, ["arch", "--model", "gpt3-175b,llama3-8b,llama3-70b,llama3-405b", "--format", "json"])
     )
@@ -114,7 +114,7 @@ def test_arch_named_shapes(runner) -> None:  # noqa: ANN001
     assert sizes["llama3-405b"] == pytest.approx(406e9, abs=0.2e9)
 
 
-def test_arch_explicit_shape_equals_the_named_one(runner) -> None:  # noqa: ANN001
+def test_arch_explicit_shape_equals_the_named_one(runner) -> None:
     shape = ["--layers", "32", "--d-model", "4096", "--heads", "32", "--kv-heads", "8", "--ffn", "14336"]
     explicit = invoke(runner, ["arch", *shape, "--vocab", "128256", "--seq", "8k", "-f", "params"])
     named = invoke(runner, ["arch", "--model", "llama3-8b", "-f", "params"])
@@ -122,7 +122,7 @@ def test_arch_explicit_shape_equals_the_named_one(runner) -> None:  # noqa: ANN0
     assert explicit.stdout == named.stdout and float(named.stdout) == 8_030_261_248
 
 
-def test_arch_moe_and_conventions(runner) -> None:  # noqa: ANN001
+def test_arch_moe_and_conventions(runner) -> None:
     args = [
         "arch",
         "--layers",
@@ -149,13 +149,13 @@ def test_arch_moe_and_conventions(runner) -> None:  # noqa: ANN001
     (row,) = records(invoke(runner, args))
     assert row["params"] == pytest.approx(46.7e9, abs=0.05e9)  # Mixtral 8x7B
     assert row["active_params"] == pytest.approx(12.9e9, abs=0.05e9)
-    L, s, d = 32, 2048, 4096  # noqa: N806
+    L, s, d = 32, 2048, 4096
     assert row["flops_per_token"] == row["flops_per_token_palm"]
     assert row["flops_per_token_palm"] - row["flops_per_token_kaplan"] == pytest.approx(6 * L * s * d)
     assert row["inference_flops_per_token"] == pytest.approx(row["flops_per_token"] / 3)
 
 
-def test_arch_tokens_give_gpt3_training_compute(runner) -> None:  # noqa: ANN001
+def test_arch_tokens_give_gpt3_training_compute(runner) -> None:
     (row,) = records(invoke(runner, ["arch", "--model", "gpt3-175b", "--tokens", "300B", "--format", "json"]))
     assert 6 * row["params"] * row["tokens"] == pytest.approx(3.14e23, rel=0.002)  # Brown et al. 2020, Table D.1
     assert row["training_flops"] == pytest.approx(row["flops_per_token"] * 300e9)
@@ -175,20 +175,20 @@ def test_arch_tokens_give_gpt3_training_compute(runner) -> None:  # noqa: ANN001
         (["--layers", "2.5", "--d-model", "64", "--heads", "2"], "--layers: '2.5' must be a whole number"),
     ],
 )
-def test_arch_errors(runner, args: list[str], message: str) -> None:  # noqa: ANN001
+def test_arch_errors(runner, args: list[str], message: str) -> None:
     result = invoke(runner, ["arch", *args])
     assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
 # -- memory ---------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("stage", "published"), [(0, 120), (1, 31.4), (2, 16.6), (3, 1.9)])
-def test_memory_zero_paper_figure_1(runner, stage: int, published: float) -> None:  # noqa: ANN001
+def test_memory_zero_paper_figure_1(runner, stage: int, published: float) -> None:
     result = invoke(runner, ["memory", "--params", "7.5B", "--zero", str(stage), "--dp", "64", "-f", "total_gb"])
     assert result.exit_code == 0, result.stderr
     assert float(result.stdout) == pytest.approx(published, abs=0.05)
 
 
-def test_memory_kv_cache_and_quantised_weights(runner) -> None:  # noqa: ANN001
+def test_memory_kv_cache_and_quantised_weights(runner) -> None:
     args = ["memory", "--model", "llama3-70b", "--context", "131072", "--format", "json"]  # k is 1000 here
     document = records(invoke(runner, args))
     inference = {row["dtype"]: row for row in document["inference"]}
@@ -199,7 +199,7 @@ def test_memory_kv_cache_and_quantised_weights(runner) -> None:  # noqa: ANN001
         assert inference[dtype]["weights_vs_bf16"] == pytest.approx(size / 2 - 1)  # int4 saves 75% of bf16
 
 
-def test_memory_activations_and_min_gpus(runner) -> None:  # noqa: ANN001
+def test_memory_activations_and_min_gpus(runner) -> None:
     args = [
         "memory",
         "--model",
@@ -222,7 +222,7 @@ def test_memory_activations_and_min_gpus(runner) -> None:  # noqa: ANN001
     assert summary["min_gpus"] == 8 * -(-state_per_tp_rank // room)
 
 
-def test_memory_warns_when_activations_alone_overflow(runner) -> None:  # noqa: ANN001
+def test_memory_warns_when_activations_alone_overflow(runner) -> None:
     result = invoke(
         runner, ["memory", "--model", "llama3-70b", "--recompute", "none", "--gpu", "h100", "-f", "min_gpus"]
     )
@@ -241,13 +241,13 @@ def test_memory_warns_when_activations_alone_overflow(runner) -> None:  # noqa: 
         (["--params", "7B", "--gpu", "h900"], "unknown accelerator 'h900'"),
     ],
 )
-def test_memory_errors(runner, args: list[str], message: str) -> None:  # noqa: ANN001
+def test_memory_errors(runner, args: list[str], message: str) -> None:
     result = invoke(runner, ["memory", *args])
     assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
 # -- hardware list / show ---------------------------------------------------------------------------------------------
-def test_hardware_list_and_show(runner) -> None:  # noqa: ANN001
+def test_hardware_list_and_show(runner) -> None:
     names = invoke(runner, ["hardware", "list", "-f", "name"]).stdout.split()
     assert {"a100", "h100", "h200", "b200", "gb200", "mi300x", "tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e"} <= set(names)
     shown = invoke(runner, ["hardware", "show", "h100", "--format", "json"])
@@ -258,7 +258,7 @@ def test_hardware_list_and_show(runner) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("command", [["arch"], ["memory"], ["hardware", "list"], ["hardware", "show"]])
-def test_help_has_examples(runner, command: list[str]) -> None:  # noqa: ANN001
+def test_help_has_examples(runner, command: list[str]) -> None:
     result = invoke(runner, [*command, "--help"])
     assert result.exit_code == 0 and "scalecalc " + command[0] in result.stdout
 
@@ -274,7 +274,7 @@ def test_subprocess_plan_with_gpu_and_error_streams() -> None:
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: --mfu")
 
 
-def test_inference_aware_cost_uses_the_gpu_options(runner) -> None:  # noqa: ANN001
+def test_inference_aware_cost_uses_the_gpu_options(runner) -> None:
     # Two code paths price the same training run: constrained's cost model and the hardware columns.
     args = [
         "plan",
@@ -323,7 +323,7 @@ def test_plan_without_gpu_does_not_load_the_hardware_modules() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_hardware_show_follows_scalecalc_format_and_keeps_every_digit(runner, monkeypatch) -> None:  # noqa: ANN001
+def test_hardware_show_follows_scalecalc_format_and_keeps_every_digit(runner, monkeypatch) -> None:
     monkeypatch.setenv("SCALECALC_FORMAT", "json")
     shown = invoke(runner, ["hardware", "show", "h100"])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "h100"

@@ -97,7 +97,7 @@ def test_stdin_and_explicit_budgets(runner: CliRunner) -> None:
 # --- warnings ---------------------------------------------------------------------------------------------------
 
 
-def synthetic_csv(tmp_path, *, drop_edge: bool = True, few: bool = True) -> str:  # noqa: ANN001
+def synthetic_csv(tmp_path, *, drop_edge: bool = True, few: bool = True) -> str:
     """Five budgets of seven sizes around the Epoch optimum; the largest budget only below its optimum and the
     smallest with two sizes."""
     budgets = [1e18, 1e19, 1e20, 1e21, 1e22]
@@ -118,7 +118,7 @@ def synthetic_csv(tmp_path, *, drop_edge: bool = True, few: bool = True) -> str:
     return str(path)
 
 
-def test_edge_and_too_few_budgets_warn_on_stderr(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_edge_and_too_few_budgets_warn_on_stderr(runner: CliRunner, tmp_path) -> None:
     result = run(runner, ["isoflop", synthetic_csv(tmp_path), "--format", "tsv", *FAST])
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert any("fewer than 3 distinct sizes" in w and "1e+18" in w for w in warnings)
@@ -128,7 +128,7 @@ def test_edge_and_too_few_budgets_warn_on_stderr(runner: CliRunner, tmp_path) ->
     assert "warning" not in result.stdout
 
 
-def test_too_few_usable_budgets_is_exit_2(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_too_few_usable_budgets_is_exit_2(runner: CliRunner, tmp_path) -> None:
     path = tmp_path / "one.csv"
     path.write_text("params,flops,loss\n1e8,1e19,3.1\n2e8,1e19,3.0\n4e8,1e19,3.05\n")
     line = error_line(invoke(runner, ["isoflop", str(path)]))
@@ -138,7 +138,7 @@ def test_too_few_usable_budgets_is_exit_2(runner: CliRunner, tmp_path) -> None: 
 # --- --save into plan ---------------------------------------------------------------------------------------
 
 
-def test_save_writes_a_preset_that_plan_reads(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_save_writes_a_preset_that_plan_reads(runner: CliRunner, tmp_path) -> None:
     target = tmp_path / "llama-fit.yaml"
     first = run(runner, ["isoflop", LLAMA3, "--save", str(target), "-f", "tokens_exponent", *FAST])
     assert target.is_file() and f"wrote {target}" in first.stderr
@@ -156,7 +156,7 @@ def test_save_writes_a_preset_that_plan_reads(runner: CliRunner, tmp_path) -> No
     assert yaml.safe_load(target.read_text())["name"] == "mine"
 
 
-def test_save_needs_a_yaml_name_and_a_good_field_first(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_save_needs_a_yaml_name_and_a_good_field_first(runner: CliRunner, tmp_path) -> None:
     assert ".yaml" in error_line(invoke(runner, ["isoflop", LLAMA3, "--save", str(tmp_path / "law.txt")]))
     target = tmp_path / "law.yaml"
     line = error_line(invoke(runner, ["isoflop", LLAMA3, "--save", str(target), "-f", "nonsense", *FAST]))
@@ -166,7 +166,7 @@ def test_save_needs_a_yaml_name_and_a_good_field_first(runner: CliRunner, tmp_pa
 # --- the error contract -------------------------------------------------------------------------------------
 
 
-def test_bad_cell_names_file_line_and_column(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_bad_cell_names_file_line_and_column(runner: CliRunner, tmp_path) -> None:
     path = tmp_path / "runs.csv"
     path.write_text("params,flops,loss\n1e8,1e19,3.1\n2e8,1e19,abc\n")
     line = error_line(invoke(runner, ["isoflop", str(path)]))
@@ -191,13 +191,13 @@ def test_bad_input_is_one_line_and_exit_2(runner: CliRunner, args: list[str], ex
     assert expected in error_line(invoke(runner, args))
 
 
-def test_flops_scale_needs_a_compute_column(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_flops_scale_needs_a_compute_column(runner: CliRunner, tmp_path) -> None:
     path = tmp_path / "nd.csv"
     path.write_text("params,tokens,loss\n1e8,2e9,3.1\n")
     assert "no flops column to scale" in error_line(invoke(runner, ["isoflop", str(path), "--flops-scale", "1e9"]))
 
 
-def test_missing_loss_column_says_which_option_names_it(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_missing_loss_column_says_which_option_names_it(runner: CliRunner, tmp_path) -> None:
     path = tmp_path / "noloss.csv"
     path.write_text("params,tokens,val\n1e8,2e9,3.1\n")
     assert "--loss-col" in error_line(invoke(runner, ["isoflop", str(path)]))
@@ -206,7 +206,7 @@ def test_missing_loss_column_says_which_option_names_it(runner: CliRunner, tmp_p
 # --- envelope ----------------------------------------------------------------------------------------------
 
 
-def curves_csv(tmp_path) -> str:  # noqa: ANN001
+def curves_csv(tmp_path) -> str:
     """Training curves of ten sizes (32M to 10B), each to 400 tokens per parameter, with run names."""
     lines = ["run,params,tokens,loss"]
     for i, n in enumerate(np.logspace(7.5, 10, 10)):
@@ -217,7 +217,7 @@ def curves_csv(tmp_path) -> str:  # noqa: ANN001
     return str(path)
 
 
-def test_envelope_end_to_end(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_envelope_end_to_end(runner: CliRunner, tmp_path) -> None:
     path = curves_csv(tmp_path)
     document = json.loads(run(runner, ["envelope", path, "--flops", "1e22", "--format", "json", *FAST]).stdout)
     assert document["params_exponent"] == pytest.approx(0.5126, abs=0.01)
@@ -230,7 +230,7 @@ def test_envelope_end_to_end(runner: CliRunner, tmp_path) -> None:  # noqa: ANN0
     assert "won by the smallest or largest model" in table.stderr
 
 
-def test_envelope_save_feeds_plan(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_envelope_save_feeds_plan(runner: CliRunner, tmp_path) -> None:
     target = tmp_path / "a1.yaml"
     run(runner, ["envelope", curves_csv(tmp_path), "--save", str(target), *FAST])
     planned = run(runner, ["plan", "--preset", str(target), "--flops", "1e21", "-f", "params"])
@@ -262,7 +262,7 @@ def test_real_subprocess_exit_codes_and_streams() -> None:
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
 
 
-def test_best_per_size_option(runner: CliRunner, tmp_path) -> None:  # noqa: ANN001
+def test_best_per_size_option(runner: CliRunner, tmp_path) -> None:
     text = (ROOT / "examples" / "llama3-isoflops.csv").read_text().splitlines()
     worse = [line.replace(line.split(",")[2], str(float(line.split(",")[2]) + 0.01), 1) for line in text[1:]]
     path = tmp_path / "lr-sweep.csv"

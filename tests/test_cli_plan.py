@@ -378,7 +378,7 @@ def test_version(runner: CliRunner) -> None:
     assert run(runner, ["--version"]).stdout == f"scalecalc {__version__}\n"
 
 
-def test_predict_file_keeps_numeric_columns_numeric_in_json(runner, tmp_path) -> None:  # noqa: ANN001
+def test_predict_file_keeps_numeric_columns_numeric_in_json(runner, tmp_path) -> None:
     runs = tmp_path / "runs.csv"
     runs.write_text("name,params,tokens,loss\nsmall,1e9,2e10,2.9\n")
     result = invoke(runner, ["predict", str(runs), "-p", "chinchilla", "--format", "json"])
@@ -390,7 +390,7 @@ def test_predict_file_keeps_numeric_columns_numeric_in_json(runner, tmp_path) ->
     assert row["residual"] == pytest.approx(2.9 - expected, rel=1e-12)
 
 
-def test_presets_show_follows_scalecalc_format(runner, monkeypatch) -> None:  # noqa: ANN001
+def test_presets_show_follows_scalecalc_format(runner, monkeypatch) -> None:
     monkeypatch.setenv("SCALECALC_FORMAT", "json")
     result = invoke(runner, ["presets", "show", "tokens-20"])
     assert result.exit_code == 0

@@ -16,7 +16,7 @@ from scalecalc.presets import load_preset
 from tests.conftest import ROOT, invoke
 
 
-def test_frontier_in_the_terminal(runner) -> None:  # noqa: ANN001
+def test_frontier_in_the_terminal(runner) -> None:
     result = invoke(runner, ["plot", "frontier", "-p", "epoch-2024,llama3-2024", "--plot-size", "100x24"])
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -27,7 +27,7 @@ def test_frontier_in_the_terminal(runner) -> None:  # noqa: ANN001
     assert "\x1b[" not in result.stdout and result.stderr == ""
 
 
-def test_frontier_range_and_units(runner) -> None:  # noqa: ANN001
+def test_frontier_range_and_units(runner) -> None:
     result = invoke(runner, ["plot", "frontier", "--from", "1e21", "--to", "1e23", "--plot-size", "100x20"])
     assert result.exit_code == 0, result.stderr
     assert "1e21 to 1e23 FLOPs" in result.stdout and "1e21" in result.stdout and "1e23" in result.stdout
@@ -36,7 +36,7 @@ def test_frontier_range_and_units(runner) -> None:  # noqa: ANN001
     assert in_pf_days.exit_code == 0 and "8.64e21 to 1e23 FLOPs" in in_pf_days.stdout
 
 
-def test_frontier_size_follows_the_terminal(runner, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_frontier_size_follows_the_terminal(runner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "90")
     monkeypatch.setenv("LINES", "40")
     result = invoke(runner, ["plot", "frontier"])
@@ -47,7 +47,7 @@ def test_frontier_size_follows_the_terminal(runner, monkeypatch: pytest.MonkeyPa
     assert "└" in lines[top + 28]  # 40 lines less 8 for the legend and prompt: a 32-row chart, 27 inside the frame
 
 
-def test_frontier_to_a_file(runner, tmp_path) -> None:  # noqa: ANN001 - PNG and PDF bytes: test_plotting
+def test_frontier_to_a_file(runner, tmp_path) -> None:
     target = tmp_path / "frontier.svg"
     result = invoke(runner, ["plot", "frontier", "-p", "chinchilla,kaplan-2020", "--plot-file", str(target)])
     assert result.exit_code == 0, result.stderr
@@ -69,13 +69,13 @@ def test_frontier_to_a_file(runner, tmp_path) -> None:  # noqa: ANN001 - PNG and
         (["-p", ","], "--preset"),
     ],
 )
-def test_frontier_errors(runner, args: list[str], message: str) -> None:  # noqa: ANN001
+def test_frontier_errors(runner, args: list[str], message: str) -> None:
     result = invoke(runner, ["plot", "frontier", *args])
     assert result.exit_code == 2
     assert message in result.stderr + result.stdout
 
 
-def test_missing_matplotlib_is_one_line_exit_2(tmp_path) -> None:  # noqa: ANN001
+def test_missing_matplotlib_is_one_line_exit_2(tmp_path) -> None:
     code = (
         "import sys; sys.modules['matplotlib'] = None; "
         "sys.argv = ['scalecalc', 'plot', 'frontier', '--plot-file', sys.argv[1]]; "
@@ -90,7 +90,7 @@ def test_missing_matplotlib_is_one_line_exit_2(tmp_path) -> None:  # noqa: ANN00
     assert not target.exists()
 
 
-def test_help_lists_the_command(runner) -> None:  # noqa: ANN001
+def test_help_lists_the_command(runner) -> None:
     result = invoke(runner, ["plot", "frontier", "--help"])
     assert result.exit_code == 0 and "scalecalc plot frontier --preset" in result.stdout
 
@@ -99,11 +99,11 @@ def test_help_lists_the_command(runner) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def figure():  # noqa: ANN201
+def figure():
     return frontier_figure([load_preset("epoch-2024")], 1e20, 1e24)
 
 
-def test_plot_goes_to_stderr_beside_machine_formats(figure, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_plot_goes_to_stderr_beside_machine_formats(figure, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     print(json.dumps({"a": 1}))
     show_plot(figure, plot=True, plot_file=None, fmt="json", plot_size="100x20")
@@ -112,26 +112,26 @@ def test_plot_goes_to_stderr_beside_machine_formats(figure, capsys, monkeypatch)
     assert "compute-optimal frontier" in captured.err
 
 
-def test_plot_goes_to_stdout_under_a_table_on_a_terminal(figure, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_plot_goes_to_stdout_under_a_table_on_a_terminal(figure, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     show_plot(figure, plot=True, plot_file=None, fmt="table", plot_size="100x20")
     captured = capsys.readouterr()
     assert "compute-optimal frontier" in captured.out and captured.err == ""
 
 
-def test_plot_goes_to_stderr_in_a_pipe(figure, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_plot_goes_to_stderr_in_a_pipe(figure, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
     show_plot(figure, plot=True, plot_file=None, fmt="table", plot_size="100x20")
     captured = capsys.readouterr()
     assert captured.out == "" and "compute-optimal frontier" in captured.err
 
 
-def test_no_plot_options_draw_nothing(figure, capsys) -> None:  # noqa: ANN001
+def test_no_plot_options_draw_nothing(figure, capsys) -> None:
     show_plot(figure, plot=False, plot_file=None, fmt="table")
     assert capsys.readouterr() == ("", "")
 
 
-def test_plot_file_and_terminal_together(figure, capsys, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_plot_file_and_terminal_together(figure, capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
     target = tmp_path / "f.svg"
     show_plot(figure, plot=True, plot_file=str(target), fmt="csv", plot_size="100x20")
@@ -162,7 +162,7 @@ LLAMA3 = str(ROOT / "examples" / "llama3-isoflops.csv")
 EPOCH_POINTS = str(ROOT / "examples" / "chinchilla-epoch-points.csv")
 
 
-def test_isoflop_plot_beside_json_goes_to_stderr(runner) -> None:  # noqa: ANN001
+def test_isoflop_plot_beside_json_goes_to_stderr(runner) -> None:
     result = invoke(runner, ["isoflop", LLAMA3, "--flops", "3.8e25", "--bootstrap", "20", "--plot", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)  # stdout is nothing but the JSON document
@@ -171,7 +171,7 @@ def test_isoflop_plot_beside_json_goes_to_stderr(runner) -> None:  # noqa: ANN00
     assert "C=6e18" in result.stderr and "C=1e22" in result.stderr  # the ten budgets' legend
 
 
-def test_isoflop_plot_file(runner, tmp_path) -> None:  # noqa: ANN001
+def test_isoflop_plot_file(runner, tmp_path) -> None:
     target = tmp_path / "llama3.svg"
     result = invoke(runner, ["isoflop", LLAMA3, "--flops", "3.8e25", "--bootstrap", "20", "--plot-file", str(target)])
     assert result.exit_code == 0, result.stderr
@@ -180,12 +180,12 @@ def test_isoflop_plot_file(runner, tmp_path) -> None:  # noqa: ANN001
     assert "\u2502" not in result.stdout  # no chart without --plot
 
 
-def test_isoflop_bad_plot_file_fails_before_the_analysis(runner) -> None:  # noqa: ANN001
+def test_isoflop_bad_plot_file_fails_before_the_analysis(runner) -> None:
     result = invoke(runner, ["isoflop", LLAMA3, "--plot-file", "out.gif"])
     assert result.exit_code == 2 and ".gif" in result.stderr + result.stdout
 
 
-def test_fit_plot_beside_tsv(runner) -> None:  # noqa: ANN001
+def test_fit_plot_beside_tsv(runner) -> None:
     result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--at-flops", "5.76e23", "--plot",
                              "--format", "tsv"])  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -195,14 +195,14 @@ def test_fit_plot_beside_tsv(runner) -> None:  # noqa: ANN001
     assert "L = E + A/N^α + B/D^β" in result.stderr
 
 
-def test_fit_plot_file(runner, tmp_path) -> None:  # noqa: ANN001
+def test_fit_plot_file(runner, tmp_path) -> None:
     target = tmp_path / "fit.svg"
     result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--plot-file", str(target), "--format", "csv"])
     assert result.exit_code == 0, result.stderr
     assert f"wrote {target}" in result.stderr and "model size N (parameters)" in target.read_text()
 
 
-def test_envelope_plot(runner, tmp_path) -> None:  # noqa: ANN001
+def test_envelope_plot(runner, tmp_path) -> None:
     import numpy as np
 
     from tests.test_figures import EPOCH
@@ -227,7 +227,7 @@ def test_envelope_plot(runner, tmp_path) -> None:  # noqa: ANN001
         ["isoflop", str(ROOT / "examples" / "llama3-isoflops.csv"), "--format", "json"],
     ],
 )
-def test_plot_file_never_replaces_a_file_without_force(runner, tmp_path, command) -> None:  # noqa: ANN001
+def test_plot_file_never_replaces_a_file_without_force(runner, tmp_path, command) -> None:
     target = tmp_path / "mine.png"
     target.write_bytes(b"the user's own picture")
     refused = invoke(runner, [*command, "--plot-file", str(target)])

@@ -19,7 +19,7 @@ FAST = ["--trials", "20", "--bootstrap", "10", "--target-flops", "1e23", "--seed
 
 
 @pytest.fixture
-def runs_csv(runner: CliRunner, tmp_path) -> str:  # noqa: ANN001
+def runs_csv(runner: CliRunner, tmp_path) -> str:
     result = invoke(runner, [*SWEEP, "--format", "csv"])
     assert result.exit_code == 0, result.stderr
     path = tmp_path / "runs.csv"
@@ -175,7 +175,7 @@ def test_the_cli_defaults_are_the_cores() -> None:
     assert cli.SUGGEST_SIZES == study.SUGGEST_SIZES
 
 
-def test_too_few_runs_to_fit_is_a_one_line_error(runner: CliRunner, runs_csv: str, tmp_path) -> None:  # noqa: ANN001
+def test_too_few_runs_to_fit_is_a_one_line_error(runner: CliRunner, runs_csv: str, tmp_path) -> None:
     few = tmp_path / "few.csv"
     few.write_text("\n".join(Path(runs_csv).read_text().splitlines()[:4]) + "\n")  # header + 3 runs
     for args in (["simulate", "--sweep", str(few)], ["suggest", str(few)]):

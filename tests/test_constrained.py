@@ -355,7 +355,7 @@ def test_smaller_model_with_repeated_data_needs_more_tokens() -> None:
 # -- presets and dispatch --------------------------------------------------------------------------------------------
 
 
-def test_a_preset_saved_like_fit_save_works(tmp_path) -> None:  # noqa: ANN001
+def test_a_preset_saved_like_fit_save_works(tmp_path) -> None:
     document = chinchilla_document(
         "my-fit",
         0.35,

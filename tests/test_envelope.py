@@ -17,7 +17,7 @@ EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
 TRUE_A = EPOCH.beta / (EPOCH.alpha + EPOCH.beta)
 
 
-def curves(sizes: np.ndarray, *, max_ratio: float = 400.0, points: int = 40, noise: float = 0.0, seed: int = 0):  # noqa: ANN201
+def curves(sizes: np.ndarray, *, max_ratio: float = 400.0, points: int = 40, noise: float = 0.0, seed: int = 0):
     """Training curves: each size evaluated at ``points`` token counts from 1 to ``max_ratio`` tokens per parameter.
     (The loss along a run is taken as L(N, D) of the law: each checkpoint as good as a run of that length.)"""
     rng = np.random.default_rng(seed)

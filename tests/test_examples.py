@@ -25,7 +25,7 @@ def test_every_example_reads_as_a_table_and_the_aliased_ones_as_runs() -> None:
         assert len(observations) > 100
 
 
-def test_examples_cli_lists_and_prints_paths(runner) -> None:  # noqa: ANN001
+def test_examples_cli_lists_and_prints_paths(runner) -> None:
     listed = invoke(runner, ["examples", "list", "-f", "name"])
     assert listed.exit_code == 0
     assert "llama3-isoflops" in listed.stdout.split()
@@ -34,7 +34,7 @@ def test_examples_cli_lists_and_prints_paths(runner) -> None:  # noqa: ANN001
     assert Path(path.stdout.strip()) == find_example("llama3-isoflops").path
 
 
-def test_unknown_example_is_a_one_line_error(runner) -> None:  # noqa: ANN001
+def test_unknown_example_is_a_one_line_error(runner) -> None:
     result = invoke(runner, ["examples", "path", "nope"])
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("error: unknown example 'nope'; examples: ")

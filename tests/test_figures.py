@@ -89,8 +89,8 @@ def test_frontier_draws_each_law_from_its_published_constants() -> None:
     assert params_panel.x.limits == (1e20, 1e26) and params_panel.x.title == "training compute C (FLOPs)"
     assert params_panel.y.title == "N_opt (parameters)" and tokens_panel.y.title == "D_opt (tokens)"
     # Epoch: Hoffmann Eq. 4 by hand, N_opt = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta))
-    A, B, alpha, beta = 482.01, 2085.43, 0.3478, 0.3658  # noqa: N806 - the paper's symbols
-    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))  # noqa: N806
+    A, B, alpha, beta = 482.01, 2085.43, 0.3478, 0.3658
+    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
     epoch = [c for c in params_panel.curves if c.group == 0]
     for curve in epoch:
         c = np.array(curve.x)
@@ -132,7 +132,7 @@ def test_frontier_rejects_bad_ranges_and_nothing_to_draw() -> None:
 # --- isoFLOP profiles (Approach 2) -----------------------------------------------------------------------
 
 
-def synthetic_isoflops(budgets=(1e18, 1e19, 1e20), sizes_per_budget: int = 7) -> Observations:  # noqa: ANN001
+def synthetic_isoflops(budgets=(1e18, 1e19, 1e20), sizes_per_budget: int = 7) -> Observations:
     rows = []
     for c in budgets:
         centre, _ = EPOCH.allocate(np.array([c]))
@@ -143,7 +143,7 @@ def synthetic_isoflops(budgets=(1e18, 1e19, 1e20), sizes_per_budget: int = 7) ->
     return Observations("synthetic", n, d, c, loss)
 
 
-def fit(observations: Observations, **options):  # noqa: ANN003, ANN201
+def fit(observations: Observations, **options):
     return fit_isoflops(
         observations.n_params, observations.n_tokens, observations.compute_flops, observations.loss, **options
     )

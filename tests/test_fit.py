@@ -29,7 +29,7 @@ def epoch_points() -> Observations:
 
 
 @pytest.fixture(scope="module")
-def epoch_fit(epoch_points: Observations):  # noqa: ANN201
+def epoch_fit(epoch_points: Observations):
     return fit_law(epoch_points, bootstrap=300, seed=42, at_flops=5.76e23)
 
 
@@ -39,7 +39,7 @@ def test_epoch_points_have_tokens_derived_and_240_runs(epoch_points: Observation
     assert np.allclose(6 * epoch_points.n_params * epoch_points.n_tokens, epoch_points.compute_flops)
 
 
-def test_epoch_grid_fit_constants_reproduced_within_one_percent(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_grid_fit_constants_reproduced_within_one_percent(epoch_fit) -> None:
     for name, expected in EPOCH_GRID_FIT.items():
         assert epoch_fit.constants[name] == pytest.approx(expected, rel=0.01), name
     # the 4 reported digits of alpha, beta and E match exactly
@@ -47,7 +47,7 @@ def test_epoch_grid_fit_constants_reproduced_within_one_percent(epoch_fit) -> No
         assert round(epoch_fit.constants[name], 4) == EPOCH_GRID_FIT[name]
 
 
-def test_epoch_objective_is_the_published_optimum(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_objective_is_the_published_optimum(epoch_fit) -> None:
     assert epoch_fit.objective["name"] == "huber" and epoch_fit.objective["delta"] == 1e-3
     assert epoch_fit.objective["value"] == pytest.approx(EPOCH_OBJECTIVE, rel=1e-4)
     # never worse than the reference: Epoch's scipy L-BFGS run over Hoffmann's full grid reached 1.0183e-3
@@ -56,13 +56,13 @@ def test_epoch_objective_is_the_published_optimum(epoch_fit) -> None:  # noqa: A
     assert epoch_fit.optimizer.starts_at_best == epoch_fit.optimizer.starts  # every start found it
 
 
-def test_epoch_headline_constants_within_a_few_percent(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_headline_constants_within_a_few_percent(epoch_fit) -> None:
     # The headline values come from a different estimator (Huber likelihood with BFGS): close, not equal.
     for name, expected in EPOCH_HEADLINE.items():
         assert epoch_fit.constants[name] == pytest.approx(expected, rel=0.03), name
 
 
-def test_epoch_bootstrap_intervals_close_to_epochs(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_bootstrap_intervals_close_to_epochs(epoch_fit) -> None:
     for name, (low, high) in EPOCH_INTERVALS.items():
         assert epoch_fit.bootstrap.low[name] == pytest.approx(low, abs=0.012), name
         assert epoch_fit.bootstrap.high[name] == pytest.approx(high, abs=0.012), name
@@ -73,7 +73,7 @@ def test_epoch_bootstrap_intervals_close_to_epochs(epoch_fit) -> None:  # noqa: 
     assert epoch_fit.bootstrap.standard_errors["beta"] == pytest.approx(0.021, abs=0.005)
 
 
-def test_epoch_precision_of_recommended_size_is_stated(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_precision_of_recommended_size_is_stated(epoch_fit) -> None:
     n_opt = epoch_fit.derived["params_opt"]
     low, high = epoch_fit.bootstrap.low["params_opt"], epoch_fit.bootstrap.high["params_opt"]
     assert low < n_opt < high
@@ -233,7 +233,7 @@ def test_narrow_noisy_sweep_warns_from_the_bootstrap() -> None:
     assert any("spans more than a factor of 100" in w for w in result.warnings)
 
 
-def test_epoch_fit_has_no_warnings(epoch_fit) -> None:  # noqa: ANN001
+def test_epoch_fit_has_no_warnings(epoch_fit) -> None:
     assert epoch_fit.warnings == ()
 
 

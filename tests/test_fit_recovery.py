@@ -186,7 +186,7 @@ def test_fast_engine_never_worse_than_reference_chinchilla(seed: int) -> None:
         ),
     ],
 )
-def test_fast_engine_never_worse_than_reference_other_forms(spec: FitSpec, law, starts) -> None:  # noqa: ANN001
+def test_fast_engine_never_worse_than_reference_other_forms(spec: FitSpec, law, starts) -> None:
     n, d = isoflop_design(5, 7)
     obs = observations(n, d, noisy(law.loss(n, d), 0.005, 20))
     fast = fit_law(obs, spec)

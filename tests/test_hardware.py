@@ -249,7 +249,7 @@ def test_installed_layout_reads_the_hardware_folder_inside_the_package(
         ),
     ],
 )
-def test_schema_errors_name_the_file_and_key(change, key: str) -> None:  # noqa: ANN001
+def test_schema_errors_name_the_file_and_key(change, key: str) -> None:
     import yaml
 
     document = yaml.safe_load(USER_CHIP)

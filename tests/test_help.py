@@ -13,7 +13,7 @@ from scalecalc.cli import app
 from tests.conftest import invoke
 
 
-def _walk(command, path: tuple[str, ...] = ()):  # noqa: ANN001, ANN202 - click commands
+def _walk(command, path: tuple[str, ...] = ()):
     yield path, command
     for name, sub in sorted(getattr(command, "commands", {}).items()):
         yield from _walk(sub, (*path, name))
@@ -24,7 +24,7 @@ GROUPS = [(path, command) for path, command in ALL if hasattr(command, "commands
 LEAVES = [(path, command) for path, command in ALL if not hasattr(command, "commands")]
 
 
-def _id(entry) -> str:  # noqa: ANN001
+def _id(entry) -> str:
     return " ".join(entry[0]) or "scalecalc"
 
 
@@ -34,7 +34,7 @@ def test_the_walk_finds_the_foundation_commands() -> None:
 
 
 @pytest.mark.parametrize("entry", ALL, ids=_id)
-def test_help_exits_0_and_has_text(runner: CliRunner, entry) -> None:  # noqa: ANN001
+def test_help_exits_0_and_has_text(runner: CliRunner, entry) -> None:
     path, command = entry
     result = invoke(runner, [*path, "--help"])
     assert result.exit_code == 0, result.stderr
@@ -44,7 +44,7 @@ def test_help_exits_0_and_has_text(runner: CliRunner, entry) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("entry", LEAVES, ids=_id)
-def test_every_command_shows_an_example(runner: CliRunner, entry) -> None:  # noqa: ANN001
+def test_every_command_shows_an_example(runner: CliRunner, entry) -> None:
     path, command = entry
     example = "scalecalc " + " ".join(path)
     assert example in (command.help or ""), f"the help of `{example}` has no example line starting `{example}`"
@@ -53,7 +53,7 @@ def test_every_command_shows_an_example(runner: CliRunner, entry) -> None:  # no
 
 
 @pytest.mark.parametrize("entry", LEAVES, ids=_id)
-def test_every_option_is_described(entry) -> None:  # noqa: ANN001
+def test_every_option_is_described(entry) -> None:
     path, command = entry
     for parameter in command.params:
         if parameter.param_type_name == "option" and parameter.name != "help":
@@ -61,7 +61,7 @@ def test_every_option_is_described(entry) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("entry", GROUPS, ids=_id)
-def test_groups_list_their_commands(runner: CliRunner, entry) -> None:  # noqa: ANN001
+def test_groups_list_their_commands(runner: CliRunner, entry) -> None:
     path, command = entry
     text = invoke(runner, [*path, "--help"]).stdout
     for name in command.commands:

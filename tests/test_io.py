@@ -26,7 +26,7 @@ def _file(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def _check(observations) -> None:  # noqa: ANN001
+def _check(observations) -> None:
     np.testing.assert_array_equal(observations.n_params, ROWS["params"])
     np.testing.assert_array_equal(observations.n_tokens, ROWS["tokens"])
     np.testing.assert_array_equal(observations.loss, ROWS["loss"])

@@ -34,7 +34,7 @@ TRUE_A = EPOCH.beta / (EPOCH.alpha + EPOCH.beta)
 BUDGETS = np.logspace(17, 21, 9)  # nine budgets, half a decade apart
 
 
-def fit_file(path, **options):  # noqa: ANN001, ANN201
+def fit_file(path, **options):
     observations = read_observations(read_table(str(path)))
     return fit_isoflops(
         observations.n_params, observations.n_tokens, observations.compute_flops, observations.loss, **options
@@ -96,7 +96,7 @@ def test_marin_dclm_forward_only_budgets_become_training_compute() -> None:
 # --- seeded recovery and the measured bias of each method ---------------------------------------------------
 
 
-def sweep(centre, width_decades: float = 1.2, points: int = 15, noise: float = 0.0, seed: int = 0):  # noqa: ANN001, ANN201
+def sweep(centre, width_decades: float = 1.2, points: int = 15, noise: float = 0.0, seed: int = 0):
     """Runs at each budget: ``points`` sizes log-spaced over +-width around ``centre(C)`` (noise-free by default)."""
     rng = np.random.default_rng(seed)
     n, c = [], []
@@ -111,11 +111,11 @@ def sweep(centre, width_decades: float = 1.2, points: int = 15, noise: float = 0
     return n_params, n_tokens, compute, loss
 
 
-def true_params(compute):  # noqa: ANN001, ANN201
+def true_params(compute):
     return EPOCH.allocate(compute)[0]
 
 
-def fitted(method: str, data, **options):  # noqa: ANN001, ANN201
+def fitted(method: str, data, **options):
     result = fit_isoflops(*data, method=method, targets=np.array([1e24]), bootstrap=0, **options)
     error_at_1e24 = float(result.prediction.params[0] / true_params(1e24) - 1)
     return result, result.params_law.exponent, error_at_1e24
@@ -156,7 +156,7 @@ def test_bias_with_sizes_centred_on_the_optimum(method: str) -> None:
 def test_bias_when_the_sampled_sizes_drift_off_the_optimum(method: str) -> None:
     # The centre of the sizes tried drifts from the optimum at 1e17 to 3x the optimum at 1e21 (a guessed
     # allocation that is slowly wrong): the parabola's vertex error now changes with C and biases the exponent.
-    def centre(c):  # noqa: ANN001, ANN202
+    def centre(c):
         return true_params(c) * 3 ** ((math.log10(c) - 17) / 4)
 
     _, exponent, error = fitted(method, sweep(centre))
@@ -165,7 +165,7 @@ def test_bias_when_the_sampled_sizes_drift_off_the_optimum(method: str) -> None:
     assert error == pytest.approx(expected_error, abs=0.015)
 
 
-def ladder_sweep():  # noqa: ANN201
+def ladder_sweep():
     """A fixed ladder of sizes (10^7.5 to 10^10, four per decade) trained at every budget where it sees between
     0.02 and 20,000 tokens per parameter: wide and, at the extreme budgets, cut off by the ladder's ends."""
     ladder = 10 ** np.arange(7.5, 10.0001, 0.25)

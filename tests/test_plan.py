@@ -236,7 +236,7 @@ def test_bisection_for_a_loss_law_without_its_own_frontier() -> None:
     class LossOnly:  # Kaplan's loss without its closed-form frontier: forces the bisection along Table 6
         form = "kaplan"
 
-        def loss(self, n, d):  # noqa: ANN001, ANN202
+        def loss(self, n, d):
             return kaplan.loss_law.loss(n, d)
 
     preset = replace(kaplan, loss_law=LossOnly())
@@ -272,7 +272,7 @@ def test_many_budgets_in_one_call() -> None:
     assert np.all(np.diff(plan.columns["loss"]) < 0)  # loss falls as the budget grows
 
 
-def test_intervals_from_bootstrap_draws(tmp_path) -> None:  # noqa: ANN001
+def test_intervals_from_bootstrap_draws(tmp_path) -> None:
     import yaml
 
     from scalecalc.presets import builtin_presets_dir

@@ -139,7 +139,7 @@ def test_terminal_envelope_chart(envelope: Figure) -> None:
 # --- files ----------------------------------------------------------------------------------------------
 
 
-def tick_texts(axis) -> list[str]:  # noqa: ANN001 - a matplotlib Axis
+def tick_texts(axis) -> list[str]:
     return [label.get_text() for label in axis.get_majorticklabels()]
 
 
@@ -192,7 +192,7 @@ def test_file_envelope(envelope: Figure) -> None:
     assert drawn.axes[0].get_lines()[0].get_label() == "lowest loss (envelope)"
 
 
-def test_png_svg_pdf_are_written_and_reproducible(frontier: Figure, tmp_path) -> None:  # noqa: ANN001
+def test_png_svg_pdf_are_written_and_reproducible(frontier: Figure, tmp_path) -> None:
     import matplotlib.image
 
     png = tmp_path / "f.png"
@@ -212,20 +212,20 @@ def test_png_svg_pdf_are_written_and_reproducible(frontier: Figure, tmp_path) ->
     assert again.read_bytes() == svg.read_bytes()  # no dates, stable ids
 
 
-def test_file_errors_name_the_option(frontier: Figure, tmp_path) -> None:  # noqa: ANN001
+def test_file_errors_name_the_option(frontier: Figure, tmp_path) -> None:
     with pytest.raises(InputError, match=r"--plot-file: .*\.jpg.*\.png, \.svg or \.pdf"):
         save_figure(frontier, str(tmp_path / "f.jpg"))
     with pytest.raises(InputError, match="--plot-file: directory .* does not exist"):
         save_figure(frontier, str(tmp_path / "missing" / "f.png"))
 
 
-def test_missing_matplotlib_says_how_to_install(frontier: Figure, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def test_missing_matplotlib_says_how_to_install(frontier: Figure, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     with pytest.raises(InputError, match=r"pip install 'scalecalc\[plot\]'"):
         build_figure(frontier)
 
 
-def test_values_that_cannot_be_drawn_are_left_out(tmp_path) -> None:  # noqa: ANN001
+def test_values_that_cannot_be_drawn_are_left_out(tmp_path) -> None:
     points = Points("runs", (1e19, 1e20, 1e21, 1e22), (2.0, math.nan, 0.0, 3.0))  # NaN, and 0 on a log axis
     curve = Curve("law", (1e19, 1e20, 1e21), (2.5, math.inf, 2.2))
     panel = Panel("p", Axis("C", "FLOPs", "flops"), Axis("loss", "", "value"), points=(points,), curves=(curve,))

@@ -276,7 +276,7 @@ def _error(path: Path) -> str:
     return message
 
 
-def _mutated(edit) -> dict[str, Any]:  # noqa: ANN001 - a function editing the document in place
+def _mutated(edit) -> dict[str, Any]:
     document = copy.deepcopy(_base())
     edit(document)
     return document
@@ -358,7 +358,7 @@ def _mutated(edit) -> dict[str, Any]:  # noqa: ANN001 - a function editing the d
         ),
     ],
 )
-def test_schema_errors_name_the_file_and_key(tmp_path: Path, edit, key: str, problem: str) -> None:  # noqa: ANN001
+def test_schema_errors_name_the_file_and_key(tmp_path: Path, edit, key: str, problem: str) -> None:
     message = _error(_write(tmp_path, _mutated(edit)))
     assert f"key {key}" in message
     assert problem in message

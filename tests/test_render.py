@@ -16,7 +16,7 @@ from scalecalc.render import COMMON_COLUMNS, Column, Report, Table, columns_for,
 THIRD = 1 / 3  # needs all 17 significant digits to round-trip
 
 
-def _strict_json(text: str):  # noqa: ANN202
+def _strict_json(text: str):
     def reject(constant: str) -> None:
         raise AssertionError(f"JSON contains {constant}")
 
@@ -36,7 +36,7 @@ def _table() -> Table:
     return Table(columns_for(list(data)), data, title="plan", notes=["a note for people"])
 
 
-def _emit(result, fmt: str, **kwargs) -> str:  # noqa: ANN001
+def _emit(result, fmt: str, **kwargs) -> str:
     out = io.StringIO()
     emit(result, fmt, out=out, **kwargs)
     return out.getvalue()

@@ -22,11 +22,11 @@ from scalecalc.presets import load_preset
 EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
 
 
-def _design(min_flops=1e18, max_flops=1e21, budgets=6, sizes=7, **kwargs) -> study.Sweep:  # noqa: ANN001
+def _design(min_flops=1e18, max_flops=1e21, budgets=6, sizes=7, **kwargs) -> study.Sweep:
     return study.design_sweep(EPOCH, min_flops, max_flops, budgets, sizes, **kwargs)
 
 
-def _simulate(design: study.Sweep, **kwargs) -> study.SimulationResult:  # noqa: ANN003
+def _simulate(design: study.Sweep, **kwargs) -> study.SimulationResult:
     options = {"target_flops": 1e23, "trials": 100, "bootstrap": 0, "approaches": ("fit",), "seed": 3}
     options.update(kwargs)
     return study.simulate_study(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **options)

@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -70,25 +70,28 @@ def debug_enabled() -> bool:
 
 
 @contextmanager
-def handle_errors() -> Iterator[None]:
-    """The one place errors become exit codes: ``error: ...`` on stderr, never a traceback unless --debug."""
+def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The one place errors become exit codes: ``error: ...`` on stderr, never a traceback unless --debug.
+
+    An error naming a core parameter is shown with the option the user typed for it: ``flags`` maps the
+    command's parameter names to its options, and a parameter not in it reads as ``--the-parameter``."""
     try:
         yield
     except ScalecalcError as error:
         if debug_enabled():
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {user_message(error, flags or {})}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
     except BrokenPipeError:
         # The reader went away (`| head`); stop quietly like other Unix tools.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from flushing again
+        sys.stdout = open(os.devnull, "w")  # keep interpreter shutdown from flushing again
         raise typer.Exit(0) from None
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
-    except Exception as error:  # noqa: BLE001 - the last line of defence, reported and mapped to exit 1
+    except Exception as error:  # the last line of defence, reported and mapped to exit 1
         if debug_enabled():
             traceback.print_exc()
         print(
@@ -99,13 +102,24 @@ def handle_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def command(app: typer.Typer, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
-    """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors`."""
+def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
+    """The error's message, its parameter (if any) named by the command-line option that sets it."""
+    if error.param is None:
+        return error.message
+    option = flags.get(error.param, "--" + error.param.replace("_", "-"))
+    return f"{option}: {error.message}"
+
+
+def command(
+    app: typer.Typer, name: str | None = None, *, flags: Mapping[str, str] | None = None, **kwargs: Any
+) -> Callable[[F], F]:
+    """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors` with the command's map
+    of core parameter names to its options (``flags``)."""
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args: Any, **inner: Any) -> Any:
-            with handle_errors():
+            with handle_errors(flags):
                 return function(*args, **inner)
 
         app.command(name, **kwargs)(wrapper)

@@ -99,7 +99,7 @@ BUDGET_KINDS = {
 }
 
 
-def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None):  # noqa: ANN201 - (RawTable, Observations)
+def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None):
     """The table and its observations, read exactly as `fit` reads them, the compute column scaled first."""
     table = read_table(file)
     if flops_scale is not None:
@@ -371,7 +371,7 @@ def _check_save(save: str | None, force: bool, plot_file: str | None) -> None:
         raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
 
 
-def _run_column(table, explicit: str | None) -> str | None:  # noqa: ANN001 - a RawTable
+def _run_column(table, explicit: str | None) -> str | None:
     by_key = {normalise(name): name for name in table.header}
     if explicit is not None:
         if normalise(explicit) not in by_key:
@@ -384,7 +384,7 @@ def _run_column(table, explicit: str | None) -> str | None:  # noqa: ANN001 - a 
     return None
 
 
-def _derived_note(observations) -> list[str]:  # noqa: ANN001
+def _derived_note(observations) -> list[str]:
     if not observations.derived:
         return []
     return [f"{', '.join(observations.derived)} derived from C = 6ND"]
@@ -394,7 +394,7 @@ def _level(level: float) -> str:
     return f"{100 * level:g}%"
 
 
-def _law_columns(result) -> dict[str, list]:  # noqa: ANN001 - IsoflopResult or EnvelopeResult
+def _law_columns(result) -> dict[str, list]:
     laws = (result.params_law, result.tokens_law, result.ratio_law)
     return {
         "quantity": [law.variable for law in laws],
@@ -416,7 +416,7 @@ def _law_table(columns: dict[str, list], title: str) -> Table:
     )
 
 
-def _law_scalars(result) -> dict[str, float]:  # noqa: ANN001
+def _law_scalars(result) -> dict[str, float]:
     scalars = {}
     for law in (result.params_law, result.tokens_law, result.ratio_law):
         scalars[f"{law.variable}_coefficient"] = law.coefficient
@@ -426,7 +426,7 @@ def _law_scalars(result) -> dict[str, float]:  # noqa: ANN001
     return scalars
 
 
-def _laws(result) -> dict[str, object]:  # noqa: ANN001
+def _laws(result) -> dict[str, object]:
     laws = (result.params_law, result.tokens_law, result.ratio_law)
     return {law.variable: approach2.law_document(law, result.level) for law in laws}
 
@@ -446,10 +446,10 @@ def _save(
     path: str,
     force: bool,
     name: str | None,
-    result,  # noqa: ANN001
+    result,
     source: str,
     how: str,
-    observations,  # noqa: ANN001
+    observations,
     params_convention: str,
     what: str,
 ) -> None:

@@ -266,7 +266,7 @@ def predict(
     output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)
 
 
-def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:  # noqa: ANN001 - a Preset
+def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:
     from scalecalc.io import read_observations
 
     raw = read_table(file)

@@ -356,7 +356,7 @@ def _approaches(values: list[str] | None) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _read_design(path: str, params_col: str | None, tokens_col: str | None, flops_col: str | None):  # noqa: ANN202
+def _read_design(path: str, params_col: str | None, tokens_col: str | None, flops_col: str | None):
     table = read_table(path)
     columns = {"params": params_col, "tokens": tokens_col, "flops": flops_col}
     observations = read_observations(table, columns, need_loss=False)

@@ -132,7 +132,7 @@ class Form:
         sum of squares of the linear solve for the scale constants."""
         raise NotImplementedError
 
-    def law(self, constants: dict[str, float | np.ndarray]):  # noqa: ANN201 - a LossLaw
+    def law(self, constants: dict[str, float | np.ndarray]):
         raise NotImplementedError
 
     def public(self, theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -159,7 +159,7 @@ class ChinchillaForm(Form):
     lower = (-np.inf, -np.inf, -np.inf, 0.0, 0.0)
     upper = (np.inf, np.inf, np.inf, 10.0, 10.0)
 
-    def predict(self, theta, data, jac=True):  # noqa: ANN001, ANN201
+    def predict(self, theta, data, jac=True):
         e, a, b, alpha, beta = (theta[:, j : j + 1] for j in range(5))
         t1 = a - alpha * data.log_n
         t2 = b - beta * data.log_d
@@ -168,7 +168,7 @@ class ChinchillaForm(Form):
             return value, None
         return value, np.stack([w[0], w[1], w[2], -w[1] * data.log_n, -w[2] * data.log_d], axis=-1)
 
-    def seeds(self, data):  # noqa: ANN001, ANN201
+    def seeds(self, data):
         fine = np.round(np.arange(0.05, 2.0 + 1e-9, 0.05), 10)
         exponents = np.union1d(fine, HOFFMANN_EXPONENTS)
         # Centre the logs so that the columns are O(1); the constants are moved back below.
@@ -209,7 +209,7 @@ class ChinchillaForm(Form):
         )
         return np.column_stack([g.ravel() for g in (e, a, b, alpha, beta)])
 
-    def law(self, constants):  # noqa: ANN001, ANN201
+    def law(self, constants):
         return ChinchillaLaw.from_constants(constants)
 
 
@@ -221,7 +221,7 @@ class KaplanForm(Form):
     lower = (-np.inf, -np.inf, 1e-4, 1e-4)
     upper = (np.inf, np.inf, 5.0, 5.0)
 
-    def predict(self, theta, data, jac=True):  # noqa: ANN001, ANN201
+    def predict(self, theta, data, jac=True):
         n_c, d_c, a_n, a_d = (theta[:, j : j + 1] for j in range(4))
         ratio = a_n / a_d
         gap = n_c - data.log_n
@@ -233,7 +233,7 @@ class KaplanForm(Form):
             return value, None
         return value, np.stack([a_n * w[0], a_d * w[1], w[0] * gap, s - w[0] * u], axis=-1)
 
-    def seeds(self, data):  # noqa: ANN001, ANN201
+    def seeds(self, data):
         grid = np.arange(0.02, 0.6 + 1e-9, 0.02)
         a_n, a_d = (g.ravel() for g in np.meshgrid(grid, grid, indexing="ij"))
         keep = (a_n / a_d <= 8) & (a_d / a_n <= 8)
@@ -256,7 +256,7 @@ class KaplanForm(Form):
             ]
         ), score
 
-    def law(self, constants):  # noqa: ANN001, ANN201
+    def law(self, constants):
         return KaplanLaw.from_constants(constants)
 
 
@@ -273,7 +273,7 @@ class PowerForm(Form):
     def __init__(self, variable: str = "params") -> None:
         self.variable = variable
 
-    def predict(self, theta, data, jac=True):  # noqa: ANN001, ANN201
+    def predict(self, theta, data, jac=True):
         e, a, alpha = (theta[:, j : j + 1] for j in range(3))
         t1 = a - alpha * data.log_x
         value, w = _lse([np.broadcast_to(e, t1.shape), t1], jac)
@@ -281,7 +281,7 @@ class PowerForm(Form):
             return value, None
         return value, np.stack([w[0], w[1], -w[1] * data.log_x], axis=-1)
 
-    def seeds(self, data):  # noqa: ANN001, ANN201
+    def seeds(self, data):
         alpha = np.round(np.arange(0.01, 2.0 + 1e-9, 0.01), 10)
         x0 = np.mean(data.log_x)
         loss = np.exp(data.log_loss)
@@ -292,7 +292,7 @@ class PowerForm(Form):
         slope, intercept = np.polyfit(data.log_x, data.log_loss, 1)
         return np.vstack([seeds, [LOG_FLOOR, intercept, max(-slope, 0.0)]]), np.append(score, 0.0)
 
-    def law(self, constants):  # noqa: ANN001, ANN201
+    def law(self, constants):
         return PowerLaw.from_constants(constants, variable=self.variable)
 
 
@@ -320,7 +320,7 @@ class BrokenForm(Form):
         log_f = [theta[:, 5 + 3 * i : 6 + 3 * i] for i in range(k)]
         return e, b, slopes, log_d, log_f
 
-    def predict(self, theta, data, jac=True):  # noqa: ANN001, ANN201
+    def predict(self, theta, data, jac=True):
         e, b, slopes, log_d, log_f = self._unpack(theta)
         lx = data.log_x
         term = b - slopes[0] * lx
@@ -355,7 +355,7 @@ class BrokenForm(Form):
             ordered += [columns[3 + 3 * i + 2], columns[3 + 3 * i], columns[3 + 3 * i + 1]]
         return value, np.stack(ordered, axis=-1)
 
-    def seeds(self, data, limit: int = 3000):  # noqa: ANN001, ANN201
+    def seeds(self, data, limit: int = 3000):
         k = self.breaks
         lx = data.log_x
         quantiles = np.quantile(lx, np.linspace(0.1, 0.9, 5))
@@ -387,7 +387,7 @@ class BrokenForm(Form):
         theta[:, 1] = _safe_log(coef[:, 1]) - shift[:, 0]
         return theta, score
 
-    def law(self, constants):  # noqa: ANN001, ANN201
+    def law(self, constants):
         return BrokenPowerLaw.from_constants(constants, variable=self.variable)
 
 

@@ -113,7 +113,7 @@ class FitResult:
     residuals: np.ndarray | None = field(default=None, compare=False)
 
     @property
-    def law(self):  # noqa: ANN201 - a LossLaw
+    def law(self):
         from scalecalc.fitting.forms import make_form
 
         breaks = sum(1 for key in self.constants if key.startswith("d") and key[1:].isdigit())

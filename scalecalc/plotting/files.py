@@ -130,7 +130,7 @@ def save_figure(figure: Figure, path: str, option: str = "--plot-file") -> Any:
 # -- drawing ---------------------------------------------------------------------------------------------
 
 
-def _group_colours(matplotlib, figure: Figure) -> list[Any]:  # noqa: ANN001 - the matplotlib module
+def _group_colours(matplotlib, figure: Figure) -> list[Any]:
     values = np.array([group.value for group in figure.groups], dtype=float)
     if figure.group_scale == "log" and len(values) > 1 and np.all(values > 0) and values.max() > values.min():
         norm = matplotlib.colors.LogNorm(values.min(), values.max())
@@ -145,7 +145,7 @@ def _colour(colours: list[Any], group: int | None) -> Any:
     return NEUTRAL if group is None else colours[group]
 
 
-def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> None:  # noqa: ANN001 - Axes
+def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> None:
     def label(item: Any) -> str | None:
         return item.label or None if group_labels or item.group is None else None
 
@@ -254,7 +254,7 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
 ROLE_NAMES = {"data": "runs", "optimum": "fitted optimum", "excluded": "left out of the fit", "fit": "fitted curve"}
 
 
-def _legend_entries(ax, panel: Panel, figure: Figure, shown: set[str]) -> tuple[list[Any], list[str]]:  # noqa: ANN001
+def _legend_entries(ax, panel: Panel, figure: Figure, shown: set[str]) -> tuple[list[Any], list[str]]:
     """A panel's labelled artists not yet in the legend, then proxies: one per kind of group-coloured mark
     when a colour bar names the groups (so ten budgets take one legend entry, not ten), and one for dashed
     extrapolations."""
@@ -284,7 +284,7 @@ def _has_colorbar(figure: Figure) -> bool:
     return figure.group_scale == "log" and len(figure.groups) > 1
 
 
-def _colorbar(matplotlib, result, axes, figure: Figure) -> None:  # noqa: ANN001 - matplotlib objects
+def _colorbar(matplotlib, result, axes, figure: Figure) -> None:
     values = [group.value for group in figure.groups]
     norm = matplotlib.colors.LogNorm(min(values), max(values))
     # The same truncated viridis as the points.

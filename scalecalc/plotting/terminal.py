@@ -77,18 +77,18 @@ def render_text(figure: Figure, width: int, height: int, *, color: bool = False)
     return "\n".join([title, *lines, *_legend(plt, figure, width, color)]) + "\n"
 
 
-def _scaled(values, log: bool) -> list[float]:  # noqa: ANN001 - a sequence of floats
+def _scaled(values, log: bool) -> list[float]:
     array = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         array = np.log10(array) if log else array
     return array.tolist()
 
 
-def _pixel(plt, group: int | None):  # noqa: ANN001, ANN202 - plotext module and pixel
+def _pixel(plt, group: int | None):
     return plt.pixel(foreground=NEUTRAL if group is None else PALETTE[group % len(PALETTE)])
 
 
-def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool) -> None:  # noqa: ANN001
+def _draw_panel(plt, target, panel: Panel, width: int, height: int, color: bool) -> None:
     # The y axis title goes in the panel title: plotext prints it under the tick labels, where it runs into
     # the x axis title.
     title = panel.title if panel.y.title in panel.title else f"{panel.title}: {panel.y.title}"
@@ -130,7 +130,7 @@ def _finite(x: list[float], y: list[float]) -> tuple[list[float], list[float]]:
     return [x[i] for i in keep], [y[i] for i in keep]
 
 
-def _draw_curve(plt, target, panel: Panel, curve: Curve, color: bool, width: int) -> None:  # noqa: ANN001
+def _draw_curve(plt, target, panel: Panel, curve: Curve, color: bool, width: int) -> None:
     x, y = _finite(_scaled(curve.x, panel.x.log), _scaled(curve.y, panel.y.log))
     if len(x) < 2:
         return
@@ -150,7 +150,7 @@ def _draw_curve(plt, target, panel: Panel, curve: Curve, color: bool, width: int
     target.draw(signal)
 
 
-def _legend(plt, figure: Figure, width: int, color: bool) -> list[str]:  # noqa: ANN001 - plotext module
+def _legend(plt, figure: Figure, width: int, color: bool) -> list[str]:
     """One entry per labelled series (glyph and label), then the laws and notes, wrapped to ``width``."""
     entries: list[str] = []
     seen: set[str] = set()

@@ -1,0 +1,55 @@
+"""Numeric helpers the core shares: vectorised bisection and percentile intervals.
+
+Both work elementwise on arrays, so a whole column of budgets (or every bootstrap draw) is solved in one pass.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+Array = np.ndarray
+
+# 200 halvings shrink any bracket used here (at most ~100 nats wide in a log variable) far below float resolution.
+BISECTION_STEPS = 200
+
+
+def bisect(
+    past_root: Callable[[Array], Array], low: Array, high: Array, steps: int = BISECTION_STEPS
+) -> tuple[Array, Array]:
+    """Shrink the brackets [low, high] around the point where the monotone predicate ``past_root`` turns true.
+
+    ``past_root(x)`` is True where the root lies at or below ``x``. Returns the final brackets; callers pick the
+    midpoint or the side they need (``high`` is always past the root when the bracket held one).
+    """
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        past = past_root(middle)
+        high = np.where(past, middle, high)
+        low = np.where(past, low, middle)
+    return low, high
+
+
+def interval_tails(level: float) -> tuple[float, float]:
+    """The percentiles (0-100) that bound a central interval holding ``level`` of the mass."""
+    tail = 50 * (1 - level)
+    return tail, 100 - tail
+
+
+def percentile_interval(samples: ArrayLike, level: float, axis: int | None = None) -> tuple[Array, Array]:
+    """The central ``level`` percentile interval of ``samples`` along ``axis``, ignoring draws that are not
+    finite (a slice with no finite draw gives NaN)."""
+    values = np.asarray(samples, dtype=float)
+    tails = interval_tails(level)
+    finite = np.isfinite(values)
+    if finite.all():  # the common case, and np.percentile is much faster than np.nanpercentile along an axis
+        low, high = np.percentile(values, tails, axis=axis)
+        return low, high
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": that slice's interval is NaN
+        low, high = np.nanpercentile(np.where(finite, values, np.nan), tails, axis=axis)
+    return low, high
