@@ -10,8 +10,13 @@ from __future__ import annotations
 import numpy as np
 from _alternating import alternating
 
-from scalecalc import constrained
-from scalecalc import plan as planner
+from scalecalc.plan import (
+    plan_compute,
+    plan_data_constrained,
+    plan_inference_aware,
+    plan_smaller_model,
+    repetition_decay,
+)
 from scalecalc.presets import load_preset
 
 ROWS = 10_000
@@ -23,25 +28,25 @@ def main() -> None:
     chinchilla = load_preset("chinchilla")
     budgets = np.geomspace(1e19, 1e26, ROWS)
     _, free_tokens = muennighoff.loss_law.allocate(budgets)
-    decay, _ = constrained.repetition_decay(muennighoff)
+    decay, _ = repetition_decay(muennighoff)
     inference = np.full(ROWS, 2e12)
     questions = {
-        "flops + unique tokens (grid + golden section)": lambda: constrained.plan_data_constrained(
+        "flops + unique tokens (grid + golden section)": lambda: plan_data_constrained(
             muennighoff, budgets, free_tokens / 10, decay
         ),
-        "flops + inference tokens (bisection)": lambda: constrained.plan_inference_aware(
+        "flops + inference tokens (bisection)": lambda: plan_inference_aware(
             chinchilla, inference, compute_flops=budgets
         ),
-        "loss + params (closed form)": lambda: constrained.plan_smaller_model(
+        "loss + params (closed form)": lambda: plan_smaller_model(
             chinchilla, np.full(ROWS, 2.1), np.geomspace(2e9, 1e12, ROWS)
         ),
-        "flops + inference + unique tokens (two searches)": lambda: constrained.plan_inference_aware(
+        "flops + inference + unique tokens (two searches)": lambda: plan_inference_aware(
             muennighoff, inference, compute_flops=budgets, unique_tokens=free_tokens / 10, decay=decay
         ),
     }
 
     def reference() -> object:
-        return planner.plan_compute(chinchilla, budgets)
+        return plan_compute(chinchilla, budgets)
 
     print(f"{ROWS} rows per call, median of {REPEATS} alternating runs; reference: plan_compute (closed form)")
     for name, question in questions.items():

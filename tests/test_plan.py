@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scalecalc.errors import InfeasiblePlanError, InputError
-from scalecalc.plan import (
+from scalecalc.plan.frontier import (
     compute_for_loss,
     extrapolation_warnings,
     plan_compute,
@@ -197,7 +197,8 @@ def test_loss_at_or_below_e_is_infeasible(loss: float) -> None:
     with pytest.raises(InfeasiblePlanError) as raised:
         plan_loss(load_preset("chinchilla"), [2.0, loss])
     assert raised.value.exit_code == 3
-    assert f"--loss {loss:g} is at or below the irreducible loss E = 1.69" in str(raised.value)
+    assert raised.value.param == "loss"
+    assert str(raised.value).startswith(f"loss: {loss:g} is at or below the irreducible loss E = 1.69")
 
 
 def test_loss_question_needs_a_loss_law() -> None:
@@ -286,10 +287,21 @@ def test_intervals_from_bootstrap_draws(tmp_path) -> None:
     }
     path = tmp_path / "drawn.yaml"
     path.write_text(yaml.safe_dump(document))
-    plan = plan_compute(load_preset(str(path)), [1e21, 1e23])
+    preset = load_preset(str(path))
+    plan = plan_compute(preset, [1e21, 1e23])
     for name in ("params", "tokens"):
         assert np.all(plan.columns[f"{name}_low"] < plan.columns[name])
         assert np.all(plan.columns[name] < plan.columns[f"{name}_high"])
+    # the 5th and 95th percentiles of the draws' own allocations, computed one draw at a time
+    law = type(preset.loss_law)
+    draws = [
+        law.from_constants({k: v[i] for k, v in preset.draws.items()}).allocate(np.array([1e21, 1e23]))
+        for i in range(200)
+    ]
+    for j, name in enumerate(("params", "tokens")):
+        values = np.array([draw[j] for draw in draws])
+        np.testing.assert_allclose(plan.columns[f"{name}_low"], np.percentile(values, 5, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(plan.columns[f"{name}_high"], np.percentile(values, 95, axis=0), rtol=1e-12)
 
 
 def test_kaplan_overhead_is_never_negative() -> None:

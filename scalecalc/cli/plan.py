@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import numpy as np
 import typer
 
-from scalecalc import constrained
-from scalecalc import plan as planner
+from scalecalc import defaults
 from scalecalc.cli import _hardware_plan as hw_cli
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
@@ -26,10 +26,26 @@ from scalecalc.cli._common import (
 )
 from scalecalc.errors import InputError
 from scalecalc.io import find_column, numeric_column, read_table
-from scalecalc.presets import Preset, load_all_presets, load_preset
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
+from scalecalc.laws.base import LossLaw
+from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
+from scalecalc.plan.request import paired
+from scalecalc.presets import load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 
-DEFAULT_PRESET = "epoch-2024"
+# The options that set each core parameter, for the messages of `plan` and `predict` (scalecalc.plan.request).
+FLAGS = {
+    "compute_flops": "--flops",
+    "n_params": "--params",
+    "n_tokens": "--tokens",
+    "loss": "--loss",
+    "unique_tokens": "--unique-tokens",
+    "inference_tokens": "--inference-tokens",
+    "r_d_star": "--rd-star",
+    "r_n_star": "--rn-star",
+    "inference_mfu": "--inference-mfu",
+    "inference_price": "--inference-price",
+}
 
 FlopsOption = Annotated[
     list[str] | None,
@@ -52,7 +68,7 @@ LossOption = Annotated[
     list[str] | None,
     typer.Option("--loss", help="Target loss (nats/token, in the preset's own convention).", show_default=False),
 ]
-# Beyond compute-optimal (scalecalc.constrained; README "Beyond compute-optimal"): repeated data, inference demand.
+# Beyond compute-optimal (scalecalc.plan; README "Beyond compute-optimal"): repeated data, inference demand.
 UniqueTokensOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -91,12 +107,12 @@ InferencePriceOption = Annotated[
 ]
 
 
-def plan_table(plan: planner.Plan) -> Table:
-    data = {"preset": [plan.preset] * len(plan), **plan.columns}
+def plan_table(plan: Plan) -> Table:
+    data: dict[str, Sequence[Any] | np.ndarray] = {"preset": [plan.preset] * len(plan), **plan.columns}
     return Table(columns_for(list(data)), data, title=f"plan ({plan.preset})", notes=plan.notes)
 
 
-@command(app)
+@command(app, flags=FLAGS)
 def plan(
     flops: FlopsOption = None,
     params: ParamsOption = None,
@@ -114,7 +130,7 @@ def plan(
     dtype: hw_cli.DtypeOption = None,
     price: hw_cli.PriceOption = None,
     days: hw_cli.DaysOption = None,
-    preset: PresetOption = DEFAULT_PRESET,
+    preset: PresetOption = defaults.PRESET,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -139,86 +155,25 @@ def plan(
     """
     law = load_preset(preset)
     hardware = hw_cli.hardware_request(gpu, gpus, mfu, dtype, price, days)
-    budgets = hw_cli.budgets_for_days(hardware, quantities(flops, "--flops", compute=True))
-    sizes = quantities(params, "--params")
-    data = quantities(tokens, "--tokens")
-    targets = quantities(loss, "--loss")
-    given = {
-        name
-        for name, value in (("flops", budgets), ("params", sizes), ("tokens", data), ("loss", targets))
-        if value is not None
-    }
-    extra = (unique_tokens, inference_tokens, rd_star, rn_star, inference_mfu, inference_price)
-    beyond = _beyond_compute_optimal(law, budgets, sizes, data, targets, *extra, hardware=hardware)
-    if beyond is not None:
-        result = beyond
-    elif given == {"flops"}:
-        result = planner.plan_compute(law, budgets)
-    elif given == {"params"}:
-        result = planner.plan_params(law, sizes)
-    elif given == {"tokens"}:
-        result = planner.plan_tokens(law, data)
-    elif given == {"loss"}:
-        result = planner.plan_loss(law, targets)
-    elif given == {"flops", "params"}:
-        result = planner.plan_fixed_size(law, *_paired(budgets, sizes, "--flops", "--params"))
-    elif given == {"params", "tokens"}:
-        result = planner.plan_run(law, *_paired(sizes, data, "--params", "--tokens"))
-    else:
-        raise InputError(
-            "give one of --flops, --params, --tokens or --loss, or the pairs --flops with --params, or "
-            "--params with --tokens (see scalecalc plan --help)"
-        )
+    request = PlanRequest(
+        compute_flops=hw_cli.budgets_for_days(hardware, quantities(flops, "--flops", compute=True)),
+        n_params=quantities(params, "--params"),
+        n_tokens=quantities(tokens, "--tokens"),
+        loss=quantities(loss, "--loss"),
+        inference_mfu=single_quantity(inference_mfu, "--inference-mfu"),
+        inference_price=single_quantity(inference_price, "--inference-price"),
+        unique_tokens=quantities(unique_tokens, "--unique-tokens"),
+        inference_tokens=quantities(inference_tokens, "--inference-tokens"),
+        r_d_star=single_quantity(rd_star, "--rd-star"),
+        r_n_star=single_quantity(rn_star, "--rn-star"),
+        **hw_cli.training_cost_options(hardware),
+    )
+    result = answer(law, request, names=FLAGS)
     table, warnings = hw_cli.with_hardware(plan_table(result), hardware, result.warnings)
     output(table, fmt, field, warnings)
 
 
-def _beyond_compute_optimal(
-    law: Preset,
-    budgets: np.ndarray | None,
-    sizes: np.ndarray | None,
-    data: np.ndarray | None,
-    targets: np.ndarray | None,
-    unique: list[str] | None,
-    inference: list[str] | None,
-    rd_star: str | None,
-    rn_star: str | None,
-    mfu: str | None,
-    price: str | None,
-    hardware: hw_cli.HardwareRequest | None = None,
-) -> planner.Plan | None:
-    """Repeated data, inference demand, or --loss with --params (scalecalc.constrained); None if not asked.
-    With --gpu, the training side of the inference cost comes from --gpu/--mfu/--price."""
-    cost = None
-    if mfu is not None or price is not None or (hardware is not None and inference):
-        cost = constrained.cost_from_options(
-            inference_mfu=single_quantity(mfu, "--inference-mfu"),
-            inference_price=single_quantity(price, "--inference-price"),
-            **hw_cli.training_cost_options(hardware),
-        )
-    return constrained.plan_beyond_compute_optimal(
-        law,
-        compute_flops=budgets,
-        n_params=sizes,
-        n_tokens=data,
-        loss=targets,
-        unique_tokens=quantities(unique, "--unique-tokens"),
-        inference_tokens=quantities(inference, "--inference-tokens"),
-        r_d_star=single_quantity(rd_star, "--rd-star"),
-        r_n_star=single_quantity(rn_star, "--rn-star"),
-        cost=cost,
-    )
-
-
-def _paired(first: np.ndarray, second: np.ndarray, first_name: str, second_name: str) -> tuple[np.ndarray, np.ndarray]:
-    if len(first) != len(second) and 1 not in (len(first), len(second)):
-        raise InputError(
-            f"{first_name} has {len(first)} values and {second_name} {len(second)}; give equal counts or one of either"
-        )
-    return first, second
-
-
-@command(app)
+@command(app, flags=FLAGS)
 def predict(
     file: Annotated[
         str | None, typer.Argument(help="Runs to predict (CSV, TSV, JSON, JSONL; - for stdin).", show_default=False)
@@ -229,7 +184,7 @@ def predict(
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
-    preset: PresetOption = DEFAULT_PRESET,
+    preset: PresetOption = defaults.PRESET,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -240,39 +195,42 @@ def predict(
     scalecalc predict runs.csv -p my-fit.yaml     # adds predicted_loss and residual (loss - predicted)
     """
     law = load_preset(preset)
-    if law.loss_law is None:
+    loss_law = law.loss_law
+    if loss_law is None:
         raise InputError(f"preset {law.name} publishes no loss law, so it cannot predict a loss; use e.g. epoch-2024")
     if file is not None:
         if params or tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
-        table = _predict_file(
-            law, file, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
-        )
+        explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+        table = _predict_file(law.name, loss_law, file, explicit)
         output(table, fmt, field)
         return
     sizes = quantities(params, "--params")
     data = quantities(tokens, "--tokens")
     if sizes is None or data is None:
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
+    n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
-        n, d = np.broadcast_arrays(*_paired(sizes, data, "--params", "--tokens"))
-        flops = planner.FLOPS_PER_PARAM_TOKEN * n * d
-        columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": law.loss_law.loss(n, d)}
-        result = planner.Plan(law.name, "params+tokens", columns)
+        flops = FLOPS_PER_PARAM_TOKEN * n * d
+        columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss_law.loss(n, d)}
+        result = Plan(law.name, "params+tokens", columns)
     else:
-        result = planner.plan_run(law, *_paired(sizes, data, "--params", "--tokens"))
+        result = plan_run(law, n, d)
     names = ["preset", "params", "tokens", "flops", "tokens_per_param", "loss"]
-    data_columns = {"preset": [law.name] * len(result), **{k: result.columns[k] for k in names[1:]}}
+    data_columns: dict[str, Sequence[Any] | np.ndarray] = {
+        "preset": [law.name] * len(result),
+        **{k: result.columns[k] for k in names[1:]},
+    }
     output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)
 
 
-def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:
+def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
     from scalecalc.io import read_observations
 
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)
-    predicted = law.loss_law.loss(observations.n_params, observations.n_tokens)
-    data: dict[str, object] = {name: _as_numbers(raw.cells[name]) for name in raw.header}
+    predicted = loss_law.loss(observations.n_params, observations.n_tokens)
+    data: dict[str, Sequence[Any] | np.ndarray] = {name: _as_numbers(raw.cells[name]) for name in raw.header}
     kinds = {name: Column(name, "exact" if isinstance(data[name], np.ndarray) else "text") for name in raw.header}
     data["predicted_loss"] = predicted
     notes = []
@@ -286,10 +244,10 @@ def _predict_file(law, file: str, explicit: dict[str, str | None]) -> Table:
             f"{len(residual)} runs: mean residual {np.mean(residual):+.4f}, RMS {np.sqrt(np.mean(residual**2)):.4f} "
             "(observed - predicted)"
         )
-    return Table(columns_for(list(data), kinds), data, title=f"predict ({law.name}): {file}", notes=notes)
+    return Table(columns_for(list(data), kinds), data, title=f"predict ({preset_name}): {file}", notes=notes)
 
 
-def _as_numbers(cells: list) -> np.ndarray | list:
+def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
     """A column of plain numbers as floats (so JSON carries numbers, not strings); anything else as it was."""
     try:
         return np.array(cells, dtype=np.float64)
@@ -323,7 +281,7 @@ def compare(
     data: dict[str, list] = {name: [] for name in names}
     extrapolated: list[str] = []
     for law in laws:
-        result = planner.plan_compute(law, budgets)
+        result = plan_compute(law, budgets)
         data["preset"] += [law.name] * len(result)
         data["params_convention"] += [law.conventions.params] * len(result)
         for name in names[2:]:

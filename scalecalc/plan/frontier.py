@@ -1,4 +1,4 @@
-"""The budget planner: compute-optimal allocations and the questions around them.
+"""The compute-optimal frontier: allocations for a budget, a size, a token count or a loss, and runs off it.
 
 Every function takes a :class:`~scalecalc.presets.Preset` and numpy-broadcastable inputs and returns a
 :class:`Plan`: columns of equal length, so that 100,000 budgets cost a handful of vectorised operations.
@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from scalecalc._numeric import bisect, percentile_interval
 from scalecalc.errors import InfeasiblePlanError, InputError
-from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.laws.base import Array, as_array
 from scalecalc.presets import Preset
 
@@ -72,14 +73,10 @@ def plan_run(preset: Preset, n_params: ArrayLike, n_tokens: ArrayLike) -> Plan:
 def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
     """The least compute that reaches ``loss`` under the preset's loss law, and its allocation."""
     target = as_array(loss)
-    law = _loss_law(preset, "--loss")
+    law = _loss_law(preset)
     floor = getattr(law, "E", None)
-    if floor is not None and np.any(target <= floor):
-        worst = float(np.min(target))
-        raise InfeasiblePlanError(
-            f"--loss {worst:g} is at or below the irreducible loss E = {floor:g} of preset {preset.name}; "
-            f"no model reaches it. Ask for a loss above {floor:g}."
-        )
+    if floor is not None:
+        check_loss_above_floor(floor, target, preset.name)
     if hasattr(law, "optimal_at_loss"):
         n_params, n_tokens = law.optimal_at_loss(target)
         compute = FLOPS_PER_PARAM_TOKEN * n_params * n_tokens
@@ -99,7 +96,7 @@ def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
 def compute_for_loss(preset: Preset, loss: Array) -> Array:
     """Least compute reaching ``loss``: closed form where the loss law has its own frontier (Chinchilla, Kaplan
     forms), else bisection in log C along the preset's allocation (the frontier loss falls with compute)."""
-    law = _loss_law(preset, "a target loss")
+    law = _loss_law(preset)
     if hasattr(law, "compute_for_loss"):
         return law.compute_for_loss(loss)
     allocation = _allocation(preset)
@@ -114,11 +111,8 @@ def compute_for_loss(preset: Preset, loss: Array) -> Array:
             f"preset {preset.name} does not reach a loss of {float(np.min(loss)):g} below 1e40 FLOPs; "
             "ask for a higher loss"
         )
-    for _ in range(200):  # 200 halvings of a 92-nat interval in log C: far below float resolution
-        middle = 0.5 * (low + high)
-        above = frontier(middle) > loss
-        low = np.where(above, middle, low)
-        high = np.where(above, high, middle)
+    # the budget is past the root where the frontier loss is no longer above the target (NaN counts as past)
+    low, high = bisect(lambda log_c: ~(frontier(log_c) > loss), low, high)
     return np.exp(0.5 * (low + high))
 
 
@@ -172,10 +166,9 @@ def _intervals(preset: Preset, question: str, compute: Array, n_params: Array, n
         return {}
     law = type(preset.loss_law).from_constants({k: v[:, None] for k, v in preset.draws.items()})  # type: ignore[attr-defined]
     draws_n, draws_d = law.allocate(compute[None, :])
-    tail = 50 * (1 - preset.interval_level)
     columns = {}
     for name, values in (("params", draws_n), ("tokens", draws_d)):
-        columns[f"{name}_low"], columns[f"{name}_high"] = np.nanpercentile(values, [tail, 100 - tail], axis=0)
+        columns[f"{name}_low"], columns[f"{name}_high"] = percentile_interval(values, preset.interval_level, axis=0)
     return columns
 
 
@@ -185,13 +178,38 @@ def _allocation(preset: Preset):
     return preset.allocation
 
 
-def _loss_law(preset: Preset, purpose: str):
+def _loss_law(preset: Preset):
     if preset.loss_law is None:
         raise InputError(
-            f"preset {preset.name} publishes no loss law, so it cannot answer {purpose}; "
-            "use a preset with one (epoch-2024, chinchilla, muennighoff-2023, kaplan-2020)"
+            f"preset {preset.name} publishes no loss law, so it cannot answer a target loss; "
+            "use a preset with one (epoch-2024, chinchilla, muennighoff-2023, kaplan-2020)",
+            param="loss",
         )
     return preset.loss_law
+
+
+def chinchilla_law(preset: Preset, param: str) -> ChinchillaLaw:
+    """The preset's loss law, which the question that ``param`` asks needs in the Chinchilla form."""
+    law = preset.loss_law
+    if not isinstance(law, ChinchillaLaw):
+        have = "no loss law" if law is None else f"a {law.form} loss law"
+        raise InputError(
+            f"needs a preset with a Chinchilla-form loss law (loss.form: chinchilla); preset {preset.name} "
+            "has " + have + "; use e.g. chinchilla, epoch-2024, muennighoff-2023 or a preset saved by `fit --save`",
+            param=param,
+        )
+    return law
+
+
+def check_loss_above_floor(floor: float | Array, loss: Array, name: str) -> None:
+    """Raise if some target loss is at or below the law's irreducible loss E."""
+    if np.any(loss <= floor):
+        worst, floor = float(np.min(loss)), float(floor)
+        raise InfeasiblePlanError(
+            f"{worst:g} is at or below the irreducible loss E = {floor:g} of preset {name}; no model reaches it. "
+            f"Ask for a loss above {floor:g}.",
+            param="loss",
+        )
 
 
 def extrapolation_warnings(preset: Preset, compute: Array, n_params: Array) -> tuple[str, ...]:
