@@ -11,7 +11,7 @@ import pytest
 
 from scalecalc.cli.plot import parse_plot_size, show_plot, terminal_chart_size
 from scalecalc.errors import InputError
-from scalecalc.figures import frontier_figure
+from scalecalc.plotting.builders import frontier_figure
 from scalecalc.presets import load_preset
 from tests.conftest import ROOT, invoke
 
@@ -205,7 +205,7 @@ def test_fit_plot_file(runner, tmp_path) -> None:
 def test_envelope_plot(runner, tmp_path) -> None:
     import numpy as np
 
-    from tests.test_figures import EPOCH
+    from tests.test_plotting_builders import EPOCH
 
     lines = ["params,tokens,loss"]
     for n in np.geomspace(5e7, 5e9, 5):

@@ -13,16 +13,19 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from scalecalc.cli._app import app
 from scalecalc.cli._common import command, note, resolve_format
+from scalecalc.defaults import COMPARE_PRESETS
 from scalecalc.errors import InputError, ScalecalcError
 from scalecalc.units import parse_quantity
 
-DEFAULT_PRESETS = "epoch-2024,chinchilla,llama3-2024,deepseek-2024"
+if TYPE_CHECKING:
+    from scalecalc.plotting.spec import Figure
+
 MIN_SIZE = (30, 8)
 FALLBACK_SIZE = (100, 30)
 RESERVED_LINES = 8  # the title, the legend and notes under the chart, and the shell prompt
@@ -32,18 +35,13 @@ def _check_plot_file(value: str | None) -> str | None:
     """Option callback: a bad --plot-file fails before the command runs (exit 2)."""
     if value is None:
         return None
-    from pathlib import Path
-
-    from scalecalc.plotting.files import check_matplotlib, file_format
+    from scalecalc.plotting.files import check_matplotlib, check_path
 
     try:
-        file_format(value, "--plot-file")
-        parent = Path(value).parent
-        if parent != Path("") and not parent.is_dir():
-            raise InputError(f"--plot-file: directory {parent} does not exist")
+        check_path(value)
         check_matplotlib()
     except ScalecalcError as error:
-        raise typer.BadParameter(str(error).removeprefix("--plot-file: ")) from None
+        raise typer.BadParameter(error.message) from None  # Typer names the option: "Invalid value for ..."
     return value
 
 
@@ -92,13 +90,17 @@ def show_plot(
     plot_size: str | None = None,
     **context: Any,
 ) -> None:
-    """Draw ``result`` (a :class:`~scalecalc.figures.Figure`, or a result object that
-    :func:`scalecalc.figures.figure_for` knows, given ``context``) in the terminal and/or to a file."""
+    """Draw ``result`` (a :class:`~scalecalc.plotting.spec.Figure`, or a result object that
+    :func:`scalecalc.plotting.builders.figure_for` knows, given ``context``) in the terminal and/or to a file."""
     if not plot and plot_file is None:
         return
-    from scalecalc.figures import Figure, figure_for
+    from scalecalc.plotting.builders import figure_for
+    from scalecalc.plotting.spec import Figure
 
-    figure = result if isinstance(result, Figure) else figure_for(result, **context)
+    try:
+        figure = result if isinstance(result, Figure) else figure_for(result, **context)
+    except ScalecalcError as error:  # the builder names its own parameter; the user asked for the figure by --plot
+        raise type(error)(error.message, param="plot") from None
     if plot_file is not None:
         write_plot_file(figure, plot_file)
     if plot:
@@ -107,14 +109,17 @@ def show_plot(
         draw_in_terminal(figure, stream, plot_size)
 
 
-def write_plot_file(figure: Any, path: str) -> None:
+def write_plot_file(figure: Figure, path: str) -> None:
     from scalecalc.plotting.files import save_figure
 
-    save_figure(figure, path)
+    try:
+        save_figure(figure, path)
+    except ScalecalcError as error:  # the file backend names its parameter, the path; here it is --plot-file
+        raise type(error)(error.message, param="plot_file") from None
     note(f"wrote {path}")
 
 
-def draw_in_terminal(figure: Any, stream: TextIO, plot_size: str | None) -> None:
+def draw_in_terminal(figure: Figure, stream: TextIO, plot_size: str | None) -> None:
     from scalecalc.plotting.terminal import render_text
 
     width, height = parse_plot_size(plot_size) if plot_size else terminal_chart_size(stream)
@@ -162,11 +167,11 @@ plot_app = typer.Typer(help="Pictures of published laws in the terminal or as PN
 app.add_typer(plot_app, name="plot")
 
 
-@command(plot_app, "frontier")
+@command(plot_app, "frontier", flags={"presets": "--preset", "low_flops": "--from", "high_flops": "--to"})
 def frontier(
     preset: Annotated[
         str, typer.Option("--preset", "-p", help="Comma-separated presets (or preset files) to draw side by side.")
-    ] = DEFAULT_PRESETS,
+    ] = COMPARE_PRESETS,
     low: Annotated[str, typer.Option("--from", help="Lowest training compute (FLOPs or PF-days).")] = "1e20",
     high: Annotated[str, typer.Option("--to", help="Highest training compute (FLOPs or PF-days).")] = "1e26",
     plot_file: PlotFileOption = None,
@@ -183,7 +188,7 @@ def frontier(
     scalecalc plot frontier --preset epoch-2024,chinchilla,llama3-2024 --from 1e20 --to 1e26
     scalecalc plot frontier -p chinchilla,kaplan-2020 --plot-file frontier.png    # or .svg, .pdf
     """
-    from scalecalc.figures import frontier_figure
+    from scalecalc.plotting.builders import frontier_figure
     from scalecalc.presets import load_preset
 
     check_plot_target(plot_file, force)

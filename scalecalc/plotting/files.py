@@ -1,11 +1,11 @@
-"""Draw a :class:`~scalecalc.figures.Figure` to a PNG, SVG or PDF file with matplotlib (the ``[plot]`` extra).
+"""Draw a :class:`~scalecalc.plotting.spec.Figure` to a PNG, SVG or PDF file with matplotlib (the ``[plot]`` extra).
 
 matplotlib is imported only here, inside the functions, with the Agg canvas and without pyplot (no global
 figure state, no display). :func:`build_figure` returns the matplotlib ``Figure`` so that tests can inspect
 its axes before anything is written; :func:`save_figure` writes it.
 
 Conventions: log axes with major ticks at the positions and human-unit labels of
-:func:`scalecalc.figures.ticks` (``1e22``, ``70B``), minor ticks unlabelled; data points coloured by group
+:func:`scalecalc.plotting.spec.ticks` (``1e22``, ``70B``), minor ticks unlabelled; data points coloured by group
 (a log colour scale with a colour bar for budgets or sizes, a qualitative palette for presets); fitted curves
 in their group's colour, the frontier in black, extrapolations dashed, bootstrap bands shaded; the law and
 its constants as the legend title. SVG text stays text and PDF fonts are embedded as TrueType, so labels can
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import InputError
-from scalecalc.figures import AxisKind, Figure, Panel, ticks
+from scalecalc.plotting.spec import AxisKind, Figure, Panel, ticks
 
 FILE_FORMATS = ("png", "svg", "pdf")
-MISSING_MATPLOTLIB = "--plot-file: needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
+MISSING_MATPLOTLIB = "needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
 PANEL_SIZE = (4.6, 4.0)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
 DPI = 200
 NEUTRAL = "#555555"
@@ -51,13 +51,22 @@ METADATA = {
 }
 
 
-def file_format(path: str, option: str = "--plot-file") -> str:
-    """The format named by ``path``'s extension, or an InputError naming ``option``."""
+def file_format(path: str) -> str:
+    """The format named by ``path``'s extension."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FILE_FORMATS:
         shown = f"'.{suffix}'" if suffix else "no extension"
-        raise InputError(f"{option}: {path} has {shown}; give a file ending in .png, .svg or .pdf")
+        raise InputError(f"{path} has {shown}; give a file ending in .png, .svg or .pdf", param="path")
     return suffix
+
+
+def check_path(path: str) -> str:
+    """The format of a file that can be written at ``path``: a known extension in a directory that exists."""
+    fmt = file_format(path)
+    parent = Path(path).parent
+    if parent != Path("") and not parent.is_dir():
+        raise InputError(f"directory {parent} does not exist", param="path")
+    return fmt
 
 
 def check_matplotlib() -> None:
@@ -109,21 +118,18 @@ def build_figure(figure: Figure) -> Any:
     return result
 
 
-def save_figure(figure: Figure, path: str, option: str = "--plot-file") -> Any:
+def save_figure(figure: Figure, path: str) -> Any:
     """Write ``figure`` to ``path`` (format from the extension; an existing file is replaced); return the
     matplotlib Figure."""
     import matplotlib
 
-    fmt = file_format(path, option)
-    target = Path(path)
-    if target.parent != Path("") and not target.parent.is_dir():
-        raise InputError(f"{option}: directory {target.parent} does not exist")
+    fmt = check_path(path)
     drawn = build_figure(figure)
     with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         try:
-            drawn.savefig(target, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+            drawn.savefig(Path(path), format=fmt, dpi=DPI, metadata=METADATA[fmt])
         except OSError as error:
-            raise InputError(f"{option}: cannot write {path}: {error.strerror or error}") from None
+            raise InputError(f"cannot write {path}: {error.strerror or error}", param="path") from None
     return drawn
 
 

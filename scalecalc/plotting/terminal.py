@@ -1,7 +1,7 @@
-"""Draw a :class:`~scalecalc.figures.Figure` in the terminal with plotext (imported only when drawing).
+"""Draw a :class:`~scalecalc.plotting.spec.Figure` in the terminal with plotext (imported only when drawing).
 
 Log axes are drawn as linear axes over log10 of the data, with ticks placed and labelled by
-:func:`scalecalc.figures.ticks` (``1e22``, ``100B``): the same ticks the file backend uses, in human units.
+:func:`scalecalc.plotting.spec.ticks` (``1e22``, ``100B``): the same ticks the file backend uses, in human units.
 (plotext 6.1's own log scale mislays explicit ticks: it takes their limits before the logarithm.)
 
 Glyphs tell the series apart even without colour: data points take one marker per colour group (``●``,
@@ -17,7 +17,7 @@ import textwrap
 
 import numpy as np
 
-from scalecalc.figures import Band, Curve, Figure, Panel, Points, ticks
+from scalecalc.plotting.spec import Band, Curve, Figure, Panel, Points, ticks
 
 GROUP_GLYPHS = ("●", "■", "▲", "◆", "▼", "✚", "○", "□", "△", "◇")
 # Without colour, curves are told apart by the character they are drawn with (as gnuplot's dumb terminal does).

@@ -13,13 +13,14 @@ import pytest
 
 from scalecalc.envelope import fit_envelope
 from scalecalc.errors import InputError
-from scalecalc.figures import Axis, Curve, Figure, Group, Panel, Points, figure_for, frontier_figure
 from scalecalc.io import Observations
 from scalecalc.isoflop import fit_isoflops
 from scalecalc.plotting import build_figure, render_text, save_figure
+from scalecalc.plotting.builders import figure_for, frontier_figure
+from scalecalc.plotting.spec import Axis, Curve, Figure, Group, Panel, Points
 from scalecalc.plotting.terminal import CURVE_GLYPHS, GROUP_GLYPHS, OPTIMUM_GLYPH
 from scalecalc.presets import load_preset
-from tests.test_figures import EPOCH, synthetic_isoflops
+from tests.test_plotting_builders import EPOCH, synthetic_isoflops
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -212,11 +213,13 @@ def test_png_svg_pdf_are_written_and_reproducible(frontier: Figure, tmp_path) ->
     assert again.read_bytes() == svg.read_bytes()  # no dates, stable ids
 
 
-def test_file_errors_name_the_option(frontier: Figure, tmp_path) -> None:
-    with pytest.raises(InputError, match=r"--plot-file: .*\.jpg.*\.png, \.svg or \.pdf"):
+def test_file_errors_name_the_path(frontier: Figure, tmp_path) -> None:
+    with pytest.raises(InputError, match=r"^path: .*\.jpg.*\.png, \.svg or \.pdf") as extension:
         save_figure(frontier, str(tmp_path / "f.jpg"))
-    with pytest.raises(InputError, match="--plot-file: directory .* does not exist"):
+    assert extension.value.param == "path"  # the backend's parameter; the CLI shows it as --plot-file
+    with pytest.raises(InputError, match="^path: directory .* does not exist"):
         save_figure(frontier, str(tmp_path / "missing" / "f.png"))
+    assert not (tmp_path / "missing").exists()
 
 
 def test_missing_matplotlib_says_how_to_install(frontier: Figure, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
