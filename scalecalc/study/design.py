@@ -20,7 +20,7 @@ from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 
 SPACINGS = ("log", "centre", "linear")
 ROUNDINGS = ("none", "digits", "shape")
-# Model shapes for --round shape: non-embedding N = 12 L d^2 for a classic GPT block (Kaplan et al. 2020,
+# Model shapes for rounding="shape": non-embedding N = 12 L d^2 for a classic GPT block (Kaplan et al. 2020,
 # Table 1), d a multiple of 64 (the usual head dimension), depth near an aspect ratio d / L of 100: published
 # shapes sit near it (GPT-3 Table 2.1 and Chinchilla Table 4: d/L 64 to 128) and Kaplan et al. 2020 Fig. 5
 # find the loss flat for 20 < d/L < 200.

@@ -109,7 +109,7 @@ def suggest_runs(
     points_c = np.concatenate([compute_flops, cand_c])
     points_d = np.concatenate([n_tokens, cand_c / (FLOPS_PER_PARAM_TOKEN * cand_n)])
     done = len(n_params)
-    # The runs done see the same draws as `simulate --seed` (stream 0); the candidates their own (stream 2).
+    # The runs done see the same draws as simulate_study with this seed (stream 0); the candidates their own (stream 2).
     log_loss = np.concatenate(
         [
             simulated_log_losses(law, n_params, n_tokens, noise, trials, seed),
