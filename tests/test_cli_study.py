@@ -123,6 +123,7 @@ def test_a_seed_that_is_not_a_number_names_the_option(runner: CliRunner, runs_cs
     [
         ([*SWEEP, "--sizes", "1"], "error: --sizes"),
         ([*SWEEP, "--spacing", "random"], "error: --spacing"),
+        ([*SWEEP, "--round", "up"], "error: --round: unknown rounding 'up'"),
         ([*SWEEP, "--tokens-per-param", "200"], "error: --tokens-per-param"),
         (["sweep", "--min-flops", "1e20", "--max-flops", "1e18"], "error: --max-flops"),
         (["sweep", "--min-flops", "x", "--max-flops", "1e18"], "error: --min-flops"),
@@ -165,14 +166,18 @@ def test_a_real_pipe_from_sweep_into_simulate() -> None:
     assert bad.stderr.startswith("error: --noise") and bad.stderr.count("\n") == 1
 
 
-def test_the_cli_defaults_are_the_cores() -> None:
-    from scalecalc import study
-    from scalecalc.cli import study as cli
-
-    for name in ("SPACINGS", "APPROACHES", "DEFAULT_NOISE", "DEFAULT_TRIALS", "DEFAULT_LEVEL", "DEFAULT_BOOTSTRAP"):
-        assert getattr(cli, name) == getattr(study, name), name
-    assert cli.DEFAULT_SPAN == study.DEFAULT_SPAN
-    assert cli.SUGGEST_SIZES == study.SUGGEST_SIZES
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--next", "0"], "error: --next: is 0; give 1 to 100 runs to suggest\n"),
+        (["--budget", "1e17"], "error: --budget: 1e+17 FLOPs buys no candidate run; the cheapest costs 1e+18\n"),
+    ],
+)
+def test_suggest_errors_name_the_options_typed(runner: CliRunner, runs_csv: str, args: list[str], line: str) -> None:
+    """The core names its parameters (next_runs, budget_flops); the command shows the options the user typed."""
+    result = invoke(runner, ["suggest", runs_csv, "--trials", "20", *args])
+    assert result.exit_code == 2
+    assert result.stderr == line
 
 
 def test_too_few_runs_to_fit_is_a_one_line_error(runner: CliRunner, runs_csv: str, tmp_path) -> None:

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 from scalecalc import study
+from scalecalc.defaults import STUDY_NOISE
 from scalecalc.errors import InputError, PresetError
 from scalecalc.fitting import FitSpec, fit_law
 from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import load_preset
+from scalecalc.study.design import _shapes_of
 
 # Besiroglu et al. 2024 (arXiv:2404.10102), Eq. 4: the Epoch replication of Chinchilla's Approach 3.
 EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
@@ -85,7 +87,7 @@ def test_rounding_to_two_digits() -> None:
 
 def test_shape_rounding_finds_gpt3_xl() -> None:
     # Brown et al. 2020, Table 2.1: GPT-3 XL has 24 layers of width 2048; 12 L d^2 = 1.208e9 (Kaplan Table 1)
-    layers, width = study._shapes_of(np.array([12.0 * 24 * 2048**2]))
+    layers, width = _shapes_of(np.array([12.0 * 24 * 2048**2]))
     assert (layers[0], width[0]) == (24, 2048)
 
 
@@ -101,22 +103,27 @@ def test_shape_rounding_gives_realistic_shapes_within_a_few_percent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "option"),
+    ("kwargs", "param"),
     [
-        ({"sizes": 1}, "--sizes"),
-        ({"budgets": 0}, "--budgets"),
-        ({"min_flops": -1.0}, "--min-flops"),
-        ({"max_flops": 1e17}, "--max-flops"),
-        ({"span": 0.5}, "--span"),
-        ({"spacing": "random"}, "--spacing"),
-        ({"rounding": "up"}, "--round"),
-        ({"span": 2.0, "tokens_per_param": (5.0, 10.0)}, "--span"),
-        ({"tokens_per_param": (50.0, 10.0)}, "--tokens-per-param"),
+        ({"sizes": 1}, "sizes"),
+        ({"budgets": 0}, "budgets"),
+        ({"min_flops": -1.0}, "min_flops"),
+        ({"max_flops": 1e17}, "max_flops"),
+        ({"span": 0.5}, "span"),
+        ({"spacing": "random"}, "spacing"),
+        ({"rounding": "up"}, "rounding"),
+        ({"tokens_per_param": (50.0, 10.0)}, "tokens_per_param"),
     ],
 )
-def test_design_errors_name_the_option(kwargs: dict, option: str) -> None:
-    with pytest.raises(InputError, match=f"^{option}"):
+def test_design_errors_name_the_parameter(kwargs: dict, param: str) -> None:
+    with pytest.raises(InputError, match=f"^{param}: ") as error:
         _design(**kwargs)
+    assert error.value.param == param
+
+
+def test_span_and_tokens_per_param_together_are_refused() -> None:
+    with pytest.raises(InputError, match="both set the range of sizes"):
+        _design(span=2.0, tokens_per_param=(5.0, 10.0))
 
 
 # --- the simulation ------------------------------------------------------------------------------------------
@@ -141,7 +148,7 @@ def test_batched_warm_fits_agree_with_fit_law_trial_by_trial() -> None:
     full = _simulate(design, trials=4, fit_mode="full").estimates["fit"]
     assert np.allclose(warm.params, full.params, rtol=1e-4)
     assert np.allclose(warm.loss, full.loss, rtol=1e-6)
-    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, study.DEFAULT_NOISE, 4, 3)
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, 4, 3)
     obs = Observations("t", design.n_params, design.n_tokens, design.compute_flops, np.exp(logs[2]))
     assert fit_law(obs, FitSpec(), at_flops=1e23).derived["params_opt"] == pytest.approx(warm.params[2], rel=1e-4)
 
@@ -200,27 +207,30 @@ def test_bias_is_small_when_the_fitted_form_is_the_true_one() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "option"),
+    ("kwargs", "param"),
     [
-        ({"noise": 0.0}, "--noise"),
-        ({"noise": float("nan")}, "--noise"),
-        ({"noise": 5.0}, "--noise"),
-        ({"seed": -1}, "--seed"),
-        ({"trials": 0}, "--trials"),
-        ({"bootstrap": 1}, "--bootstrap"),
-        ({"level": 1.5}, "--level"),
-        ({"target_flops": -1.0}, "--target-flops"),
-        ({"fit_mode": "fast"}, "--fit-mode"),
+        ({"noise": 0.0}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+        ({"noise": 5.0}, "noise"),
+        ({"seed": -1}, "seed"),
+        ({"trials": 0}, "trials"),
+        ({"bootstrap": 1}, "bootstrap"),
+        ({"level": 1.5}, "level"),
+        ({"target_flops": -1.0}, "target_flops"),
+        ({"approaches": ("envelope",)}, "approaches"),
+        ({"fit_mode": "fast"}, "fit_mode"),
     ],
 )
-def test_simulation_errors_name_the_option(kwargs: dict, option: str) -> None:
-    with pytest.raises(InputError, match=f"^{option}"):
+def test_simulation_errors_name_the_parameter(kwargs: dict, param: str) -> None:
+    with pytest.raises(InputError, match=f"^{param}: ") as error:
         _simulate(_design(budgets=2, sizes=5), **kwargs)
+    assert error.value.param == param
 
 
 def test_a_preset_without_a_chinchilla_loss_law_is_refused() -> None:
-    with pytest.raises(PresetError, match="^--preset: llama3-2024 has no loss law"):
+    with pytest.raises(PresetError, match="^preset: llama3-2024 has no loss law") as error:
         study.chinchilla_truth(load_preset("llama3-2024").loss_law, "llama3-2024")
+    assert error.value.param == "preset"
 
 
 # --- suggestions ---------------------------------------------------------------------------------------------
@@ -244,8 +254,9 @@ def test_suggestions_lower_the_spread_each_step_and_respect_the_budget() -> None
         budget_flops=2.5e18,
     )  # fmt: skip
     assert np.sum(capped.compute_flops) <= 2.5e18
-    with pytest.raises(InputError, match="^--budget"):
+    with pytest.raises(InputError, match="^budget_flops: 1e\\+17 FLOPs buys no candidate run") as error:
         study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs, budget_flops=1e17)
+    assert error.value.param == "budget_flops"
 
 
 def test_suggests_baseline_is_simulates_spread_on_the_same_seed() -> None:

@@ -1,4 +1,4 @@
-"""`scalecalc sweep`, `simulate` and `suggest`: plan the scaling study itself (core in scalecalc/study.py)."""
+"""`scalecalc sweep`, `simulate` and `suggest`: plan the scaling study itself (core in scalecalc/study/)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from scalecalc import study
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -23,24 +24,20 @@ from scalecalc.cli._common import (
     resolve_format,
     single_quantity,
 )
+from scalecalc.defaults import (
+    PRESET,
+    STUDY_BOOTSTRAP,
+    STUDY_LEVEL,
+    STUDY_NOISE,
+    STUDY_SPAN,
+    STUDY_TRIALS,
+    TARGET_FACTOR,
+)
 from scalecalc.errors import InputError
 from scalecalc.io import read_observations, read_table
 from scalecalc.presets import load_preset
 from scalecalc.render import Column, Report, Table, check_field, columns_for
 from scalecalc.units import parse_quantity
-
-DEFAULT_PRESET = "epoch-2024"  # as `plan`: the Epoch replication of Chinchilla (Besiroglu et al. 2024)
-# The core's defaults, repeated here so that loading the CLI does not load scalecalc.study (its dataclasses
-# cost ~12 ms of every command's cold start); tests/test_cli_study.py checks that they agree.
-SPACINGS = ("log", "centre", "linear")
-APPROACHES = ("fit", "isoflop")
-DEFAULT_NOISE = 0.01
-DEFAULT_TRIALS = 500
-DEFAULT_LEVEL = 0.9
-DEFAULT_BOOTSTRAP = 100
-DEFAULT_SPAN = 4.0
-SUGGEST_SIZES = 17
-DEFAULT_TARGET_FACTOR = 100.0  # --target-flops defaults to 100x the largest budget of the runs (as `fit`)
 
 NoiseOption = Annotated[
     float,
@@ -92,13 +89,13 @@ SUGGEST_KINDS = {
 }
 
 
-@command(app)
+@command(app, flags={"rounding": "--round"})
 def sweep(
     min_flops: Annotated[str, typer.Option("--min-flops", help="Smallest budget (FLOPs or PF-days).")],
     max_flops: Annotated[str, typer.Option("--max-flops", help="Largest budget.")],
     budgets: Annotated[int, typer.Option("--budgets", help="Budgets, spaced geometrically.")] = 6,
     sizes: Annotated[int, typer.Option("--sizes", help="Model sizes per budget.")] = 9,
-    preset: PresetOption = DEFAULT_PRESET,
+    preset: PresetOption = PRESET,
     span: SpanOption = None,
     tokens_per_param: Annotated[
         str | None,
@@ -109,7 +106,7 @@ def sweep(
         ),
     ] = None,  # fmt: skip
     spacing: Annotated[
-        str, typer.Option("--spacing", help=f"Where the sizes sit: {', '.join(SPACINGS)} (centre: denser at N*).")
+        str, typer.Option("--spacing", help=f"Where the sizes sit: {', '.join(study.SPACINGS)} (centre: denser at N*).")
     ] = "log",
     rounding: Annotated[
         str,
@@ -129,8 +126,6 @@ def sweep(
     scalecalc sweep --min-flops 1e18 --max-flops 1e20 --tokens-per-param 5:200 --round shape
     scalecalc sweep --min-flops 1e18 --max-flops 1e21 --span 3 --spacing centre -f total_flops
     """
-    from scalecalc import study
-
     resolve_format(fmt)
     low = parse_quantity(min_flops, "--min-flops", compute=True)
     high = parse_quantity(max_flops, "--max-flops", compute=True)
@@ -164,20 +159,20 @@ def sweep(
     output(Report(document, [table], primary=table), fmt, field, design.warnings)
 
 
-@command(app)
+@command(app, flags={"approaches": "--approach"})
 def simulate(
     sweep_file: Annotated[
         str, typer.Option("--sweep", help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.")
     ],
-    preset: PresetOption = DEFAULT_PRESET,
-    noise: NoiseOption = DEFAULT_NOISE,
+    preset: PresetOption = PRESET,
+    noise: NoiseOption = STUDY_NOISE,
     target_flops: TargetOption = None,
-    trials: TrialsOption = DEFAULT_TRIALS,
+    trials: TrialsOption = STUDY_TRIALS,
     seed: SeedOption = 0,
-    level: Annotated[float, typer.Option("--level", help="Interval level (a fraction).")] = DEFAULT_LEVEL,
+    level: Annotated[float, typer.Option("--level", help="Interval level (a fraction).")] = STUDY_LEVEL,
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples per trial for its interval (0: no coverage).")
-    ] = DEFAULT_BOOTSTRAP,
+    ] = STUDY_BOOTSTRAP,
     approach: Annotated[
         list[str] | None,
         typer.Option(
@@ -206,8 +201,6 @@ def simulate(
     scalecalc simulate --sweep runs.csv --approach fit --bootstrap 0      # spread and bias only, fastest
     scalecalc sweep --min-flops 1e18 --max-flops 1e20 --format csv | scalecalc simulate --sweep - --format json
     """
-    from scalecalc import study
-
     resolve_format(fmt)
     study.check_simulation_options(noise, trials, seed, level, bootstrap)
     approaches = _approaches(approach)
@@ -256,7 +249,7 @@ def simulate(
     output(Report(document, [table], primary=table), fmt, field, result.warnings)
 
 
-@command(app)
+@command(app, flags={"next_runs": "--next", "budget_flops": "--budget"})
 def suggest(
     file: Annotated[str, typer.Argument(help="Runs done so far (CSV, TSV, JSON, JSONL; - for stdin); losses unused.")],
     next_runs: Annotated[int, typer.Option("--next", help="How many runs to suggest.")] = 5,
@@ -264,15 +257,15 @@ def suggest(
         str | None,
         typer.Option("--budget", help="Most compute the suggested runs may spend together.", show_default=False),
     ] = None,
-    preset: PresetOption = DEFAULT_PRESET,
-    noise: NoiseOption = DEFAULT_NOISE,
+    preset: PresetOption = PRESET,
+    noise: NoiseOption = STUDY_NOISE,
     target_flops: TargetOption = None,
-    trials: Annotated[int, typer.Option("--trials", help="Simulated studies per candidate.")] = 200,
+    trials: Annotated[int, typer.Option("--trials", help="Simulated studies per candidate.")] = study.SUGGEST_TRIALS,
     seed: SeedOption = 0,
-    span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = (DEFAULT_SPAN),
+    span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = STUDY_SPAN,
     sizes: Annotated[
         int, typer.Option("--sizes", help="Candidate sizes per budget (17: a default sweep's 9 and the midpoints).")
-    ] = SUGGEST_SIZES,
+    ] = study.SUGGEST_SIZES,
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
@@ -287,10 +280,8 @@ def suggest(
     scalecalc suggest runs.csv --next 3 --budget 3e20 --target-flops 1e24
     scalecalc suggest runs.csv --format csv > next.csv      # params, tokens, flops for a launcher
     """
-    from scalecalc import study
-
     resolve_format(fmt)
-    study.check_simulation_options(noise, trials, seed, 0.9, 0)
+    study.check_simulation_options(noise, trials, seed)
     if not 2 <= sizes <= 50:
         raise InputError(f"--sizes: is {sizes}; give 2 to 50 candidate sizes per budget")
     cap = single_quantity(budget, "--budget", compute=True)
@@ -345,11 +336,11 @@ def _ratio_range(text: str | None) -> tuple[float, float] | None:
 
 def _approaches(values: list[str] | None) -> tuple[str, ...]:
     if not values:
-        return APPROACHES
+        return study.APPROACHES
     chosen: list[str] = []
     for text in values:
         for item in (part.strip() for part in text.split(",")):
-            if item not in APPROACHES:
+            if item not in study.APPROACHES:
                 raise InputError(f"--approach: unknown {item!r}; use fit, isoflop, or both (fit,isoflop)")
             if item not in chosen:
                 chosen.append(item)
@@ -365,7 +356,7 @@ def _read_design(path: str, params_col: str | None, tokens_col: str | None, flop
 
 def _target(text: str | None, compute_flops: np.ndarray) -> float:
     value = single_quantity(text, "--target-flops", compute=True)
-    return DEFAULT_TARGET_FACTOR * float(np.max(compute_flops)) if value is None else value
+    return TARGET_FACTOR * float(np.max(compute_flops)) if value is None else value
 
 
 @contextmanager
