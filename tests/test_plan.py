@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scalecalc import ChinchillaLaw
 from scalecalc.errors import InfeasiblePlanError, InputError
 from scalecalc.plan import (
     compute_for_loss,
@@ -290,6 +291,14 @@ def test_intervals_from_bootstrap_draws(tmp_path) -> None:
     for name in ("params", "tokens"):
         assert np.all(plan.columns[f"{name}_low"] < plan.columns[name])
         assert np.all(plan.columns[name] < plan.columns[f"{name}_high"])
+    # the preset's 90% level: the 5th and 95th percentiles of the draws' allocations, each draw's law on its own
+    draws = document["uncertainty"]["draws"]
+    laws = [ChinchillaLaw.from_constants(dict(zip(draws, d, strict=True))) for d in zip(*draws.values(), strict=True)]
+    for column, budget in enumerate((1e21, 1e23)):
+        allocations = np.array([[float(v) for v in law.allocate(budget)] for law in laws])
+        for i, name in enumerate(("params", "tokens")):
+            found = [plan.columns[f"{name}_low"][column], plan.columns[f"{name}_high"][column]]
+            assert found == pytest.approx(np.percentile(allocations[:, i], [5, 95]), rel=1e-9)
 
 
 def test_kaplan_overhead_is_never_negative() -> None:
