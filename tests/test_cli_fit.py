@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from scalecalc import ChinchillaLaw, KaplanLaw
 from tests.conftest import ROOT, error_line, invoke
 from tests.conftest import run as run_cli
 
@@ -78,8 +79,16 @@ def test_save_then_plan_and_predict(runner: CliRunner, tmp_path: Path) -> None:
     assert len(document["uncertainty"]["draws"]["alpha"]) == 40
     assert document["fitted_range"]["flops"][1] == pytest.approx(1.2956e22, rel=1e-3)
     plan = json.loads(run(runner, ["plan", "--flops", "1e23", "-p", str(target), "--format", "json"]).stdout)[0]
-    assert plan["params_low"] < plan["params"] < plan["params_high"]
-    assert plan["tokens_low"] < plan["tokens"] < plan["tokens_high"]
+    # the 95% percentile interval of the saved draws' own allocations, each draw's law allocated on its own
+    draws = document["uncertainty"]["draws"]
+    allocations = [
+        ChinchillaLaw.from_constants(dict(zip(draws, d, strict=True))).allocate(1e23)
+        for d in zip(*draws.values(), strict=True)
+    ]
+    for name, values in (("params", [a[0] for a in allocations]), ("tokens", [a[1] for a in allocations])):
+        expected = np.percentile(np.array(values, dtype=float), [2.5, 97.5])
+        assert [plan[f"{name}_low"], plan[f"{name}_high"]] == pytest.approx(expected, rel=1e-9)
+        assert plan[f"{name}_low"] < plan[name] < plan[f"{name}_high"]
     predicted = run(runner, ["predict", "--params", "7B", "--tokens", "2T", "-p", str(target), "-f", "loss"]).stdout
     expected = 1.8172 + 477.83 / 7e9**0.34731 + 2143.4 / 2e12**0.36717
     assert float(predicted) == pytest.approx(expected, rel=1e-3)
@@ -103,7 +112,10 @@ def test_power_law_preset_predicts_but_does_not_plan(runner: CliRunner, tmp_path
     run(runner, [str(path), "--form", "power", "--x", "flops", "--save", str(target), "-f", "alpha"])
     document = yaml.safe_load(target.read_text())
     assert document["loss"]["variable"] == "flops"
-    run(runner, ["predict", "--params", "1B", "--tokens", "20B", "-p", str(target), "-f", "loss"])
+    predicted = run(runner, ["predict", "--params", "1B", "--tokens", "20B", "-p", str(target), "-f", "loss"]).stdout
+    constants = {k: v["value"] for k, v in document["loss"]["constants"].items()}
+    expected = constants["E"] + constants["A"] * (6 * 1e9 * 20e9) ** -constants["alpha"]  # L = E + A C^-alpha
+    assert float(predicted) == pytest.approx(expected, rel=1e-12)
     message = error_line(invoke(runner, ["plan", "--flops", "1e22", "-p", str(target)]))
     assert "no allocation" in message
 
@@ -115,6 +127,13 @@ def test_kaplan_preset_gets_its_closed_form_allocation(runner: CliRunner, tmp_pa
     run(runner, [str(path), "--form", "kaplan", "--save", str(target), "-f", "a"])
     plan = json.loads(run(runner, ["plan", "--flops", "1e21", "-p", str(target), "--format", "json"]).stdout)[0]
     assert 6 * plan["params"] * plan["tokens"] == pytest.approx(1e21, rel=1e-9)
+    # the closed-form allocation is the saved law's minimum along C = 6ND (0.1% either side is worse)
+    law = KaplanLaw.from_constants(
+        {k: v["value"] for k, v in yaml.safe_load(target.read_text())["loss"]["constants"].items()}
+    )
+    n = plan["params"]
+    low, at, high = (float(law.loss(n * s, 1e21 / (6 * n * s))) for s in (0.999, 1.0, 1.001))
+    assert at < low and at < high
 
 
 def test_stdin_tsv_json_and_aliases(runner: CliRunner, tmp_path: Path) -> None:

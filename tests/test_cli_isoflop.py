@@ -80,9 +80,16 @@ def test_marin_dclm_end_to_end_with_explicit_columns(runner: CliRunner) -> None:
 
 
 def test_methods_are_selectable(runner: CliRunner) -> None:
-    for method in ("parabola-d", "cubic", "akima"):
+    # Measured here (regression values). Each method must give its own exponent: an ignored --method would give
+    # parabola's. parabola-d agrees with parabola on this file because its N is C/(6D) at one C per budget, so
+    # the parabola in log D is the mirror image of the parabola in log N.
+    expected = {"parabola": 0.4632208729, "parabola-d": 0.4632208729, "cubic": 0.4631487771, "akima": 0.4717960744}
+    found = {}
+    for method in expected:
         result = run(runner, ["isoflop", LLAMA3, "--method", method, "-f", "params_exponent", "--bootstrap", "0"])
-        assert 0.4 < float(result.stdout) < 0.55
+        found[method] = float(result.stdout)
+    assert found == pytest.approx(expected, rel=1e-8)
+    assert abs(found["cubic"] - found["parabola"]) > 5e-5 and abs(found["akima"] - found["parabola"]) > 5e-3
 
 
 def test_stdin_and_explicit_budgets(runner: CliRunner) -> None:

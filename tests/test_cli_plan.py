@@ -103,6 +103,7 @@ def test_flops_from_stdin_plain_numbers_fast_path(runner: CliRunner) -> None:
     assert all(
         math.isclose(6 * float(r["params"]) * float(r["tokens"]), float(r["flops"]), rel_tol=1e-12) for r in parsed
     )
+    assert all(math.isclose(float(r["tokens"]), 20 * float(r["params"]), rel_tol=1e-12) for r in parsed)
 
 
 def test_a_bad_stdin_line_is_named(runner: CliRunner) -> None:

@@ -34,6 +34,12 @@ def test_sweep_csv_has_the_runs_for_a_launcher(runner: CliRunner) -> None:
     assert list(rows[0])[:4] == ["run", "params", "tokens", "flops"]
     for row in rows:
         assert 6 * float(row["params"]) * float(row["tokens"]) == pytest.approx(float(row["flops"]), rel=1e-12)
+    # D = C/(6N) holds by construction; the sizes are the claim: 5 per budget from N*/4 to 4 N*, evenly in log N,
+    # around the preset's compute-optimal N* (from `plan`)
+    for budget in ("1e+18", "1e+19", "1e+20"):
+        optimum = float(invoke(runner, ["plan", "--flops", budget, "-f", "params"]).stdout)
+        sizes = sorted(float(row["params"]) for row in rows if row["flops"] == budget)
+        assert [n / optimum for n in sizes] == pytest.approx([0.25, 0.5, 1, 2, 4], rel=1e-9)
     assert result.stderr == ""
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scalecalc import ChinchillaLaw
 from scalecalc.errors import InfeasiblePlanError, InputError
 from scalecalc.plan.frontier import (
     compute_for_loss,
@@ -292,16 +293,14 @@ def test_intervals_from_bootstrap_draws(tmp_path) -> None:
     for name in ("params", "tokens"):
         assert np.all(plan.columns[f"{name}_low"] < plan.columns[name])
         assert np.all(plan.columns[name] < plan.columns[f"{name}_high"])
-    # the 5th and 95th percentiles of the draws' own allocations, computed one draw at a time
-    law = type(preset.loss_law)
-    draws = [
-        law.from_constants({k: v[i] for k, v in preset.draws.items()}).allocate(np.array([1e21, 1e23]))
-        for i in range(200)
-    ]
-    for j, name in enumerate(("params", "tokens")):
-        values = np.array([draw[j] for draw in draws])
-        np.testing.assert_allclose(plan.columns[f"{name}_low"], np.percentile(values, 5, axis=0), rtol=1e-12)
-        np.testing.assert_allclose(plan.columns[f"{name}_high"], np.percentile(values, 95, axis=0), rtol=1e-12)
+    # the preset's 90% level: the 5th and 95th percentiles of the draws' allocations, each draw's law on its own
+    draws = document["uncertainty"]["draws"]
+    laws = [ChinchillaLaw.from_constants(dict(zip(draws, d, strict=True))) for d in zip(*draws.values(), strict=True)]
+    for column, budget in enumerate((1e21, 1e23)):
+        allocations = np.array([[float(v) for v in law.allocate(budget)] for law in laws])
+        for i, name in enumerate(("params", "tokens")):
+            found = [plan.columns[f"{name}_low"][column], plan.columns[f"{name}_high"][column]]
+            assert found == pytest.approx(np.percentile(allocations[:, i], [5, 95]), rel=1e-9)
 
 
 def test_kaplan_overhead_is_never_negative() -> None:
