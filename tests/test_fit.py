@@ -149,9 +149,9 @@ def test_bound_is_respected_and_warned_about(epoch_points: Observations) -> None
         (FitSpec(bounds={"alpha": (1.0, 0.5)}), "lower bound must be below"),
         (FitSpec(form="quadratic"), "unknown form"),
         (FitSpec(objective="l1"), "unknown objective"),
-        (FitSpec(form="kaplan", variable="params"), "--x"),
-        (FitSpec(form="power", variable="steps"), "--x"),
-        (FitSpec(form="kaplan", grid="full"), "--grid full"),
+        (FitSpec(form="kaplan", variable="params"), "^variable: the kaplan form uses both N and D"),
+        (FitSpec(form="power", variable="steps"), "^variable: is .steps."),
+        (FitSpec(form="kaplan", grid="full"), "^grid: full: Hoffmann.s grid belongs to the chinchilla form"),
     ],
 )
 def test_bad_specs_are_fit_errors(epoch_points: Observations, spec: FitSpec, message: str) -> None:
