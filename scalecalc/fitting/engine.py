@@ -152,9 +152,7 @@ def _make_form(spec: FitSpec) -> Form:
     if spec.form not in FORMS:
         raise FitError(f"unknown form {spec.form!r}; use one of {', '.join(FORMS)}", param="form")
     if spec.objective not in OBJECTIVES:
-        raise FitError(
-            f"unknown objective {spec.objective!r}; use one of {', '.join(OBJECTIVES)}", param="objective"
-        )
+        raise FitError(f"unknown objective {spec.objective!r}; use one of {', '.join(OBJECTIVES)}", param="objective")
     if spec.grid not in GRIDS:
         raise FitError(f"unknown grid {spec.grid!r}; use one of {', '.join(GRIDS)}", param="grid")
     if spec.grid == "full" and spec.form != "chinchilla":
@@ -207,18 +205,14 @@ def _constraints(form: Form, spec: FitSpec) -> Constraints:
             _check_symbol(form, name, "ties")
         i, j = symbols.index(first), symbols.index(second)
         if form.log_scale[i] != form.log_scale[j]:
-            raise FitError(
-                f"{first}={second}: tie two exponents or two scale constants, not one of each", param="ties"
-            )
+            raise FitError(f"{first}={second}: tie two exponents or two scale constants, not one of each", param="ties")
         ties.append((form.internal[i], form.internal[j]))
     lower, upper = list(form.lower), list(form.upper)
     for name, (low, high) in spec.bounds.items():
         _check_symbol(form, name, "bounds")
         j = symbols.index(name)
         if not low < high:
-            raise FitError(
-                f"{name}={low:g}:{high:g}: the lower bound must be below the upper bound", param="bounds"
-            )
+            raise FitError(f"{name}={low:g}:{high:g}: the lower bound must be below the upper bound", param="bounds")
         if form.log_scale[j]:
             if low < 0:
                 raise FitError(
