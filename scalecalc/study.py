@@ -39,8 +39,8 @@ from warnings import catch_warnings, simplefilter
 import numpy as np
 
 from scalecalc.errors import FitError, InputError, PresetError
+from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
-from scalecalc.trial_fits import TrialFits, at_target
 
 SPACINGS = ("log", "centre", "linear")
 ROUNDINGS = ("none", "digits", "shape")
