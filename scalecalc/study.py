@@ -626,7 +626,7 @@ def _isoflop_trials(
     method: str,
     progress: Callable[[int], None] | None,
 ) -> Estimates:
-    from scalecalc.isoflop import fit_isoflops
+    from scalecalc.approaches.isoflop import fit_isoflops
 
     trials = len(log_loss)
     params, low, high = (np.full(trials, np.nan) for _ in range(3))

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from scalecalc.envelope import fit_envelope
+from scalecalc.approaches.envelope import fit_envelope
+from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
 from scalecalc.figures import (
     Axis,
@@ -26,7 +27,6 @@ from scalecalc.figures import (
     ticks,
 )
 from scalecalc.io import Observations
-from scalecalc.isoflop import fit_isoflops
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import load_preset
 

@@ -11,11 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from scalecalc.envelope import fit_envelope
+from scalecalc.approaches.envelope import fit_envelope
+from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
 from scalecalc.figures import Axis, Curve, Figure, Group, Panel, Points, figure_for, frontier_figure
 from scalecalc.io import Observations
-from scalecalc.isoflop import fit_isoflops
 from scalecalc.plotting import build_figure, render_text, save_figure
 from scalecalc.plotting.terminal import CURVE_GLYPHS, GROUP_GLYPHS, OPTIMUM_GLYPH
 from scalecalc.presets import load_preset

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from scalecalc import envelope as approach1
-from scalecalc import isoflop as approach2
+from scalecalc.approaches import envelope as approach1
+from scalecalc.approaches import isoflop as approach2
+from scalecalc.approaches.allocation_fit import Prediction
+from scalecalc.approaches.documents import allocation_preset, law_document
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -26,7 +28,7 @@ from scalecalc.cli._common import (
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
-from scalecalc.io import find_column, normalise, read_observations, read_table
+from scalecalc.io import find_column, normalise, read_observations, read_table, scale_column
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.render import Column, Report, Table, check_field, columns_for
 from scalecalc.units import parse_quantity
@@ -104,11 +106,11 @@ def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None
     table = read_table(file)
     if flops_scale is not None:
         factor = parse_quantity(flops_scale, "--flops-scale")
-        table = approach2.scale_table_column(table, "flops", columns.get("flops"), factor, "--flops-scale")
+        table = scale_column(table, "flops", factor, columns.get("flops"))
     return table, read_observations(table, columns)
 
 
-@command(app)
+@command(app, flags={"tolerance": "--snap"})
 def isoflop(
     file: FileArgument,
     method: Annotated[
@@ -165,8 +167,7 @@ def isoflop(
     scalecalc isoflop runs.csv -f params_exponent
     scalecalc isoflop lr-sweep.csv --best-per-size     # several learning rates per size: keep the best
     """
-    if method not in approach2.METHODS:
-        raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
+    approach2.check_method(method)  # before the runs are read
     resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
     _check_save(save, force, plot_file)
@@ -428,10 +429,10 @@ def _law_scalars(result) -> dict[str, float]:
 
 def _laws(result) -> dict[str, object]:
     laws = (result.params_law, result.tokens_law, result.ratio_law)
-    return {law.variable: approach2.law_document(law, result.level) for law in laws}
+    return {law.variable: law_document(law, result.level) for law in laws}
 
 
-def _prediction_table(prediction: approach2.Prediction | None, level: float) -> Table | None:
+def _prediction_table(prediction: Prediction | None, level: float) -> Table | None:
     if prediction is None:
         return None
     columns = prediction.columns()
@@ -459,7 +460,7 @@ def _save(
     interval = (
         f"{_level(result.level)} bootstrap interval of the exponent [{law.exponent_low:.4g}, {law.exponent_high:.4g}]"
     )
-    document = approach2.allocation_preset(
+    document = allocation_preset(
         name or Path(path).stem,
         law,
         title=f"Allocation fitted by scalecalc {how.split()[0]} to {source}",

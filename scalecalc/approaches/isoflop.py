@@ -2,11 +2,8 @@
 
 Runs are grouped by training-compute budget C. Within one budget (an *isoFLOP profile*) the loss is a valley in
 x = log10 N; each budget's minimum gives a compute-optimal (N_opt, D_opt = C / 6 N_opt, L_min). A line through
-log10 N_opt against log10 C gives the allocation law
-
-    N_opt = k_N C^a,    D_opt = C / (6 N_opt) = k_D C^b   with  b = 1 - a,  k_D = 1 / (6 k_N),
-
-and the compute-optimal tokens per parameter D_opt / N_opt = k_D / k_N C^(b - a).
+log10 N_opt against log10 C gives the allocation law N_opt = k_N C^a and its D_opt and D/N laws
+(:mod:`scalecalc.approaches.allocation_fit`, shared with Approach 1).
 
 How the minimum of one profile is found (``METHODS``):
 
@@ -33,12 +30,22 @@ Everything here is pure: arrays in, a frozen :class:`IsoflopResult` out.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from scalecalc._numeric import percentile_interval
+from scalecalc.approaches.allocation_fit import (
+    AllocationFit,
+    allocation_laws,
+    batch_line_fit,
+    check_level,
+    extrapolation_warning,
+    line_fit,
+    predict,
+)
 from scalecalc.errors import FitError, InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 
@@ -48,7 +55,6 @@ DEFAULT_METHOD = "parabola"
 # an Akima spline needs 4 knots to differ from a piecewise parabola).
 MIN_SIZES = {"parabola": 3, "parabola-d": 3, "cubic": 4, "akima": 4}
 DEFAULT_SNAP = 0.1  # runs whose compute differs by less than 10% belong to one budget
-EXTRAPOLATION_FACTOR = 10.0  # warn beyond ten times the largest (or a tenth of the smallest) budget fitted
 AKIMA_GRID = 401  # points per profile at which an Akima spline is searched for its minimum
 
 STATUS_OK = "ok"
@@ -89,7 +95,7 @@ def group_budgets(
     """
     compute = np.asarray(compute_flops, dtype=float)
     if tolerance < 0:
-        raise InputError(f"--snap: {tolerance} must be zero or a positive fraction such as 0.1")
+        raise InputError(f"{tolerance} must be zero or a positive fraction such as 0.1", param="tolerance")
     log_c = np.log10(compute)
     gap = math.log10(1 + tolerance) + 1e-12
     if nominal is not None:
@@ -160,6 +166,7 @@ def profile_minimum(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, f
     ``x`` need not be sorted or distinct (replicates are fitted as they are, except by ``akima``, which
     interpolates the lowest loss at each size).
     """
+    check_method(method)
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if method in ("parabola", "parabola-d", "cubic"):
@@ -184,26 +191,31 @@ def profile_minimum(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, f
         if not (x.min() - centre) <= u <= (x.max() - centre):
             return math.nan, math.nan  # a cubic's other branch runs off; only trust a minimum inside the data
         return u + centre, c0 + c1 * u + c2 * u * u + c3 * u**3
-    if method == "akima":
-        sizes, lowest = _lowest_per_size(x, y)
-        if len(sizes) < 3:
-            return math.nan, math.nan
-        from scipy.interpolate import Akima1DInterpolator
+    # akima
+    sizes, lowest = _lowest_per_size(x, y)
+    if len(sizes) < 3:
+        return math.nan, math.nan
+    from scipy.interpolate import Akima1DInterpolator
 
-        spline = Akima1DInterpolator(sizes, lowest)
-        grid = np.linspace(sizes[0], sizes[-1], AKIMA_GRID)
-        values = spline(grid)
-        best = int(np.argmin(values))
-        if best in (0, len(grid) - 1):
-            return math.nan, math.nan
-        # refine between the neighbouring grid points with a parabola through three of them
-        left, mid, right = values[best - 1 : best + 2]
-        denominator = left - 2 * mid + right
-        step = grid[1] - grid[0]
-        shift = 0.5 * (left - right) / denominator * step if denominator > 0 else 0.0
-        x_best = grid[best] + shift
-        return float(x_best), float(spline(x_best))
-    raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(METHODS)}")
+    spline = Akima1DInterpolator(sizes, lowest)
+    grid = np.linspace(sizes[0], sizes[-1], AKIMA_GRID)
+    values = spline(grid)
+    best = int(np.argmin(values))
+    if best in (0, len(grid) - 1):
+        return math.nan, math.nan
+    # refine between the neighbouring grid points with a parabola through three of them
+    left, mid, right = values[best - 1 : best + 2]
+    denominator = left - 2 * mid + right
+    step = grid[1] - grid[0]
+    shift = 0.5 * (left - right) / denominator * step if denominator > 0 else 0.0
+    x_best = grid[best] + shift
+    return float(x_best), float(spline(x_best))
+
+
+def check_method(method: str) -> None:
+    """A profile method is one of ``METHODS``."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; use one of {', '.join(METHODS)}", param="method")
 
 
 def _polyfit(u: np.ndarray, y: np.ndarray, degree: int) -> tuple[float, ...] | None:
@@ -298,149 +310,16 @@ def _budget_optimum(
     return profile_minimum(np.log10(n_params), loss, method)
 
 
-# --- the power laws across budgets --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PowerLaw:
-    """``variable`` = coefficient * C^exponent (C in FLOPs), with percentile intervals from the bootstrap."""
-
-    variable: str
-    coefficient: float
-    exponent: float
-    coefficient_low: float = math.nan
-    coefficient_high: float = math.nan
-    exponent_low: float = math.nan
-    exponent_high: float = math.nan
-
-    def __call__(self, compute_flops: np.ndarray | float) -> np.ndarray:
-        return self.coefficient * np.asarray(compute_flops, dtype=float) ** self.exponent
-
-
-def line_fit(log_c: np.ndarray, log_y: np.ndarray) -> tuple[float, float]:
-    """Least-squares (slope, intercept) of log_y on log_c."""
-    slope, intercept = np.polyfit(log_c, log_y, 1)
-    return float(slope), float(intercept)
-
-
-def allocation_laws(
-    exponent: float, log_coefficient: float, draws: np.ndarray | None, level: float
-) -> tuple[PowerLaw, PowerLaw, PowerLaw]:
-    """N_opt, D_opt and D_opt/N_opt laws from the N_opt line; ``draws`` holds bootstrap (slope, intercept)."""
-    k = 10**log_coefficient
-    laws = [
-        PowerLaw("params", k, exponent),
-        PowerLaw("tokens", 1 / (FLOPS_PER_PARAM_TOKEN * k), 1 - exponent),
-        PowerLaw("tokens_per_param", 1 / (FLOPS_PER_PARAM_TOKEN * k * k), 1 - 2 * exponent),
-    ]
-    if draws is None or len(draws) == 0:
-        return laws[0], laws[1], laws[2]
-    slopes, intercepts = draws[:, 0], draws[:, 1]
-    ks = 10**intercepts
-    tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
-    samples = [
-        (ks, slopes),
-        (1 / (FLOPS_PER_PARAM_TOKEN * ks), 1 - slopes),
-        (1 / (FLOPS_PER_PARAM_TOKEN * ks * ks), 1 - 2 * slopes),
-    ]
-    result = []
-    for law, (coefficients, exponents) in zip(laws, samples, strict=True):
-        c_low, c_high = np.percentile(coefficients, tails)
-        e_low, e_high = np.percentile(exponents, tails)
-        result.append(
-            replace(law, coefficient_low=c_low, coefficient_high=c_high, exponent_low=e_low, exponent_high=e_high)
-        )
-    return result[0], result[1], result[2]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Compute-optimal allocation at requested budgets, with pointwise bootstrap intervals."""
-
-    flops: np.ndarray
-    params: np.ndarray
-    params_low: np.ndarray
-    params_high: np.ndarray
-
-    @property
-    def tokens(self) -> np.ndarray:
-        return self.flops / (FLOPS_PER_PARAM_TOKEN * self.params)
-
-    @property
-    def tokens_low(self) -> np.ndarray:
-        return self.flops / (FLOPS_PER_PARAM_TOKEN * self.params_high)
-
-    @property
-    def tokens_high(self) -> np.ndarray:
-        return self.flops / (FLOPS_PER_PARAM_TOKEN * self.params_low)
-
-    @property
-    def tokens_per_param(self) -> np.ndarray:
-        return self.tokens / self.params
-
-    def columns(self) -> dict[str, np.ndarray]:
-        return {
-            "flops": self.flops,
-            "params": self.params,
-            "params_low": self.params_low,
-            "params_high": self.params_high,
-            "tokens": self.tokens,
-            "tokens_low": self.tokens_low,
-            "tokens_high": self.tokens_high,
-            "tokens_per_param": self.tokens_per_param,
-        }
-
-
-def predict(
-    targets: np.ndarray, exponent: float, log_coefficient: float, draws: np.ndarray | None, level: float
-) -> Prediction:
-    targets = np.asarray(targets, dtype=float)
-    params = 10 ** (log_coefficient + exponent * np.log10(targets))
-    if draws is None or len(draws) == 0:
-        nan = np.full(len(targets), np.nan)
-        return Prediction(targets, params, nan, nan.copy())
-    log_draws = draws[:, 1][:, None] + draws[:, 0][:, None] * np.log10(targets)[None, :]
-    low, high = np.percentile(10**log_draws, (100 * (1 - level) / 2, 100 * (1 + level) / 2), axis=0)
-    return Prediction(targets, params, low, high)
-
-
-def extrapolation_warning(targets: np.ndarray | None, fitted: np.ndarray) -> str | None:
-    if targets is None or len(targets) == 0:
-        return None
-    low, high = float(np.min(fitted)), float(np.max(fitted))
-    outside = targets[(targets > EXTRAPOLATION_FACTOR * high) | (targets < low / EXTRAPOLATION_FACTOR)]
-    if len(outside) == 0:
-        return None
-    shown = ", ".join(f"{c:.3g}" for c in outside[:4]) + (" ..." if len(outside) > 4 else "")
-    return (
-        f"--flops {shown}: more than ten times outside the budgets fitted ({low:.3g} to {high:.3g} FLOPs); "
-        "treat these as extrapolations (the interval covers only the scatter of the fitted budgets)"
-    )
-
-
 # --- the whole analysis -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IsoflopResult:
-    """Approach 2 over every budget; ``budgets`` in increasing compute, ``warnings`` for the CLI to print."""
+@dataclass(frozen=True, kw_only=True)
+class IsoflopResult(AllocationFit):
+    """Approach 2 over every budget; ``budgets`` in increasing compute, ``grouping`` says how runs were grouped."""
 
     method: str
-    level: float
     budgets: tuple[BudgetFit, ...]
-    params_law: PowerLaw
-    tokens_law: PowerLaw
-    ratio_law: PowerLaw
-    prediction: Prediction | None
-    bootstrap: int
-    bootstrap_used: int
     grouping: str
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    fitted_flops: tuple[float, float] = (math.nan, math.nan)
-    fitted_params: tuple[float, float] = (math.nan, math.nan)
-    # bootstrap (slope, intercept) of log10 N_opt on log10 C, one row per resample: the band of any extrapolation
-    line_draws: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
     @property
     def included(self) -> tuple[BudgetFit, ...]:
@@ -480,9 +359,8 @@ def fit_isoflops(
     locations: Sequence[str] = (),
 ) -> IsoflopResult:
     """Approach 2: per-budget minima, then N_opt = k_N C^a (and D_opt, D/N) with bootstrap intervals."""
-    if method not in METHODS:
-        raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(METHODS)}")
-    _check_level(level, bootstrap)
+    check_method(method)
+    check_level(level, bootstrap)
     n_params, n_tokens, compute_flops, loss = (
         np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops, loss)
     )
@@ -517,12 +395,12 @@ def fit_isoflops(
         [(grouping.budgets[i], n_params[members[i]], n_tokens[members[i]], loss[members[i]]) for i in use],
         method, bootstrap, seed,
     )  # fmt: skip
-    tails = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
     for position, i in enumerate(use):
         column = per_budget[:, position, :] if len(per_budget) else np.empty((0, 2))
         finite = column[np.isfinite(column[:, 0])]
         if len(finite) >= 2:
-            (p_low, p_high), (l_low, l_high) = (np.percentile(v, tails) for v in (10 ** finite[:, 0], finite[:, 1]))
+            p_low, p_high = (float(v) for v in percentile_interval(10 ** finite[:, 0], level))
+            l_low, l_high = (float(v) for v in percentile_interval(finite[:, 1], level))
             fits[i] = replace(fits[i], params_low=p_low, params_high=p_high, loss_low=l_low, loss_high=l_high)
     params_law, tokens_law, ratio_law = allocation_laws(exponent, intercept, draws, level)
     notes = [grouping.description]
@@ -579,13 +457,6 @@ def lowest_loss_per_size(groups: np.ndarray, n_params: np.ndarray, loss: np.ndar
     keep = np.zeros(len(order), dtype=bool)
     keep[order[first]] = True
     return keep
-
-
-def _check_level(level: float, bootstrap: int) -> None:
-    if not 0 < level < 1:
-        raise InputError(f"--level: {level} must be a fraction between 0 and 1, such as 0.95")
-    if bootstrap < 0:
-        raise InputError(f"--bootstrap: {bootstrap} must be 0 (no intervals) or a number of resamples such as 200")
 
 
 def _budget_warnings(fits: Sequence[BudgetFit], method: str, include_edges: bool) -> list[str]:
@@ -661,79 +532,3 @@ def parabola_vertices(x: np.ndarray, y: np.ndarray, picks: np.ndarray) -> tuple[
     return vertex + centre, c0 + c1 * vertex + c2 * vertex**2
 
 
-def batch_line_fit(log_c: np.ndarray, log_y: np.ndarray) -> np.ndarray:
-    """(slope, intercept) of log_y[r] on log_c over the finite entries of each row; NaN rows with < 2 points."""
-    mask = np.isfinite(log_y)
-    y = np.where(mask, log_y, 0.0)
-    x = np.where(mask, log_c[None, :], 0.0)
-    count = mask.sum(axis=1)
-    sx, sy = x.sum(axis=1), y.sum(axis=1)
-    sxx, sxy = (x * x).sum(axis=1), (x * y).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denominator = count * sxx - sx * sx
-        slope = (count * sxy - sx * sy) / denominator
-        intercept = (sy - slope * sx) / count
-    bad = (count < 2) | ~(np.abs(denominator) > 1e-12)
-    slope[bad] = np.nan
-    intercept[bad] = np.nan
-    return np.column_stack([slope, intercept])
-
-
-# --- shared by isoflop and envelope --------------------------------------------------------------------------
-
-
-def scale_table_column(table, role: str, explicit: str | None, factor: float, option: str):
-    """A copy of a RawTable with the ``role`` column multiplied by ``factor`` (``--flops-scale 1e9`` for GFLOPs),
-    applied before N = C / 6D or D = C / 6N is derived from it."""
-    from scalecalc.io import RawTable, find_column, numeric_column
-
-    column = find_column(table, role, explicit)
-    if column is None:
-        raise InputError(f"{option}: {table.source} has no {role} column to scale; name it with --{role}-col")
-    cells = dict(table.cells)
-    cells[column] = (numeric_column(table, column) * factor).tolist()
-    return RawTable(table.source, table.header, cells, table.locations)
-
-
-def allocation_preset(
-    name: str,
-    params_law: PowerLaw,
-    *,
-    title: str,
-    citation: str,
-    source: str,
-    params_convention: str,
-    loss_description: str,
-    fitted_flops: tuple[float, float],
-    fitted_params: tuple[float, float],
-    notes: str = "",
-) -> dict:
-    """A preset document (schema in presets.py) holding the fitted allocation N_opt = k_N C^a."""
-    document: dict = {
-        "schema_version": 1,
-        "name": name,
-        "title": title,
-        "citation": citation,
-    }
-    if notes:
-        document["notes"] = notes
-    document["conventions"] = {"params": params_convention, "compute": "flops", "loss": loss_description}
-    document["fitted_range"] = {"flops": [float(v) for v in fitted_flops], "params": [float(v) for v in fitted_params]}
-    document["allocation"] = {
-        "form": "power",
-        "variable": "params",
-        "compute_unit": "flops",
-        "coefficient": {"value": float(params_law.coefficient), "source": source},
-        "exponent": {"value": float(params_law.exponent), "source": source},
-    }
-    return document
-
-
-def law_document(law: PowerLaw, level: float) -> Mapping[str, object]:
-    return {
-        "coefficient": law.coefficient,
-        "exponent": law.exponent,
-        "coefficient_interval": [law.coefficient_low, law.coefficient_high],
-        "exponent_interval": [law.exponent_low, law.exponent_high],
-        "level": level,
-    }
