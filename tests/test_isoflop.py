@@ -10,15 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalecalc.approaches.isoflop import (
-    METHODS,
-    STATUS_EDGE,
-    STATUS_FEW,
-    STATUS_OK,
-    fit_isoflops,
-    group_budgets,
-    profile_minimum,
-)
+from scalecalc.approaches.budgets import group_budgets
+from scalecalc.approaches.isoflop import STATUS_EDGE, STATUS_FEW, STATUS_OK, fit_isoflops
+from scalecalc.approaches.profiles import METHODS, profile_minimum
 from scalecalc.errors import FitError, InputError
 from scalecalc.io import read_observations, read_table
 from scalecalc.laws import ChinchillaLaw
@@ -336,7 +330,7 @@ def test_a_concave_profile_has_no_minimum() -> None:
 
 def test_batched_bootstrap_parabolas_agree_with_one_at_a_time() -> None:
     # Two code paths: the bootstrap solves every resample's normal equations at once; profile_minimum uses lstsq.
-    from scalecalc.approaches.isoflop import parabola_vertices
+    from scalecalc.approaches.profiles import parabola_vertices
 
     rng = np.random.default_rng(5)
     x = np.repeat(np.linspace(8.0, 10.0, 6), 2)

@@ -5,19 +5,7 @@ x = log10 N; each budget's minimum gives a compute-optimal (N_opt, D_opt = C / 6
 log10 N_opt against log10 C gives the allocation law N_opt = k_N C^a and its D_opt and D/N laws
 (:mod:`scalecalc.approaches.allocation_fit`, shared with Approach 1).
 
-How the minimum of one profile is found (``METHODS``):
-
-* ``parabola``   loss = c0 + c1 x + c2 x^2 by least squares, minimum at x* = -c1 / (2 c2) (Approach 2 as in
-                 Hoffmann et al. and Llama Team 2024, Sec. 3.2.1). A parabola is only a second-order Taylor
-                 expansion of an asymmetric valley, so its vertex is biased when the sizes tried are wide or
-                 off-centre (Czech et al. 2026, arXiv:2603.22339); the bias is measured in tests/test_isoflop.py.
-* ``parabola-d`` the same parabola in log10 D, N_opt = C / (6 D_opt) (Llama 3 fits in D). When every run of a
-                 budget has C = 6ND exactly, log D = log(C/6) - log N and this is the same parabola reflected,
-                 so it gives the same answer; it differs when measured compute scatters around the budget.
-* ``cubic``      a cubic in log10 N (one more degree of freedom to follow the valley's asymmetry); its local
-                 minimum inside the sizes tried. Needs four sizes.
-* ``akima``      an interpolating profile: an Akima spline through the (per-size best) losses, minimised on a
-                 fine grid. Unbiased on noise-free data, but it follows the noise of real runs.
+Runs are grouped by budgets.py; each profile's minimum is found by profiles.py (``METHODS``).
 
 Budgets with too few distinct sizes, whose lowest loss is at the smallest or largest size tried, or whose
 fitted minimum falls outside the sizes tried, are reported and left out of the power-law fit with a warning.
@@ -46,192 +34,21 @@ from scalecalc.approaches.allocation_fit import (
     line_fit,
     predict,
 )
-from scalecalc.errors import FitError, InputError
+from scalecalc.approaches.budgets import DEFAULT_SNAP, group_budgets, lowest_loss_per_size
+from scalecalc.approaches.profiles import (
+    DEFAULT_METHOD,
+    MIN_SIZES,
+    check_method,
+    parabola_vertices,
+    profile_minimum,
+)
+from scalecalc.errors import FitError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
-
-METHODS = ("parabola", "parabola-d", "cubic", "akima")
-DEFAULT_METHOD = "parabola"
-# The fewest distinct sizes each method can place a minimum with (a parabola has 3 coefficients, a cubic 4;
-# an Akima spline needs 4 knots to differ from a piecewise parabola).
-MIN_SIZES = {"parabola": 3, "parabola-d": 3, "cubic": 4, "akima": 4}
-DEFAULT_SNAP = 0.1  # runs whose compute differs by less than 10% belong to one budget
-AKIMA_GRID = 401  # points per profile at which an Akima spline is searched for its minimum
 
 STATUS_OK = "ok"
 STATUS_FEW = "too-few-sizes"
 STATUS_EDGE = "edge-minimum"
 STATUS_NO_MINIMUM = "no-minimum"
-
-
-# --- grouping runs by budget ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """Each run's budget: ``budgets[index[i]]`` is the nominal budget of run ``i``."""
-
-    budgets: np.ndarray
-    index: np.ndarray
-    max_deviation: float  # largest |C_run / C_budget - 1| over all runs
-    description: str
-    left_out: str = ""  # a warning when runs fit no --budgets value (their index is -1)
-
-
-def group_budgets(
-    compute_flops: np.ndarray,
-    *,
-    tolerance: float = DEFAULT_SNAP,
-    nominal: Sequence[float] | None = None,
-    locations: Sequence[str] = (),
-) -> Grouping:
-    """Group runs into compute budgets.
-
-    With ``nominal`` budgets each run joins the nearest one (in log space) if it lies within ``tolerance`` of
-    it; runs farther from every budget get index -1 (left out, and ``description`` says so). Without, runs are
-    clustered: sorted by compute, a budget collects runs up to ``tolerance`` above its first run, and the next
-    run beyond starts a new one (so a budget never spans more than ``tolerance``, however densely runs fill
-    the gaps). A cluster whose runs all carry the same value keeps it (a column of nominal budgets is used as
-    it is); a scattered cluster is named by its geometric mean rounded to two significant digits.
-    """
-    compute = np.asarray(compute_flops, dtype=float)
-    if tolerance < 0:
-        raise InputError(f"{tolerance} must be zero or a positive fraction such as 0.1", param="tolerance")
-    log_c = np.log10(compute)
-    gap = math.log10(1 + tolerance) + 1e-12
-    if nominal is not None:
-        given = np.unique(np.asarray(nominal, dtype=float))
-        distance = np.abs(log_c[:, None] - np.log10(given)[None, :])
-        nearest = np.argmin(distance, axis=1)
-        inside = distance[np.arange(len(compute)), nearest] <= gap
-        if not inside.any():
-            worst = 0
-            where = locations[worst] if locations else f"run {worst + 1}"
-            raise InputError(
-                f"{where}: compute {compute[worst]:.4g} is not within {tolerance:.0%} of any budget in --budgets "
-                f"(nearest {given[nearest[worst]]:.3g}), nor is any other run; check the budgets or widen --snap"
-            )
-        used = np.unique(nearest[inside])
-        remap = np.full(len(given), -1)
-        remap[used] = np.arange(len(used))
-        index = np.where(inside, remap[nearest], -1)
-        deviation = float(np.max(np.abs(compute[inside] / given[nearest[inside]] - 1)))
-        description = (
-            f"runs snapped to the nearest of the {len(given)} budgets given with --budgets "
-            f"(largest deviation {deviation:.1%})"
-        )
-        outside = np.flatnonzero(~inside)
-        left_out = ""
-        if len(outside):
-            first = int(outside[0])
-            where = locations[first] if locations else f"run {first + 1}"
-            left_out = (
-                f"{len(outside)} runs farther than {tolerance:.0%} from every budget in --budgets left out (the "
-                f"first: {where}, compute {compute[first]:.4g}); add their budget or widen --snap"
-            )
-        return Grouping(given[used], index, deviation, description, left_out)
-    order = np.argsort(log_c, kind="stable")
-    cluster = np.empty(len(compute), dtype=int)
-    current, start = -1, -math.inf
-    for position in order:
-        if log_c[position] - start > gap:
-            current, start = current + 1, log_c[position]
-        cluster[position] = current
-    budgets = np.empty(current + 1)
-    scattered = 0
-    for k in range(len(budgets)):
-        members = compute[cluster == k]
-        if np.all(members == members[0]):
-            budgets[k] = members[0]
-        else:
-            scattered += 1
-            budgets[k] = float(f"{np.exp(np.mean(np.log(members))):.2g}")
-    deviation = float(np.max(np.abs(compute / budgets[cluster] - 1)))
-    if scattered == 0:
-        description = f"{len(budgets)} budgets read as given (every run of a budget has the same compute)"
-    else:
-        description = (
-            f"measured compute of {len(compute)} runs snapped to {len(budgets)} budgets: each budget takes the runs "
-            f"up to {tolerance:.0%} above its smallest, named by their geometric mean to 2 significant digits "
-            f"(largest deviation {deviation:.1%}; set with --snap, or give the budgets with --budgets)"
-        )
-    return Grouping(budgets, cluster, deviation, description)
-
-
-# --- one isoFLOP profile ----------------------------------------------------------------------------------
-
-
-def profile_minimum(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, float]:
-    """(x*, loss at x*) of one profile, x = log10 of size; NaNs when the method finds no interior minimum.
-
-    ``x`` need not be sorted or distinct (replicates are fitted as they are, except by ``akima``, which
-    interpolates the lowest loss at each size).
-    """
-    check_method(method)
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if method in ("parabola", "parabola-d", "cubic"):
-        degree = 2 if method != "cubic" else 3
-        centre = float(np.mean(x))  # centred for conditioning
-        coefficients = _polyfit(x - centre, y, degree)
-        if coefficients is None:
-            return math.nan, math.nan
-        if degree == 2:
-            c0, c1, c2 = coefficients
-            if not c2 > 0:
-                return math.nan, math.nan
-            u = -c1 / (2 * c2)
-            return u + centre, c0 + c1 * u + c2 * u * u
-        c0, c1, c2, c3 = coefficients
-        # L'(u) = c1 + 2 c2 u + 3 c3 u^2 = 0; the root where L''(u) = 2 c2 + 6 c3 u = 2 sqrt(disc) > 0 is
-        # u = (-c2 + sqrt(disc)) / (3 c3), written as -c1 / (c2 + sqrt(disc)) to stay exact as c3 -> 0.
-        disc = c2 * c2 - 3 * c3 * c1
-        if disc <= 0 or c2 + math.sqrt(disc) <= 0:
-            return math.nan, math.nan
-        u = -c1 / (c2 + math.sqrt(disc))
-        if not (x.min() - centre) <= u <= (x.max() - centre):
-            return math.nan, math.nan  # a cubic's other branch runs off; only trust a minimum inside the data
-        return u + centre, c0 + c1 * u + c2 * u * u + c3 * u**3
-    # akima
-    sizes, lowest = _lowest_per_size(x, y)
-    if len(sizes) < 3:
-        return math.nan, math.nan
-    from scipy.interpolate import Akima1DInterpolator
-
-    spline = Akima1DInterpolator(sizes, lowest)
-    grid = np.linspace(sizes[0], sizes[-1], AKIMA_GRID)
-    values = spline(grid)
-    best = int(np.argmin(values))
-    if best in (0, len(grid) - 1):
-        return math.nan, math.nan
-    # refine between the neighbouring grid points with a parabola through three of them
-    left, mid, right = values[best - 1 : best + 2]
-    denominator = left - 2 * mid + right
-    step = grid[1] - grid[0]
-    shift = 0.5 * (left - right) / denominator * step if denominator > 0 else 0.0
-    x_best = grid[best] + shift
-    return float(x_best), float(spline(x_best))
-
-
-def check_method(method: str) -> None:
-    """A profile method is one of ``METHODS``."""
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; use one of {', '.join(METHODS)}", param="method")
-
-
-def _polyfit(u: np.ndarray, y: np.ndarray, degree: int) -> tuple[float, ...] | None:
-    """Least-squares coefficients c0..c_degree (lowest first), or None when the sizes cannot identify them."""
-    design = np.vander(u, degree + 1, increasing=True)
-    coefficients, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
-    if rank < degree + 1:
-        return None
-    return tuple(float(c) for c in coefficients)
-
-
-def _lowest_per_size(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sizes, inverse = np.unique(x, return_inverse=True)
-    lowest = np.full(len(sizes), np.inf)
-    np.minimum.at(lowest, inverse, y)
-    return sizes, lowest
 
 
 @dataclass(frozen=True)
@@ -448,17 +265,6 @@ def fit_isoflops(
     )
 
 
-def lowest_loss_per_size(groups: np.ndarray, n_params: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """Mask keeping, for each (group, size), the one row with the lowest loss (the first of equal ones)."""
-    order = np.lexsort((loss, n_params, groups))  # by group, then size, then loss
-    g, n = groups[order], n_params[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (g[1:] != g[:-1]) | (n[1:] != n[:-1])
-    keep = np.zeros(len(order), dtype=bool)
-    keep[order[first]] = True
-    return keep
-
-
 def _budget_warnings(fits: Sequence[BudgetFit], method: str, include_edges: bool) -> list[str]:
     warnings = []
     for status, text in (
@@ -508,27 +314,3 @@ def _bootstrap(
     log_c = np.log10([b[0] for b in budgets])
     lines = batch_line_fit(log_c, per_budget[:, :, 0])
     return lines[np.isfinite(lines[:, 0])], per_budget
-
-
-def parabola_vertices(x: np.ndarray, y: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex (x*, L(x*)) of the least-squares parabola through (x[p], y[p]) for each row p of ``picks``,
-    all resamples at once through their 3x3 normal equations; NaN where a resample has fewer than three
-    distinct x or opens downwards. Agrees with :func:`profile_minimum` (tested)."""
-    centre = float(np.mean(x))
-    u, v = x[picks] - centre, y[picks]
-    powers = u[:, :, None] ** np.arange(5)  # u^0 .. u^4
-    moments = powers.sum(axis=1)  # (draws, 5)
-    normal = moments[:, [[0, 1, 2], [1, 2, 3], [2, 3, 4]]]  # (draws, 3, 3)
-    right = np.einsum("rn,rnk->rk", v, powers[:, :, :3])
-    ordered = np.sort(u, axis=1)
-    distinct = 1 + (np.diff(ordered, axis=1) > 1e-12).sum(axis=1)
-    good = distinct >= 3
-    normal[~good] = np.eye(3)
-    coefficients = np.linalg.solve(normal, right[:, :, None])[:, :, 0]
-    c0, c1, c2 = coefficients.T
-    good &= c2 > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vertex = np.where(good, -c1 / (2 * c2), np.nan)
-    return vertex + centre, c0 + c1 * vertex + c2 * vertex**2
-
-

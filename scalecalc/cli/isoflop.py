@@ -9,7 +9,9 @@ import typer
 
 from scalecalc.approaches import envelope as approach1
 from scalecalc.approaches import isoflop as approach2
+from scalecalc.approaches import profiles
 from scalecalc.approaches.allocation_fit import Prediction
+from scalecalc.approaches.budgets import DEFAULT_SNAP
 from scalecalc.approaches.documents import allocation_preset, law_document
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
@@ -115,15 +117,15 @@ def isoflop(
     file: FileArgument,
     method: Annotated[
         str,
-        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(approach2.METHODS)}."),
-    ] = approach2.DEFAULT_METHOD,
+        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(profiles.METHODS)}."),
+    ] = profiles.DEFAULT_METHOD,
     flops: TargetsOption = None,
     snap: Annotated[
         float,
         typer.Option(
             "--snap", help="A budget takes runs up to this fraction above its smallest run (or near --budgets)."
         ),
-    ] = approach2.DEFAULT_SNAP,
+    ] = DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
         typer.Option(
@@ -167,7 +169,7 @@ def isoflop(
     scalecalc isoflop runs.csv -f params_exponent
     scalecalc isoflop lr-sweep.csv --best-per-size     # several learning rates per size: keep the best
     """
-    approach2.check_method(method)  # before the runs are read
+    profiles.check_method(method)  # before the runs are read
     resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
     _check_save(save, force, plot_file)
