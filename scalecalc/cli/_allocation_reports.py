@@ -45,11 +45,7 @@ def isoflop_report(result: IsoflopResult, source: str, observations: Observation
         f"{result.bootstrap_used} resamples)",
         notes=notes,
     )
-    law_table = _law_table(_law_columns(result), "compute-optimal allocation across budgets")
-    tables = [budget_table, law_table]
-    prediction_table = _prediction_table(result.prediction, result.level)
-    if prediction_table is not None:
-        tables.append(prediction_table)
+    tables, prediction_table = _with_laws(budget_table, result, "compute-optimal allocation across budgets")
     document = {
         "command": "isoflop",
         "source": source,
@@ -91,15 +87,11 @@ def envelope_report(result: EnvelopeResult, source: str, observations: Observati
         points_columns,
         title="envelope",
     )
-    law_table = _law_table(
-        _law_columns(result),
+    title = (
         f"compute-optimal allocation ({level_text(result.level)} bootstrap over runs, "
-        f"{result.bootstrap_used} resamples)",
+        f"{result.bootstrap_used} resamples)"
     )
-    tables = [segment_table, law_table]
-    prediction_table = _prediction_table(result.prediction, result.level)
-    if prediction_table is not None:
-        tables.append(prediction_table)
+    tables, prediction_table = _with_laws(segment_table, result, title)
     document = {
         "command": "envelope",
         "source": source,
@@ -128,6 +120,15 @@ def _derived_note(observations: Observations) -> list[str]:
 
 def level_text(level: float) -> str:
     return f"{100 * level:g}%"
+
+
+def _with_laws(first: Table, result: AllocationFit, law_title: str) -> tuple[list[Table], Table | None]:
+    """The tables of a report: ``first``, the allocation laws, and the predictions when --flops asked for them."""
+    tables = [first, _law_table(_law_columns(result), law_title)]
+    prediction_table = _prediction_table(result.prediction, result.level)
+    if prediction_table is not None:
+        tables.append(prediction_table)
+    return tables, prediction_table
 
 
 def _law_columns(result: AllocationFit) -> dict[str, list]:
