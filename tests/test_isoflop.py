@@ -377,3 +377,20 @@ def test_chinchilla_points_snapped_to_the_nine_budgets_reproduce_approach_2() ->
     assert result.params_law.exponent_low < 0.49 < result.params_law.exponent_high
     assert 55e9 < float(result.prediction.params[0]) < 70e9
     assert any("runs farther than 30% from every budget" in w for w in result.warnings)  # the stray points
+
+
+def test_allocation_laws_follow_from_the_params_line() -> None:
+    """D_opt = C / (6 N_opt) = C^(1 - a) / (6 k) and D_opt / N_opt = C^(1 - 2a) / (6 k^2), also in every draw."""
+    from scalecalc.approaches.allocation_fit import allocation_laws
+
+    a, k = 0.45, 0.3
+    draws = np.array([[0.44, math.log10(0.25)], [0.46, math.log10(0.35)], [0.45, math.log10(0.3)]])
+    params, tokens, ratio = allocation_laws(a, math.log10(k), draws, 0.5)
+    assert tokens.exponent == pytest.approx(1 - a) and tokens.coefficient == pytest.approx(1 / (6 * k))
+    assert ratio.exponent == pytest.approx(1 - 2 * a) and ratio.coefficient == pytest.approx(1 / (6 * k * k))
+    compute = np.array([1e20, 1e24])
+    assert np.allclose(ratio(compute), tokens(compute) / params(compute), rtol=1e-12)
+    assert np.allclose(tokens(compute), compute / (6 * params(compute)), rtol=1e-12)
+    # the exponent interval of D/N comes from 1 - 2 * slope of each draw: 50% of (0.12, 0.10, 0.08)
+    assert (ratio.exponent_low, ratio.exponent_high) == pytest.approx((0.09, 0.11))
+    assert (tokens.exponent_low, tokens.exponent_high) == pytest.approx((0.545, 0.555))
