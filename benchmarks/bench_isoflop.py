@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 from _alternating import alternating
 
-from scalecalc.envelope import fit_envelope
+from scalecalc.approaches.envelope import fit_envelope
+from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.io import read_observations, read_table
-from scalecalc.isoflop import fit_isoflops
 
 DRAWS = 1000
 REPEATS = 5

@@ -199,6 +199,19 @@ def numeric_column(table: RawTable, column: str) -> np.ndarray:
     return parsed
 
 
+def scale_column(table: RawTable, role: str, factor: float, explicit: str | None = None) -> RawTable:
+    """A copy of ``table`` with its ``role`` column multiplied by ``factor`` (1e9 for a column of GFLOPs), for use
+    before N = C / 6D or D = C / 6N is derived from it. The error names the parameter ``<role>_scale``."""
+    column = find_column(table, role, explicit)
+    if column is None:
+        raise InputError(
+            f"{table.source} has no {role} column to scale; name it with --{role}-col", param=f"{role}_scale"
+        )
+    cells = dict(table.cells)
+    cells[column] = (numeric_column(table, column) * factor).tolist()
+    return RawTable(table.source, table.header, cells, table.locations)
+
+
 def read_observations(
     table: RawTable, columns: Mapping[str, str | None] | None = None, *, need_loss: bool = True
 ) -> Observations:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from scalecalc.envelope import build_curves, fit_envelope
+from scalecalc.approaches.envelope import build_curves, fit_envelope
 from scalecalc.errors import FitError, InputError
 from scalecalc.laws import ChinchillaLaw
 
@@ -130,9 +130,9 @@ def test_too_few_curves_are_a_fit_error() -> None:
 
 def test_points_and_level_are_checked() -> None:
     n_params, compute, loss = curves(SIZES[::3])
-    with pytest.raises(InputError, match="--points"):
+    with pytest.raises(InputError, match="^points: "):
         fit_envelope(n_params, compute, loss, points=1)
-    with pytest.raises(InputError, match="--level"):
+    with pytest.raises(InputError, match="^level: "):
         fit_envelope(n_params, compute, loss, level=0)
 
 

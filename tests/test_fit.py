@@ -149,9 +149,9 @@ def test_bound_is_respected_and_warned_about(epoch_points: Observations) -> None
         (FitSpec(bounds={"alpha": (1.0, 0.5)}), "lower bound must be below"),
         (FitSpec(form="quadratic"), "unknown form"),
         (FitSpec(objective="l1"), "unknown objective"),
-        (FitSpec(form="kaplan", variable="params"), "--x"),
-        (FitSpec(form="power", variable="steps"), "--x"),
-        (FitSpec(form="kaplan", grid="full"), "--grid full"),
+        (FitSpec(form="kaplan", variable="params"), "^variable: the kaplan form uses both N and D"),
+        (FitSpec(form="power", variable="steps"), "^variable: is .steps."),
+        (FitSpec(form="kaplan", grid="full"), "^grid: full: Hoffmann.s grid belongs to the chinchilla form"),
     ],
 )
 def test_bad_specs_are_fit_errors(epoch_points: Observations, spec: FitSpec, message: str) -> None:
@@ -256,3 +256,35 @@ def test_random_data_never_raise_anything_but_fit_errors() -> None:
             continue
         assert np.isfinite(result.objective["value"])
         result.to_dict()
+
+
+# -- numbers the fit reports, checked against their definitions ------------------------------------------
+def test_reported_rmse_is_that_of_the_log_loss_residuals(epoch_points: Observations, epoch_fit) -> None:
+    from scalecalc.laws import ChinchillaLaw
+
+    law = ChinchillaLaw.from_constants(epoch_fit.constants)
+    residuals = np.log(law.loss(epoch_points.n_params, epoch_points.n_tokens)) - np.log(epoch_points.loss)
+    assert epoch_fit.rmse == pytest.approx(float(np.sqrt(np.mean(residuals**2))), rel=1e-9)
+
+
+def test_bootstrap_standard_errors_use_n_minus_one(epoch_fit) -> None:
+    summary = epoch_fit.bootstrap
+    for name in ("E", "alpha", "beta", "params_opt"):
+        draws = np.asarray(summary.draws[name])
+        draws = draws[np.isfinite(draws)]
+        assert summary.standard_errors[name] == pytest.approx(float(np.std(draws, ddof=1)), rel=1e-12), name
+        assert summary.standard_errors[name] != pytest.approx(float(np.std(draws)), rel=1e-6), name
+
+
+def test_kaplan_allocation_is_the_brute_force_optimum_of_the_law() -> None:
+    from scalecalc.fitting import kaplan_allocation
+    from scalecalc.laws import KaplanLaw
+
+    constants = {"N_c": 8.8e13, "D_c": 5.4e13, "alpha_N": 0.076, "alpha_D": 0.103}  # Kaplan et al. 2020, Eq. 1.5
+    law = KaplanLaw.from_constants(constants)
+    exponent, log_k = kaplan_allocation(constants)
+    assert float(exponent) == pytest.approx(0.103 / (0.076 + 0.103), rel=1e-12)
+    for compute in (1e21, 1e24):
+        n = np.logspace(6, 14, 400_001)
+        best = n[np.argmin(law.loss(n, compute / (6 * n)))]
+        assert float(np.exp(log_k) * compute**exponent) == pytest.approx(best, rel=1e-4), compute

@@ -10,11 +10,11 @@ import pytest
 from scalecalc.fitting import FitSpec, fit_law
 from scalecalc.fitting.engine import _fit_data, _make_form
 from scalecalc.fitting.forms import HOFFMANN_AB, HOFFMANN_E, HOFFMANN_EXPONENTS
-from scalecalc.fitting.reference import reference_fit
 from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw, KaplanLaw
 from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.power import PowerLaw
+from tests._reference_fit import reference_fit
 
 # Hoffmann et al. 2022 Eq. 10 (rounded): the law the synthetic Chinchilla sweeps follow.
 HOFFMANN = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -199,7 +199,7 @@ def test_reference_and_engine_objectives_agree_at_a_point() -> None:
     # the two code paths compute the same objective (independently written)
     from scalecalc.fitting.objective import Penalty, build_constraints
     from scalecalc.fitting.optimize import Problem
-    from scalecalc.fitting.reference import reference_objective
+    from tests._reference_fit import reference_objective
 
     n, d = isoflop_design()
     obs = observations(n, d, noisy(ChinchillaLaw(**HOFFMANN).loss(n, d), 0.01, 0))

@@ -10,17 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scalecalc.approaches.budgets import group_budgets
+from scalecalc.approaches.isoflop import STATUS_EDGE, STATUS_FEW, STATUS_OK, fit_isoflops
+from scalecalc.approaches.profiles import METHODS, profile_minimum
 from scalecalc.errors import FitError, InputError
 from scalecalc.io import read_observations, read_table
-from scalecalc.isoflop import (
-    METHODS,
-    STATUS_EDGE,
-    STATUS_FEW,
-    STATUS_OK,
-    fit_isoflops,
-    group_budgets,
-    profile_minimum,
-)
 from scalecalc.laws import ChinchillaLaw
 from tests.conftest import ROOT
 
@@ -75,7 +69,7 @@ def test_fitting_in_log_d_equals_log_n_when_every_run_has_c_equal_6nd() -> None:
 
 def test_marin_dclm_forward_only_budgets_become_training_compute() -> None:
     table = read_table(str(MARIN))
-    from scalecalc.isoflop import scale_table_column
+    from scalecalc.io import scale_column
 
     columns = {
         "params": "parameter_count",
@@ -83,7 +77,7 @@ def test_marin_dclm_forward_only_budgets_become_training_compute() -> None:
         "flops": "throughput/total_gflops",
         "loss": "eval/paloma/macro_loss",
     }
-    scaled = scale_table_column(table, "flops", columns["flops"], 1e9, "--flops-scale")
+    scaled = scale_column(table, "flops", 1e9, columns["flops"])
     observations = read_observations(scaled, columns)
     result = fit_isoflops(
         observations.n_params, observations.n_tokens, observations.compute_flops, observations.loss, bootstrap=0
@@ -293,11 +287,11 @@ def test_one_usable_budget_is_a_fit_error_naming_each_budget() -> None:
 
 def test_bad_options_are_input_errors() -> None:
     data = sweep(true_params, points=5)
-    with pytest.raises(InputError, match="--method: unknown method 'quartic'"):
+    with pytest.raises(InputError, match="^method: unknown method 'quartic'"):
         fit_isoflops(*data, method="quartic")
-    with pytest.raises(InputError, match="--level"):
+    with pytest.raises(InputError, match="^level: "):
         fit_isoflops(*data, level=95)
-    with pytest.raises(InputError, match="--bootstrap"):
+    with pytest.raises(InputError, match="^bootstrap: "):
         fit_isoflops(*data, bootstrap=-1)
 
 
@@ -336,7 +330,7 @@ def test_a_concave_profile_has_no_minimum() -> None:
 
 def test_batched_bootstrap_parabolas_agree_with_one_at_a_time() -> None:
     # Two code paths: the bootstrap solves every resample's normal equations at once; profile_minimum uses lstsq.
-    from scalecalc.isoflop import parabola_vertices
+    from scalecalc.approaches.profiles import parabola_vertices
 
     rng = np.random.default_rng(5)
     x = np.repeat(np.linspace(8.0, 10.0, 6), 2)
@@ -383,3 +377,20 @@ def test_chinchilla_points_snapped_to_the_nine_budgets_reproduce_approach_2() ->
     assert result.params_law.exponent_low < 0.49 < result.params_law.exponent_high
     assert 55e9 < float(result.prediction.params[0]) < 70e9
     assert any("runs farther than 30% from every budget" in w for w in result.warnings)  # the stray points
+
+
+def test_allocation_laws_follow_from_the_params_line() -> None:
+    """D_opt = C / (6 N_opt) = C^(1 - a) / (6 k) and D_opt / N_opt = C^(1 - 2a) / (6 k^2), also in every draw."""
+    from scalecalc.approaches.allocation_fit import allocation_laws
+
+    a, k = 0.45, 0.3
+    draws = np.array([[0.44, math.log10(0.25)], [0.46, math.log10(0.35)], [0.45, math.log10(0.3)]])
+    params, tokens, ratio = allocation_laws(a, math.log10(k), draws, 0.5)
+    assert tokens.exponent == pytest.approx(1 - a) and tokens.coefficient == pytest.approx(1 / (6 * k))
+    assert ratio.exponent == pytest.approx(1 - 2 * a) and ratio.coefficient == pytest.approx(1 / (6 * k * k))
+    compute = np.array([1e20, 1e24])
+    assert np.allclose(ratio(compute), tokens(compute) / params(compute), rtol=1e-12)
+    assert np.allclose(tokens(compute), compute / (6 * params(compute)), rtol=1e-12)
+    # the exponent interval of D/N comes from 1 - 2 * slope of each draw: 50% of (0.12, 0.10, 0.08)
+    assert (ratio.exponent_low, ratio.exponent_high) == pytest.approx((0.09, 0.11))
+    assert (tokens.exponent_low, tokens.exponent_high) == pytest.approx((0.545, 0.555))

@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from scalecalc.envelope import fit_envelope
+from scalecalc.approaches.envelope import fit_envelope
+from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
 from scalecalc.io import Observations
-from scalecalc.isoflop import fit_isoflops
 from scalecalc.plotting import build_figure, render_text, save_figure
 from scalecalc.plotting.builders import figure_for, frontier_figure
 from scalecalc.plotting.spec import Axis, Curve, Figure, Group, Panel, Points

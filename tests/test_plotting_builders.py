@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalecalc.envelope import fit_envelope
+from scalecalc.approaches.envelope import fit_envelope
+from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
 from scalecalc.io import Observations
-from scalecalc.isoflop import fit_isoflops
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.plotting.builders import (
     envelope_figure,

@@ -35,7 +35,19 @@ if TYPE_CHECKING:
 ColumnOption = Annotated[str | None, typer.Option(show_default=False)]
 
 
-@command(app)
+# The core's parameter names that differ from the options that set them (see cli._common.command).
+FLAGS = {
+    "level": "--ci",
+    "variable": "--x",
+    "fixed": "--fix",
+    "ties": "--tie",
+    "bounds": "--bound",
+    "count": "--drop-highest",
+    "low": "--min-flops",
+}
+
+
+@command(app, flags=FLAGS)
 def fit(
     file: Annotated[str, typer.Argument(help="Runs: CSV, TSV, JSON (array of objects) or JSONL; - reads stdin.")],
     form: Annotated[str, typer.Option("--form", help="chinchilla, kaplan, power or broken.")] = "chinchilla",
@@ -370,7 +382,7 @@ def preset_document(result: FitResult, path: str, *, name: str | None, params_co
         "loss": loss,
     }
     if result.form == "kaplan":
-        from scalecalc.fitting.engine import kaplan_allocation
+        from scalecalc.fitting.diagnostics import kaplan_allocation
 
         exponent, log_k = kaplan_allocation(result.constants)
         document["allocation"] = {

@@ -7,8 +7,12 @@ from typing import Annotated
 
 import typer
 
-from scalecalc import envelope as approach1
-from scalecalc import isoflop as approach2
+from scalecalc.approaches import envelope as approach1
+from scalecalc.approaches import isoflop as approach2
+from scalecalc.approaches import profiles
+from scalecalc.approaches.budgets import DEFAULT_SNAP
+from scalecalc.approaches.documents import allocation_preset
+from scalecalc.cli._allocation_reports import envelope_report, isoflop_report, level_text
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -26,9 +30,9 @@ from scalecalc.cli._common import (
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
-from scalecalc.io import find_column, normalise, read_observations, read_table
+from scalecalc.io import find_column, normalise, read_observations, read_table, scale_column
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
-from scalecalc.render import Column, Report, Table, check_field, columns_for
+from scalecalc.render import check_field
 from scalecalc.units import parse_quantity
 
 RUN_ALIASES = ("run", "run_id", "run_name", "name")
@@ -77,51 +81,30 @@ ConventionOption = Annotated[
     ),
 ]
 
-LAW_KINDS = {
-    "quantity": Column("quantity", "text"),
-    "coefficient": Column("coefficient", "number"),
-    "coefficient_low": Column("coefficient_low", "number", "coef low"),
-    "coefficient_high": Column("coefficient_high", "number", "coef high"),
-    "exponent": Column("exponent", "number"),
-    "exponent_low": Column("exponent_low", "number", "exp low"),
-    "exponent_high": Column("exponent_high", "number", "exp high"),
-}
-BUDGET_KINDS = {
-    "runs": Column("runs", "text"),
-    "sizes": Column("sizes", "text"),
-    "status": Column("status", "text"),
-    "params_min": Column("params_min", "count", in_table=False),
-    "params_max": Column("params_max", "count", in_table=False),
-    "tokens_low": Column("tokens_low", "count", in_table=False),
-    "tokens_high": Column("tokens_high", "count", in_table=False),
-    "loss_low": Column("loss_low", "number", in_table=False),
-    "loss_high": Column("loss_high", "number", in_table=False),
-}
-
 
 def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None):
     """The table and its observations, read exactly as `fit` reads them, the compute column scaled first."""
     table = read_table(file)
     if flops_scale is not None:
         factor = parse_quantity(flops_scale, "--flops-scale")
-        table = approach2.scale_table_column(table, "flops", columns.get("flops"), factor, "--flops-scale")
+        table = scale_column(table, "flops", factor, columns.get("flops"))
     return table, read_observations(table, columns)
 
 
-@command(app)
+@command(app, flags={"tolerance": "--snap"})
 def isoflop(
     file: FileArgument,
     method: Annotated[
         str,
-        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(approach2.METHODS)}."),
-    ] = approach2.DEFAULT_METHOD,
+        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(profiles.METHODS)}."),
+    ] = profiles.DEFAULT_METHOD,
     flops: TargetsOption = None,
     snap: Annotated[
         float,
         typer.Option(
             "--snap", help="A budget takes runs up to this fraction above its smallest run (or near --budgets)."
         ),
-    ] = approach2.DEFAULT_SNAP,
+    ] = DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
         typer.Option(
@@ -165,8 +148,7 @@ def isoflop(
     scalecalc isoflop runs.csv -f params_exponent
     scalecalc isoflop lr-sweep.csv --best-per-size     # several learning rates per size: keep the best
     """
-    if method not in approach2.METHODS:
-        raise InputError(f"--method: unknown method {method!r}; use one of {', '.join(approach2.METHODS)}")
+    profiles.check_method(method)  # before the runs are read
     resolve_format(fmt)  # a bad --format fails before the fit
     _check_stdin(file, flops)
     _check_save(save, force, plot_file)
@@ -192,37 +174,7 @@ def isoflop(
         source=table.source,
         locations=table.locations,
     )
-    notes = [*result.notes, *_derived_note(observations)]
-    budget_table = Table(
-        columns_for(list(result.budget_columns()), BUDGET_KINDS),
-        result.budget_columns(),
-        title=f"isoFLOP minima ({result.method}; {_level(result.level)} bootstrap intervals, "
-        f"{result.bootstrap_used} resamples)",
-        notes=notes,
-    )
-    law_table = _law_table(_law_columns(result), "compute-optimal allocation across budgets")
-    tables = [budget_table, law_table]
-    prediction_table = _prediction_table(result.prediction, result.level)
-    if prediction_table is not None:
-        tables.append(prediction_table)
-    document = {
-        "command": "isoflop",
-        "source": table.source,
-        "method": result.method,
-        "level": result.level,
-        "bootstrap": result.bootstrap,
-        "bootstrap_used": result.bootstrap_used,
-        **_law_scalars(result),
-        "laws": _laws(result),
-        "budgets": budget_table.records(),
-        "predictions": prediction_table.records() if prediction_table is not None else [],
-        "grouping": result.grouping,
-        "columns": dict(observations.columns),
-        "derived": list(observations.derived),
-        "warnings": list(result.warnings),
-        "notes": notes,
-    }
-    report = Report(document, tables, primary=prediction_table or budget_table)
+    report = isoflop_report(result, table.source, observations)
     if field is not None:
         check_field(report, field)  # before --save writes anything
     if save is not None:
@@ -298,51 +250,7 @@ def envelope(
         locations=table.locations,
         run_column=run_column or "params",
     )
-    notes = [*result.notes, *_derived_note(observations)]
-    segments = result.segments()
-    segment_kinds = {
-        "run": Column("run", "text"),
-        "flops_from": Column("flops_from", "flops", "from FLOPs"),
-        "flops_to": Column("flops_to", "flops", "to FLOPs"),
-        "levels": Column("levels", "text"),
-        "included": Column("included", "text", "in fit"),
-    }
-    segment_table = Table(
-        columns_for(list(segments), segment_kinds), segments, title="envelope: the run with the lowest loss",
-        notes=notes,
-    )  # fmt: skip
-    points_columns = result.point_columns()
-    points_table = Table(
-        columns_for(list(points_columns), {"run": Column("run", "text"), "included": Column("included", "text")}),
-        points_columns,
-        title="envelope",
-    )
-    law_table = _law_table(
-        _law_columns(result),
-        f"compute-optimal allocation ({_level(result.level)} bootstrap over runs, {result.bootstrap_used} resamples)",
-    )
-    tables = [segment_table, law_table]
-    prediction_table = _prediction_table(result.prediction, result.level)
-    if prediction_table is not None:
-        tables.append(prediction_table)
-    document = {
-        "command": "envelope",
-        "source": table.source,
-        "level": result.level,
-        "curves": result.curves,
-        "bootstrap": result.bootstrap,
-        "bootstrap_used": result.bootstrap_used,
-        **_law_scalars(result),
-        "laws": _laws(result),
-        "segments": segment_table.records(),
-        "envelope": points_table.records(),
-        "predictions": prediction_table.records() if prediction_table is not None else [],
-        "columns": {**observations.columns, **({"run": run_column} if run_column else {})},
-        "derived": list(observations.derived),
-        "warnings": list(result.warnings),
-        "notes": notes,
-    }
-    report = Report(document, tables, primary=prediction_table or points_table)
+    report = envelope_report(result, table.source, observations, run_column)
     if field is not None:
         check_field(report, field)
     if save is not None:
@@ -384,64 +292,6 @@ def _run_column(table, explicit: str | None) -> str | None:
     return None
 
 
-def _derived_note(observations) -> list[str]:
-    if not observations.derived:
-        return []
-    return [f"{', '.join(observations.derived)} derived from C = 6ND"]
-
-
-def _level(level: float) -> str:
-    return f"{100 * level:g}%"
-
-
-def _law_columns(result) -> dict[str, list]:
-    laws = (result.params_law, result.tokens_law, result.ratio_law)
-    return {
-        "quantity": [law.variable for law in laws],
-        "coefficient": [law.coefficient for law in laws],
-        "coefficient_low": [law.coefficient_low for law in laws],
-        "coefficient_high": [law.coefficient_high for law in laws],
-        "exponent": [law.exponent for law in laws],
-        "exponent_low": [law.exponent_low for law in laws],
-        "exponent_high": [law.exponent_high for law in laws],
-    }
-
-
-def _law_table(columns: dict[str, list], title: str) -> Table:
-    return Table(
-        columns_for(list(columns), LAW_KINDS),
-        columns,
-        title=f"{title}: quantity = coefficient x C^exponent (C in FLOPs)",
-        notes=["tokens = C / (6 params), so its exponent is 1 - a and its coefficient 1 / (6 k_N)"],
-    )
-
-
-def _law_scalars(result) -> dict[str, float]:
-    scalars = {}
-    for law in (result.params_law, result.tokens_law, result.ratio_law):
-        scalars[f"{law.variable}_coefficient"] = law.coefficient
-        scalars[f"{law.variable}_exponent"] = law.exponent
-        scalars[f"{law.variable}_exponent_low"] = law.exponent_low
-        scalars[f"{law.variable}_exponent_high"] = law.exponent_high
-    return scalars
-
-
-def _laws(result) -> dict[str, object]:
-    laws = (result.params_law, result.tokens_law, result.ratio_law)
-    return {law.variable: approach2.law_document(law, result.level) for law in laws}
-
-
-def _prediction_table(prediction: approach2.Prediction | None, level: float) -> Table | None:
-    if prediction is None:
-        return None
-    columns = prediction.columns()
-    return Table(
-        columns_for(list(columns)),
-        columns,
-        title=f"compute-optimal allocation at --flops ({_level(level)} bootstrap intervals)",
-    )
-
-
 def _save(
     path: str,
     force: bool,
@@ -457,9 +307,10 @@ def _save(
         raise InputError(f"--params-convention: {params_convention!r}; use one of {', '.join(PARAM_CONVENTIONS)}")
     law = result.params_law
     interval = (
-        f"{_level(result.level)} bootstrap interval of the exponent [{law.exponent_low:.4g}, {law.exponent_high:.4g}]"
+        f"{level_text(result.level)} bootstrap interval of the exponent "
+        f"[{law.exponent_low:.4g}, {law.exponent_high:.4g}]"
     )
-    document = approach2.allocation_preset(
+    document = allocation_preset(
         name or Path(path).stem,
         law,
         title=f"Allocation fitted by scalecalc {how.split()[0]} to {source}",

@@ -2,11 +2,14 @@
 
 Modules: forms (the laws in log space, analytic Jacobians, variable-projection seeds), objective (Huber and
 other penalties, constraints), optimize (batched Levenberg-Marquardt over all starts at once), engine
-(fit_law: seeding, optimum, warnings, bootstrap), filters (best run per (N, D), drop worst, compute range),
-result (the frozen result and its JSON document), reference (the slow scipy-per-start baseline).
+(fit_law: validation, seeding, the multi-start optimum), bootstrap (resampled refits, their intervals and
+warnings), diagnostics (the derived allocation, bound and identification warnings), batch (many data sets of
+the Chinchilla form in one minimiser call, for simulated studies), filters (best run per (N, D), drop worst,
+compute range), result (the frozen result and its JSON document).
 """
 
-from scalecalc.fitting.engine import FORMS, FitSpec, derived_quantities, fit_law
+from scalecalc.fitting.diagnostics import derived_quantities, kaplan_allocation
+from scalecalc.fitting.engine import FORMS, FitSpec, fit_law
 from scalecalc.fitting.filters import best_per_group, compute_range, drop_highest
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES
 from scalecalc.fitting.result import BootstrapSummary, Comparison, FitResult, OptimizerReport
@@ -25,4 +28,5 @@ __all__ = [
     "derived_quantities",
     "drop_highest",
     "fit_law",
+    "kaplan_allocation",
 ]

@@ -8,7 +8,9 @@
 3. Minimise the summed penalty from all starts at once (optimize.py), merging starts that meet.
 4. Report the best optimum, whether it converged, how many starts reached it, and warn about bounds and
    poorly identified parameters.
-5. Optionally bootstrap: refit B resamples of the points, all at once, warm-started from the optimum.
+5. Optionally bootstrap (bootstrap.py): refit B resamples of the points, all at once, from the optimum.
+
+The derived allocation and the bound and identification warnings live in diagnostics.py.
 """
 
 from __future__ import annotations
@@ -18,19 +20,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalecalc.defaults import TARGET_FACTOR
 from scalecalc.errors import FitError
+from scalecalc.fitting.bootstrap import bootstrap_fit, bootstrap_warnings, precision_notes
+from scalecalc.fitting.diagnostics import (
+    bound_warnings,
+    derived_quantities,
+    identification_warnings,
+    public_constants,
+)
 from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
-from scalecalc.fitting.optimize import Problem, Solution, distinct_points, minimise
-from scalecalc.fitting.result import BootstrapSummary, Comparison, FitResult, OptimizerReport
+from scalecalc.fitting.optimize import Problem, Solution, batch_rows, distinct_points, minimise
+from scalecalc.fitting.result import Comparison, FitResult, OptimizerReport
 from scalecalc.io import Observations
-from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 
 FORMS = ("chinchilla", "kaplan", "power", "broken")
 GRIDS = ("projected", "full")
 SEED_STARTS = 16  # projected-grid points, besides Hoffmann's 25 exponent pairs, that start the optimiser
-BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
-DEFAULT_BUDGET_FACTOR = 100.0  # --at-flops defaults to 100x the largest budget in the data
 STAGE_POINTS = 5000  # above this many points, starts first run on a subsample of this size
 POLISH_STARTS = 4  # ... and this many distinct end points are refined on all points
 SAME_OPTIMUM = 1e-9  # relative objective difference within which a start "reached the best"
@@ -69,38 +76,39 @@ def fit_law(
     constraints = _constraints(form, spec)
     _check_identifiable(observations, data, form, constraints)
     if not 0 < level < 1:
-        raise FitError(f"--ci: is {level}; give a fraction such as 0.95")
+        raise FitError(f"is {level}; give a fraction such as 0.95", param="level")
     if bootstrap < 0:
-        raise FitError(f"--bootstrap: is {bootstrap}; give a number of resamples such as 1000")
+        raise FitError(f"is {bootstrap}; give a number of resamples such as 1000", param="bootstrap")
     penalty = Penalty(spec.objective, spec.delta)
     problem = Problem(form, constraints, data, penalty)
     z, report, _ = _solve(problem, spec.grid)
     theta = constraints.expand(z[None, :])[0]
-    constants = _constants(form, theta, spec)
+    constants = public_constants(form, theta, spec.fixed)
     has_allocation = form.name in ("chinchilla", "kaplan")
     notes: list[str] = []
     if has_allocation and at_flops is None:
-        at_flops = DEFAULT_BUDGET_FACTOR * float(np.max(observations.compute_flops))
+        at_flops = TARGET_FACTOR * float(np.max(observations.compute_flops))
         notes.append(
-            f"derived quantities at {at_flops:.3g} FLOPs, 100x the largest budget in the data (set --at-flops)"
+            f"derived quantities at {at_flops:.3g} FLOPs, {TARGET_FACTOR:g}x the largest budget in the data "
+            "(set --at-flops)"
         )
     derived = {k: float(v) for k, v in derived_quantities(form.name, constants, at_flops).items()}
     residuals = problem.residuals(z[None, :])[0]
     log_loss = data.log_loss
     ss_total = float(np.sum((log_loss - np.mean(log_loss)) ** 2))
     r2 = 1 - float(np.sum(residuals**2)) / ss_total if ss_total > 0 else float("nan")
-    warnings = list(_bound_warnings(form, constraints, z))
+    warnings = bound_warnings(form, constraints, z)
     if not report.converged:
         warnings.append(
             f"the optimiser did not converge (scaled gradient {report.gradient:.2g} after {report.iterations} "
             "iterations); treat the constants with care"
         )
-    warnings += _identification_warnings(problem, z, form, constraints)
+    warnings += identification_warnings(problem, z, form, constraints)
     summary = None
     if bootstrap:
-        summary = _bootstrap(problem, z, form, spec, bootstrap, seed, level, at_flops)
-        warnings += _bootstrap_warnings(summary, constants)
-        notes += _precision_notes(summary, derived, at_flops, level)
+        summary = bootstrap_fit(problem, z, form, spec.fixed, bootstrap, seed, level, at_flops)
+        warnings += bootstrap_warnings(summary, constants)
+        notes += precision_notes(summary, derived, at_flops)
     elif "params_opt" in derived:
         notes.append("run with --bootstrap 1000 to see how precisely the data pin down the recommended size")
     comparisons: tuple[Comparison, ...] = ()
@@ -142,22 +150,25 @@ def fit_law(
 # -- set-up ---------------------------------------------------------------------------------------------
 def _make_form(spec: FitSpec) -> Form:
     if spec.form not in FORMS:
-        raise FitError(f"--form: unknown form {spec.form!r}; use one of {', '.join(FORMS)}")
+        raise FitError(f"unknown form {spec.form!r}; use one of {', '.join(FORMS)}", param="form")
     if spec.objective not in OBJECTIVES:
-        raise FitError(f"--objective: unknown objective {spec.objective!r}; use one of {', '.join(OBJECTIVES)}")
+        raise FitError(f"unknown objective {spec.objective!r}; use one of {', '.join(OBJECTIVES)}", param="objective")
     if spec.grid not in GRIDS:
-        raise FitError(f"--grid: unknown grid {spec.grid!r}; use one of {', '.join(GRIDS)}")
+        raise FitError(f"unknown grid {spec.grid!r}; use one of {', '.join(GRIDS)}", param="grid")
     if spec.grid == "full" and spec.form != "chinchilla":
         raise FitError(
-            "--grid full: Hoffmann's grid belongs to the chinchilla form; other forms use the projected grid"
+            "full: Hoffmann's grid belongs to the chinchilla form; other forms use the projected grid", param="grid"
         )
     one_variable = spec.form in ("power", "broken")
     if spec.variable is not None and not one_variable:
-        raise FitError(f"--x: the {spec.form} form uses both N and D; --x applies to --form power or broken")
+        raise FitError(
+            f"the {spec.form} form uses both N and D; a variable applies to the power or broken form",
+            param="variable",
+        )
     if spec.variable is not None and spec.variable not in ("params", "tokens", "flops"):
-        raise FitError(f"--x: is {spec.variable!r}; use params, tokens or flops")
+        raise FitError(f"is {spec.variable!r}; use params, tokens or flops", param="variable")
     if not 1 <= spec.breaks <= 4:
-        raise FitError(f"--breaks: is {spec.breaks}; give 1 to 4 breaks")
+        raise FitError(f"is {spec.breaks}; give 1 to 4 breaks", param="breaks")
     return make_form(spec.form, spec.variable, spec.breaks)
 
 
@@ -177,34 +188,36 @@ def _constraints(form: Form, spec: FitSpec) -> Constraints:
     symbols = form.symbols
     fixed: dict[str, float] = {}
     for name, value in spec.fixed.items():
-        _check_symbol(form, name, "--fix")
+        _check_symbol(form, name, "fixed")
         j = symbols.index(name)
         if not np.isfinite(value):
-            raise FitError(f"--fix {name}={value}: give a finite number")
+            raise FitError(f"{name}={value}: give a finite number", param="fixed")
         if form.log_scale[j] and value <= 0:
             if value == 0 and name == "E" and form.name in ("power", "broken"):
                 fixed[form.internal[j]] = -np.inf  # log E = -inf: no floor
                 continue
-            raise FitError(f"--fix {name}={value:g}: {name} must be greater than zero")
+            raise FitError(f"{name}={value:g}: {name} must be greater than zero", param="fixed")
         internal, converted = form.to_internal(name, value)
         fixed[internal] = converted
     ties = []
     for first, second in spec.ties:
         for name in (first, second):
-            _check_symbol(form, name, "--tie")
+            _check_symbol(form, name, "ties")
         i, j = symbols.index(first), symbols.index(second)
         if form.log_scale[i] != form.log_scale[j]:
-            raise FitError(f"--tie {first}={second}: tie two exponents or two scale constants, not one of each")
+            raise FitError(f"{first}={second}: tie two exponents or two scale constants, not one of each", param="ties")
         ties.append((form.internal[i], form.internal[j]))
     lower, upper = list(form.lower), list(form.upper)
     for name, (low, high) in spec.bounds.items():
-        _check_symbol(form, name, "--bound")
+        _check_symbol(form, name, "bounds")
         j = symbols.index(name)
         if not low < high:
-            raise FitError(f"--bound {name}={low:g}:{high:g}: the lower bound must be below the upper bound")
+            raise FitError(f"{name}={low:g}:{high:g}: the lower bound must be below the upper bound", param="bounds")
         if form.log_scale[j]:
             if low < 0:
-                raise FitError(f"--bound {name}={low:g}:{high:g}: {name} is positive; give bounds of zero or more")
+                raise FitError(
+                    f"{name}={low:g}:{high:g}: {name} is positive; give bounds of zero or more", param="bounds"
+                )
             with np.errstate(divide="ignore"):
                 lower[j], upper[j] = float(np.log(low)), float(np.log(high))
         else:
@@ -212,10 +225,11 @@ def _constraints(form: Form, spec: FitSpec) -> Constraints:
     return build_constraints(form.internal, lower, upper, fixed, ties)
 
 
-def _check_symbol(form: Form, name: str, option: str) -> None:
+def _check_symbol(form: Form, name: str, param: str) -> None:
     if name not in form.symbols:
         raise FitError(
-            f"{option}: {name!r} is not a constant of the {form.name} form; its constants: {', '.join(form.symbols)}"
+            f"{name!r} is not a constant of the {form.name} form; its constants: {', '.join(form.symbols)}",
+            param=param,
         )
 
 
@@ -321,194 +335,9 @@ def _solve(problem: Problem, grid: str) -> tuple[np.ndarray, OptimizerReport, So
 
 def _run(problem: Problem, starts: np.ndarray, *, merge: bool = False, near: bool = False) -> Solution:
     """minimise() over ``starts`` in batches that keep starts x points x parameters in memory bounds."""
-    batch = max(1, BATCH_ELEMENTS // max(1, len(problem.data) * problem.constraints.n_free))
+    batch = batch_rows(problem)
     parts = [minimise(problem, starts[i : i + batch], merge=merge, near=near) for i in range(0, len(starts), batch)]
     return Solution(*(np.concatenate([getattr(p, name) for p in parts]) for name in Solution.__dataclass_fields__))
-
-
-def _constants(form: Form, theta: np.ndarray, spec: FitSpec) -> dict[str, np.ndarray]:
-    constants = form.public(theta)
-    if spec.fixed.get("E") == 0 and "E" in constants:
-        del constants["E"]
-    return constants
-
-
-def derived_quantities(
-    form: str, constants: Mapping[str, np.ndarray | float], at_flops: float | None
-) -> dict[str, np.ndarray]:
-    """Allocation exponents a (N_opt ~ C^a) and b, and the compute-optimal N and D at ``at_flops``.
-
-    Chinchilla: a = beta / (alpha + beta) (Hoffmann et al. 2022, Eq. 4). Kaplan's L(N, D) under C = 6ND:
-    minimising (N_c/N)^p + 6 D_c N / C with p = alpha_N / alpha_D gives N_opt = k C^a with
-    a = 1 / (p + 1) = alpha_D / (alpha_N + alpha_D) and k = (p N_c^p / (6 D_c))^(1/(p+1)).
-    """
-    with np.errstate(all="ignore"):  # an exponent at its bound 0 has no finite allocation: NaN, not a warning
-        values = _derived(form, constants, at_flops)
-    return {k: np.where(np.isfinite(v), v, np.nan) for k, v in values.items()}
-
-
-def _derived(form: str, constants: Mapping[str, np.ndarray | float], at_flops: float | None) -> dict[str, np.ndarray]:
-    if form == "chinchilla":
-        law = ChinchillaLaw.from_constants(constants)
-        values = {"a": law.params_exponent, "b": law.tokens_exponent}
-        if at_flops is not None:
-            n_opt, d_opt = law.allocate(at_flops)
-            values.update(params_opt=n_opt, tokens_opt=d_opt, tokens_per_param=d_opt / n_opt)
-        return {k: np.asarray(v, dtype=float) for k, v in values.items()}
-    if form == "kaplan":
-        exponent, log_k = kaplan_allocation(constants)
-        values = {"a": exponent, "b": 1 - exponent}
-        if at_flops is not None:
-            n_opt = np.exp(log_k + exponent * np.log(at_flops))
-            d_opt = at_flops / (FLOPS_PER_PARAM_TOKEN * n_opt)
-            values.update(params_opt=n_opt, tokens_opt=d_opt, tokens_per_param=d_opt / n_opt)
-        return {k: np.asarray(v, dtype=float) for k, v in values.items()}
-    return {}
-
-
-def kaplan_allocation(constants: Mapping[str, np.ndarray | float]) -> tuple[np.ndarray, np.ndarray]:
-    """(a, log k) of N_opt = k C^a for a Kaplan-form law (see :func:`derived_quantities`)."""
-    a_n, a_d = np.asarray(constants["alpha_N"]), np.asarray(constants["alpha_D"])
-    p = a_n / a_d
-    log_k = (np.log(p) + p * np.log(constants["N_c"]) - np.log(FLOPS_PER_PARAM_TOKEN) - np.log(constants["D_c"])) / (
-        p + 1
-    )
-    return 1 / (p + 1), log_k
-
-
-# -- warnings -------------------------------------------------------------------------------------------
-def _bound_warnings(form: Form, constraints: Constraints, z: np.ndarray) -> list[str]:
-    messages = []
-    for j, k in enumerate(constraints.source):
-        if k < 0:
-            continue
-        symbol = form.symbols[j]
-        for bound, side in ((constraints.lower[k], "lower"), (constraints.upper[k], "upper")):
-            if np.isfinite(bound) and abs(z[k] - bound) <= 1e-6 * (1 + abs(bound)):
-                value = np.exp(bound) if form.log_scale[j] else bound
-                messages.append(
-                    f"{symbol} sits on its {side} bound {value:g}: the best fit may lie beyond it "
-                    f"(change it with --bound {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
-                )
-    return messages
-
-
-def _identification_warnings(problem: Problem, z: np.ndarray, form: Form, constraints: Constraints) -> list[str]:
-    """Warn when the curvature of the objective leaves a direction of the parameters unconstrained: the
-    IRLS curvature matrix, scaled to unit diagonal, has an eigenvalue below 1e-12 (a correlation of
-    parameters beyond 0.999999)."""
-    _, _, h = problem.derivatives(z[None, :], None, np.ones(1))
-    h = h[0]
-    d = np.sqrt(np.maximum(np.diag(h), 0))
-    names = [form.symbols[form.internal.index(n)] for n in _free_names(form, constraints)]
-    if np.any(d <= 0):
-        flat = [names[i] for i in np.flatnonzero(d <= 0)]
-        return [
-            f"the data do not constrain {', '.join(flat)} at all (the objective is flat along it); fix it with --fix"
-        ]
-    scaled = h / np.outer(d, d)
-    values, vectors = np.linalg.eigh(scaled)
-    if values[0] > 1e-12 * values[-1]:
-        return []
-    involved = [names[i] for i in np.argsort(-np.abs(vectors[:, 0]))[:2]]
-    return [
-        f"parameters {' and '.join(involved)} are poorly identified: the data barely distinguish trading one "
-        "against the other; consider --fix or --tie, or more varied runs"
-    ]
-
-
-def _free_names(form: Form, constraints: Constraints) -> list[str]:
-    names = [""] * constraints.n_free
-    for name, k in zip(form.internal, constraints.source, strict=True):
-        if k >= 0 and not names[k]:
-            names[k] = name
-    return names
-
-
-# -- bootstrap --------------------------------------------------------------------------------------------
-def _bootstrap(
-    problem: Problem,
-    z: np.ndarray,
-    form: Form,
-    spec: FitSpec,
-    resamples: int,
-    seed: int,
-    level: float,
-    at_flops: float | None,
-) -> BootstrapSummary:
-    """Refit ``resamples`` resamples of the points (drawn with replacement, seeded), all at once, each
-    warm-started from the full-data optimum. A resample is a weight per point: how often it was drawn."""
-    n = len(problem.data)
-    rng = np.random.default_rng(seed)
-    batch = max(1, BATCH_ELEMENTS // max(1, n * problem.constraints.n_free))
-    parts_z, parts_ok = [], []
-    for start in range(0, resamples, batch):
-        size = min(batch, resamples - start)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
-        solution = minimise(problem, np.tile(z, (size, 1)), weights=counts, max_iter=1000, near=True)
-        parts_z.append(solution.z)
-        parts_ok.append(solution.converged)
-    draws_z = np.concatenate(parts_z)
-    converged = np.concatenate(parts_ok)
-    theta = problem.constraints.expand(draws_z)
-    draws = _constants(form, theta, spec)
-    draws.update(derived_quantities(form.name, draws, at_flops))
-    tail = 50 * (1 - level)
-    standard_errors, low, high = {}, {}, {}
-    for name, values in draws.items():
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values)]  # a draw whose exponent hit 0 has no finite allocation
-        if len(values) < 2:
-            standard_errors[name] = low[name] = high[name] = float("nan")
-            continue
-        with np.errstate(over="ignore", invalid="ignore"):  # draws of a poorly identified constant can be huge
-            standard_errors[name] = float(np.std(values, ddof=1))
-            low[name], high[name] = (float(v) for v in np.percentile(values, [tail, 100 - tail]))
-    return BootstrapSummary(
-        resamples=resamples,
-        seed=seed,
-        level=level,
-        converged_fraction=float(np.mean(converged)),
-        draws={k: np.asarray(v, dtype=float) for k, v in draws.items()},
-        standard_errors=standard_errors,
-        low=low,
-        high=high,
-    )
-
-
-def _bootstrap_warnings(summary: BootstrapSummary, constants: Mapping[str, np.ndarray]) -> list[str]:
-    messages = []
-    if summary.converged_fraction < 0.95:
-        messages.append(
-            f"only {summary.converged_fraction:.0%} of the bootstrap refits converged; the intervals may be too narrow"
-        )
-    loose = [
-        name
-        for name, value in constants.items()
-        if summary.low[name] > 0 and summary.high[name] / summary.low[name] > 100
-    ]
-    if loose:
-        messages.append(
-            f"poorly identified: the {summary.level:.0%} bootstrap interval of {', '.join(loose)} spans more than a "
-            "factor of 100; consider --fix or --tie, or more varied runs"
-        )
-    return messages
-
-
-def _precision_notes(
-    summary: BootstrapSummary, derived: Mapping[str, float], at_flops: float | None, level: float
-) -> list[str]:
-    if "params_opt" not in derived or at_flops is None:
-        return []
-    value, low, high = derived["params_opt"], summary.low["params_opt"], summary.high["params_opt"]
-    if not all(np.isfinite(v) and v > 0 for v in (value, low, high)):
-        return [f"the data do not pin down a finite compute-optimal model size at {at_flops:.3g} FLOPs"]
-    return [
-        f"at {at_flops:.3g} FLOPs the data put the compute-optimal model at {value:.3g} parameters, "
-        f"{level:.0%} interval {low:.3g} to {high:.3g} "
-        f"({100 * (low / value - 1):+.0f}% / {100 * (high / value - 1):+.0f}%, "
-        f"from {summary.resamples} bootstrap resamples): plan for that spread, not for one size"
-    ]
 
 
 # -- other objectives -------------------------------------------------------------------------------------
@@ -520,7 +349,7 @@ def _compare(
         problem = Problem(form, constraints, data, Penalty(name, spec.delta))
         z, _, _ = _solve(problem, spec.grid)
         theta = constraints.expand(z[None, :])[0]
-        constants = _constants(form, theta, spec)
+        constants = public_constants(form, theta, spec.fixed)
         derived = derived_quantities(form.name, constants, at_flops)
         results.append(
             Comparison(
@@ -543,4 +372,4 @@ def _comparison_notes(comparisons: tuple[Comparison, ...]) -> list[str]:
     ]
 
 
-__all__ = ["FORMS", "FitSpec", "derived_quantities", "fit_law", "kaplan_allocation"]
+__all__ = ["FORMS", "FitSpec", "fit_law"]

@@ -46,9 +46,9 @@ def best_per_group(observations: Observations) -> tuple[Observations, str]:
 def drop_highest(observations: Observations, count: int) -> tuple[Observations, str]:
     """Drop the ``count`` runs with the highest loss (Besiroglu et al. 2024 drop 5 of Hoffmann's 245)."""
     if count < 0:
-        raise FitError(f"--drop-highest: is {count}; give a count of zero or more")
+        raise FitError(f"is {count}; give a count of zero or more", param="count")
     if count >= len(observations):
-        raise FitError(f"--drop-highest {count}: the data hold only {len(observations)} runs")
+        raise FitError(f"{count}: the data hold only {len(observations)} runs", param="count")
     if count == 0:
         return observations, ""
     keep = np.argsort(observations.loss, kind="stable")[: len(observations) - count]
@@ -61,7 +61,7 @@ def compute_range(observations: Observations, low: float | None, high: float | N
     if low is None and high is None:
         return observations, ""
     if low is not None and high is not None and low > high:
-        raise FitError(f"--min-flops {low:g} is above --max-flops {high:g}")
+        raise FitError(f"{low:g} is above the upper end {high:g}", param="low")
     c = observations.compute_flops
     keep = np.ones(len(c), dtype=bool)
     if low is not None:

@@ -38,9 +38,9 @@ class Penalty:
 
     def __post_init__(self) -> None:
         if self.name not in OBJECTIVES:
-            raise FitError(f"--objective: unknown objective {self.name!r}; use one of {', '.join(OBJECTIVES)}")
+            raise FitError(f"unknown objective {self.name!r}; use one of {', '.join(OBJECTIVES)}", param="objective")
         if not (np.isfinite(self.delta) and self.delta > 0):
-            raise FitError(f"--delta: is {self.delta}; give a positive number such as 1e-3")
+            raise FitError(f"is {self.delta}; give a positive number such as 1e-3", param="delta")
 
     def value(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":

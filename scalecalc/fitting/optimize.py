@@ -29,6 +29,7 @@ LAMBDA_START = 1e-3
 LAMBDA_CEILING = 1e10
 SWITCH_GAIN = 1e-4
 SWITCH_BACK_LAMBDA = 10.0
+BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
 MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and are merged
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
 
@@ -47,7 +48,10 @@ class Solution:
 
 
 class Problem:
-    """One form, its constraints, the data and the penalty: evaluates f, g and H for batches of z."""
+    """One form, its constraints, the data and the penalty: evaluates f, g and H for batches of z.
+
+    Every row of z is fitted to ``data.log_loss``, unless ``targets`` (S, n) gives each row its own log losses
+    at the same points (many data sets in one minimiser call: :mod:`scalecalc.fitting.batch`)."""
 
     def __init__(self, form: Form, constraints: Constraints, data: FitData, penalty: Penalty) -> None:
         self.form = form
@@ -56,24 +60,33 @@ class Problem:
         self.penalty = penalty
         self.matrix = constraints.jacobian_matrix()
 
-    def residuals(self, z: np.ndarray) -> np.ndarray:
-        pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
-        return pred - self.data.log_loss
+    def _log_loss(self, targets: np.ndarray | None) -> np.ndarray:
+        return self.data.log_loss if targets is None else targets
 
-    def objective(self, z: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    def residuals(self, z: np.ndarray, targets: np.ndarray | None = None) -> np.ndarray:
+        pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
+        return pred - self._log_loss(targets)
+
+    def objective(
+        self, z: np.ndarray, weights: np.ndarray | None = None, targets: np.ndarray | None = None
+    ) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
-            rho = self.penalty.value(self.residuals(z))
+            rho = self.penalty.value(self.residuals(z, targets))
         values = np.sum(rho if weights is None else weights * rho, axis=-1)
         return np.where(np.isfinite(values), values, np.inf)
 
     def derivatives(
-        self, z: np.ndarray, weights: np.ndarray | None = None, irls: np.ndarray | None = None
+        self,
+        z: np.ndarray,
+        weights: np.ndarray | None = None,
+        irls: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """f (S,), g (S, F), H (S, F, F) at z (S, F). ``irls`` (S,) in [0, 1] blends the exact curvature
         (0) with the IRLS one (1)."""
         with np.errstate(over="ignore", invalid="ignore"):
             pred, jac = self.form.predict(self.constraints.expand(z), self.data, jac=True)
-            rho, psi, reweighted, exact = self.penalty.terms(pred - self.data.log_loss)
+            rho, psi, reweighted, exact = self.penalty.terms(pred - self._log_loss(targets))
         curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
         if weights is not None:
             rho, psi, curvature = rho * weights, psi * weights, curvature * weights
@@ -89,6 +102,7 @@ def minimise(
     z0: np.ndarray,
     *,
     weights: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
     max_iter: int = 1000,
     ftol: float = 1e-12,
     gtol: float = 1e-7,
@@ -96,11 +110,12 @@ def minimise(
     near: bool = False,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
-    counts). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go."""
+    counts) and ``targets`` (S, n) give each start its own log losses (see :class:`Problem`). With ``merge``,
+    starts that reach the same point (to 1e-7 relative) are merged as they go."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
-    objective = problem.objective(z, weights)
+    objective = problem.objective(z, weights, targets)
     gradient = np.full(count, np.inf)
     iterations = np.zeros(count, dtype=int)
     converged = np.zeros(count, dtype=bool)
@@ -116,8 +131,9 @@ def minimise(
         if merge and iteration % 5 == 4 and active.size > 1:
             active = _merge(z, objective, active, merged)
         w = None if weights is None else weights[active]
+        t = None if targets is None else targets[active]
         za = z[active]
-        f, g, h = problem.derivatives(za, w, irls[active])
+        f, g, h = problem.derivatives(za, w, irls[active], t)
         diagonal = np.maximum(np.einsum("sii->si", h), 0.0)
         # A direction with no curvature (e.g. a term that contributes nothing yet) gets a floor, so that the
         # step along it is a damped gradient step rather than a division by zero.
@@ -139,7 +155,7 @@ def minimise(
                 step = -scaled_g / (1 + la[:, None]) / scale
         step = np.where(np.isfinite(step), step, 0.0)
         candidate = np.clip(za + step, lower, upper)
-        f_new = problem.objective(candidate, w)
+        f_new = problem.objective(candidate, w, t)
         better = f_new < f
         small_change = (f - f_new) <= ftol * np.abs(f)
         done = better & small_change & (gradient[active] <= gtol)
@@ -168,6 +184,11 @@ def minimise(
             iterations[s] = iterations[root]
             merged[s] = root
     return Solution(z, objective, gradient, iterations, converged, merged)
+
+
+def batch_rows(problem: Problem, elements: int = BATCH_ELEMENTS) -> int:
+    """How many starts one minimise() call takes so that starts x points x parameters stays within ``elements``."""
+    return max(1, elements // max(1, len(problem.data) * problem.constraints.n_free))
 
 
 def _merge(z: np.ndarray, objective: np.ndarray, active: np.ndarray, merged: np.ndarray) -> np.ndarray:

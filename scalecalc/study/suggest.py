@@ -16,10 +16,10 @@ import numpy as np
 
 from scalecalc.defaults import STUDY_NOISE, STUDY_SPAN
 from scalecalc.errors import InputError
+from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.study.simulate import check_design, check_simulation_options, log_spread, simulated_log_losses
 from scalecalc.study.trials import trial_observations
-from scalecalc.trial_fits import TrialFits, at_target
 
 SUGGEST_SIZES = 17  # candidate sizes per budget: a default sweep's 9 and the midpoints between them
 SUGGEST_TRIALS = 200  # simulated studies per candidate: fewer than `simulate`, as every candidate is scored

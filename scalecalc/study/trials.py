@@ -8,8 +8,8 @@ default ``fit_mode="warm"`` fits the first trial with ``fit_law`` itself (multi-
 procedure) and then every trial at once, in one batched Levenberg-Marquardt run of the fitting engine,
 started from that truth-free optimum; its bootstrap refits all trials' resamples at once, each warm-started
 from its trial's optimum, exactly as ``fit_law``'s bootstrap does. The engine's public API fits one data set
-at a time, so :class:`scalecalc.trial_fits.TrialFits` is a thin adapter over its internals (forms, penalty, minimiser)
-that gives each row of the batch its own losses and point weights. ``fit_mode="full"`` calls ``fit_law`` per
+at a time, so :class:`scalecalc.fitting.batch.TrialFits` is a thin adapter over its internals (forms, penalty,
+minimiser) that gives each row of the batch its own losses and point weights. ``fit_mode="full"`` calls ``fit_law`` per
 trial (slow; the check that the two agree is in tests/test_study.py and benchmarks/bench_simulate.py).
 """
 
@@ -22,9 +22,9 @@ import numpy as np
 
 from scalecalc._numeric import percentile_interval
 from scalecalc.errors import FitError
+from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.io import Observations
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
-from scalecalc.trial_fits import TrialFits, at_target
 
 BOOTSTRAP_BLOCK_ROWS = 5_000  # bootstrap refits held at once (trials x resamples)
 
@@ -165,7 +165,7 @@ def isoflop_trials(
     method: str,
     progress: Callable[[int], None] | None,
 ) -> Estimates:
-    from scalecalc.isoflop import fit_isoflops
+    from scalecalc.approaches.isoflop import fit_isoflops
 
     trials = len(log_loss)
     params, low, high = (np.full(trials, np.nan) for _ in range(3))

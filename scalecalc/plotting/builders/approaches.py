@@ -20,9 +20,10 @@ from scalecalc.plotting.builders._common import (
 from scalecalc.plotting.spec import Axis, Band, Curve, Figure, Group, Law, Marker, Panel, Points, tick_label
 
 if TYPE_CHECKING:
-    from scalecalc.envelope import EnvelopeResult
+    from scalecalc.approaches.allocation_fit import Prediction
+    from scalecalc.approaches.envelope import EnvelopeResult
+    from scalecalc.approaches.isoflop import IsoflopResult
     from scalecalc.io import Observations
-    from scalecalc.isoflop import IsoflopResult, Prediction
 
     AllocationResult = IsoflopResult | EnvelopeResult
 
@@ -142,7 +143,7 @@ def envelope_figure(result: EnvelopeResult, observations: Observations | None = 
 def profile_curve(
     method: str, n_params: np.ndarray, n_tokens: np.ndarray, loss: np.ndarray, flops: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The fitted isoFLOP profile of one budget over the sizes tried, as :mod:`scalecalc.isoflop` fits it:
+    """The fitted isoFLOP profile of one budget over the sizes tried, as :mod:`scalecalc.approaches.isoflop` fits it:
     a parabola (or cubic) in log10 N, a parabola in log10 D, or an Akima spline through the lowest loss at
     each size. None when the sizes cannot determine it."""
     x = np.log10(n_params)

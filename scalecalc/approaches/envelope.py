@@ -5,7 +5,7 @@ curve is a loss-versus-compute path. On a grid of compute levels (log-spaced ove
 Hoffmann et al. used 1500) each curve's loss is interpolated linearly in (log C, log L), and the lowest loss
 over all curves covering that level is the envelope. The run achieving it gives N_opt(C) and
 D_opt(C) = C / (6 N_opt); a least-squares line of log N_opt on log C gives N_opt = k_N C^a, exactly as in
-Approach 2 (``scalecalc.isoflop`` builds the D and D/N laws and the predictions from it).
+Approach 2 (:mod:`scalecalc.approaches.allocation_fit` builds the D and D/N laws and the predictions from it).
 
 Compute levels whose winner is the smallest or the largest model trained are left out of the fit (a larger or
 smaller model, never trained, might have won there), as are levels covered by a single curve; a warning says
@@ -15,23 +15,21 @@ recomputed), percentile intervals at ``level``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from scalecalc.errors import FitError, InputError
-from scalecalc.isoflop import (
-    PowerLaw,
-    Prediction,
-    _check_level,
+from scalecalc.approaches.allocation_fit import (
+    AllocationFit,
     allocation_laws,
+    check_level,
     extrapolation_warning,
     line_fit,
     predict,
 )
+from scalecalc.errors import FitError, InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 
 DEFAULT_POINTS = 250
@@ -62,7 +60,9 @@ def build_curves(
 ) -> Curves:
     """Group rows into runs (by ``runs``, else by model size) and interpolate each on a common compute grid."""
     if points < 2:
-        raise InputError(f"--points: {points} is too few; give at least 2 compute levels (default {DEFAULT_POINTS})")
+        raise InputError(
+            f"{points} is too few; give at least 2 compute levels (default {DEFAULT_POINTS})", param="points"
+        )
     n_params = np.asarray(n_params, dtype=float)
     compute = np.asarray(compute_flops, dtype=float)
     loss = np.asarray(loss, dtype=float)
@@ -122,27 +122,16 @@ def envelope_of(curves_log_loss: np.ndarray, n_params: np.ndarray) -> tuple[np.n
     return winner, best, usable
 
 
-@dataclass(frozen=True)
-class EnvelopeResult:
-    level: float
+@dataclass(frozen=True, kw_only=True)
+class EnvelopeResult(AllocationFit):
+    """Approach 1 on a grid of compute levels: the winning run at each level and the laws fitted through them."""
+
     flops: np.ndarray  # the compute grid
     params: np.ndarray  # N_opt at each level (NaN where no curve reaches it)
     loss: np.ndarray
     run: tuple[str, ...]
     included: np.ndarray  # bool: the level enters the power-law fit
-    params_law: PowerLaw
-    tokens_law: PowerLaw
-    ratio_law: PowerLaw
-    prediction: Prediction | None
     curves: int
-    bootstrap: int
-    bootstrap_used: int
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    fitted_flops: tuple[float, float] = (math.nan, math.nan)
-    fitted_params: tuple[float, float] = (math.nan, math.nan)
-    # bootstrap (slope, intercept) of log10 N_opt on log10 C, one row per resample (as IsoflopResult)
-    line_draws: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
     @property
     def tokens(self) -> np.ndarray:
@@ -193,7 +182,7 @@ def fit_envelope(
     run_column: str = "run",
 ) -> EnvelopeResult:
     """Approach 1 over training curves: the lowest-loss envelope, N_opt(C) and the allocation power laws."""
-    _check_level(level, bootstrap)
+    check_level(level, bootstrap)
     curves = build_curves(
         n_params, compute_flops, loss, runs, points=points, locations=locations, run_column=run_column
     )

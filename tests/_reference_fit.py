@@ -1,9 +1,9 @@
 """The straightforward reference fit: one scipy L-BFGS-B call per starting point, numerical gradients.
 
-This is how the published notebooks fit (Hoffmann et al. 2022, App. D.2; the Epoch AI replication). It is
-slow, and kept only as an independent code path for tests ("the fast engine is never worse than this")
-and for benchmarks/bench_fit.py. The objective is written out again here with scipy's own ``huber`` and
-``logsumexp`` rather than taken from forms.py, so the two paths share no arithmetic.
+A test oracle, not runtime code. This is how the published notebooks fit (Hoffmann et al. 2022, App. D.2; the
+Epoch AI replication). It is slow, and kept only as an independent code path for tests ("the fast engine is never
+worse than this") and for benchmarks/bench_fit.py. The objective is written out again here with scipy's own
+``huber`` and ``logsumexp`` rather than taken from forms.py, so the two paths share no arithmetic.
 """
 
 from __future__ import annotations
