@@ -9,7 +9,7 @@ import typer
 
 from scalecalc import constrained
 from scalecalc import plan as planner
-from scalecalc.cli import _hardware_plan as hw_cli
+from scalecalc.cli import _gpu_options as hw_cli
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -96,7 +96,7 @@ def plan_table(plan: planner.Plan) -> Table:
     return Table(columns_for(list(data)), data, title=f"plan ({plan.preset})", notes=plan.notes)
 
 
-@command(app)
+@command(app, flags=hw_cli.GPU_FLAGS)
 def plan(
     flops: FlopsOption = None,
     params: ParamsOption = None,
