@@ -13,9 +13,10 @@ from collections.abc import Callable
 import numpy as np
 from _alternating import alternating
 
-from scalecalc import hardware as hw
 from scalecalc import plan as planner
+from scalecalc.hardware import accelerators as hw
 from scalecalc.presets import load_preset
+from scalecalc.presets.hardware import load_accelerator
 
 ROWS = 100_000
 REPEATS = 9
@@ -28,7 +29,7 @@ def ratio(candidate: Callable[[], object], reference: Callable[[], object]) -> f
 def main() -> None:
     law = load_preset("epoch-2024")
     budgets = np.geomspace(1e19, 1e26, ROWS)
-    hardware = hw.HardwarePlan(hw.load_accelerator("h100"), n_gpus=1024)
+    hardware = hw.HardwarePlan(load_accelerator("h100"), n_gpus=1024)
     result = planner.plan_compute(law, budgets)
 
     def reference() -> object:
@@ -46,11 +47,11 @@ def main() -> None:
     print(f"plan_compute + hardware columns / plan_compute: {ratio(plan_with_gpu, reference):6.2f}x")
     print(
         "load_accelerator('h100') / load_preset('epoch-2024'): "
-        f"{ratio(lambda: hw.load_accelerator('h100'), lambda: load_preset('epoch-2024')):6.2f}x"
+        f"{ratio(lambda: load_accelerator('h100'), lambda: load_preset('epoch-2024')):6.2f}x"
     )
     print(
         "load_accelerator('trillium') (alias: reads every file) / load_preset: "
-        f"{ratio(lambda: hw.load_accelerator('trillium'), lambda: load_preset('epoch-2024')):6.2f}x"
+        f"{ratio(lambda: load_accelerator('trillium'), lambda: load_preset('epoch-2024')):6.2f}x"
     )
 
 

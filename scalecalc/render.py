@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import numpy as np
 
@@ -226,7 +226,7 @@ def _emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
     from rich.table import Table as RichTable
 
     # NO_COLOR: Rich drops colours itself but still writes bold and italic; a set NO_COLOR means no escapes at all
-    styles = None if os.environ.get("NO_COLOR") else "auto"
+    styles: Literal["auto"] | None = None if os.environ.get("NO_COLOR") else "auto"
     console = Console(file=out, width=width, soft_wrap=False, color_system=styles)
     for index, table in enumerate(tables):
         if index:
@@ -300,7 +300,7 @@ COMMON_COLUMNS: dict[str, Column] = {
         Column("compute_overhead", "percent", "compute overhead"),
         Column("predicted_loss", "number", "predicted loss"),
         Column("residual", "number"),
-        # plan beyond compute-optimal (scalecalc.constrained): repeated data, inference demand, smaller models
+        # plan beyond compute-optimal (scalecalc.plan): repeated data, inference demand, smaller models
         Column("unique_tokens", "count", "unique tokens"),
         Column("epochs", "ratio"),
         Column("effective_tokens", "count", "effective tokens"),

@@ -303,20 +303,17 @@ def test_inference_aware_cost_uses_the_gpu_options(runner) -> None:
 
 def test_help_texts_name_the_core_choices() -> None:
     # The CLI modules name these literally so that `scalecalc plan` starts without loading the core modules.
-    from scalecalc import architecture, hardware, memory
-    from scalecalc.cli import _hardware_plan
-    from scalecalc.cli import hardware as cli_hardware
+    from scalecalc.cli import _shape_options
+    from scalecalc.hardware import architecture, memory
 
-    assert cli_hardware.NAMED_SHAPES_HELP == ", ".join(architecture.NAMED_SHAPES)
-    assert cli_hardware.OPTIMIZERS_HELP == ", ".join(memory.TRAINING_REGIMES)
-    assert float(_hardware_plan.DEFAULT_MFU_HELP) == hardware.DEFAULT_MFU
-    assert _hardware_plan.DEFAULT_DTYPE_HELP == hardware.DEFAULT_DTYPE
+    assert _shape_options.NAMED_SHAPES_HELP == ", ".join(architecture.NAMED_SHAPES)
+    assert _shape_options.OPTIMIZERS_HELP == ", ".join(memory.TRAINING_REGIMES)
 
 
 def test_plan_without_gpu_does_not_load_the_hardware_modules() -> None:
     code = (
         "import sys; from scalecalc.cli import app; "
-        "print(sorted(m for m in ('scalecalc.hardware', 'scalecalc.memory', 'scalecalc.architecture') "
+        "print(sorted(m for m in ('scalecalc.hardware', 'scalecalc.presets.hardware') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -10,16 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalecalc import hardware as hw
-from scalecalc.architecture import count_params, named_shape
 from scalecalc.errors import InputError, PresetError
+from scalecalc.hardware import accelerators as hw
+from scalecalc.hardware.architecture import count_params, named_shape
+from scalecalc.presets import hardware as chips
 
 REQUIRED = ["a100", "h100", "h200", "b200", "gb200", "mi300x", "tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e"]
 
 
 # -- the shipped files ----------------------------------------------------------------------------------------
 def test_every_required_accelerator_ships_and_loads() -> None:
-    names = {chip.name for chip in hw.load_all_accelerators()}
+    names = {chip.name for chip in chips.load_all_accelerators()}
     assert set(REQUIRED) | {"h800"} <= names
 
 
@@ -41,7 +42,7 @@ PUBLISHED = {
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_dense_peaks_memory_and_bandwidth_match_the_datasheets(name: str) -> None:
-    chip = hw.load_accelerator(name)
+    chip = chips.load_accelerator(name)
     expected = PUBLISHED[name]
     for dtype in ("bf16", "fp8", "tf32"):
         if dtype in expected:
@@ -52,13 +53,13 @@ def test_dense_peaks_memory_and_bandwidth_match_the_datasheets(name: str) -> Non
 
 def test_no_fp8_where_the_chip_has_none() -> None:
     for name in ("a100", "tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e"):
-        assert "fp8" not in hw.load_accelerator(name).dense_flops
-    with pytest.raises(InputError, match=r"--dtype: a100 has no fp8 peak; available: tf32, bf16"):
-        hw.load_accelerator("a100").peak_flops("fp8")
+        assert "fp8" not in chips.load_accelerator(name).dense_flops
+    with pytest.raises(InputError, match=r"dtype: a100 has no fp8 peak; available: tf32, bf16"):
+        chips.load_accelerator("a100").peak_flops("fp8")
 
 
 def test_every_figure_has_a_source_and_every_price_a_date() -> None:
-    for chip in hw.load_all_accelerators():
+    for chip in chips.load_all_accelerators():
         assert all(source.strip() for source in chip.sources.values())
         assert any(key.startswith("dense_tflops.") for key in chip.sources)
         if chip.price is not None:
@@ -66,15 +67,15 @@ def test_every_figure_has_a_source_and_every_price_a_date() -> None:
 
 
 def test_names_and_aliases_are_case_insensitive() -> None:
-    assert hw.load_accelerator("H100").name == "h100"
-    assert hw.load_accelerator("H100-SXM").name == "h100"
-    assert hw.load_accelerator("v5p").name == "tpu-v5p"
-    assert hw.load_accelerator("Trillium").name == "tpu-v6e"
+    assert chips.load_accelerator("H100").name == "h100"
+    assert chips.load_accelerator("H100-SXM").name == "h100"
+    assert chips.load_accelerator("v5p").name == "tpu-v5p"
+    assert chips.load_accelerator("Trillium").name == "tpu-v6e"
 
 
 def test_unknown_accelerator_lists_the_known_ones() -> None:
     with pytest.raises(PresetError) as caught:
-        hw.load_accelerator("h900")
+        chips.load_accelerator("h900")
     message = str(caught.value)
     assert "unknown accelerator 'h900'" in message and "\n" not in message
     for name in REQUIRED:
@@ -85,7 +86,7 @@ def test_unknown_accelerator_lists_the_known_ones() -> None:
 def test_llama_3_1_405b_implies_an_mfu_near_35_percent() -> None:
     # Llama 3.1 model card: 405B trained with 3.8e25 FLOPs over 30.84M H100-80GB GPU-hours. The paper reports
     # 38-43% BF16 MFU in steady state (arXiv:2407.21783, Table 4); over the whole run (restarts, ramp) ~35%.
-    mfu = hw.implied_mfu(3.8e25, 30.84e6, hw.load_accelerator("h100").peak_flops("bf16"))
+    mfu = hw.implied_mfu(3.8e25, 30.84e6, chips.load_accelerator("h100").peak_flops("bf16"))
     assert mfu == pytest.approx(3.8e25 / (30.84e6 * 3600 * 989.4e12))
     assert 0.33 < mfu < 0.40
 
@@ -94,7 +95,7 @@ def test_deepseek_v3_implies_about_35_percent_of_bf16_peak() -> None:
     # DeepSeek-V3 report (arXiv:2412.19437): 14.8T tokens, 37B activated parameters, 2.664M H800 GPU-hours of
     # pre-training (Table 1; 2.788M in all). Trained in FP8, so the FP8 MFU is half.
     flops = 6 * 37e9 * 14.8e12
-    h800 = hw.load_accelerator("h800")
+    h800 = chips.load_accelerator("h800")
     assert hw.implied_mfu(flops, 2.664e6, h800.peak_flops("bf16")) == pytest.approx(0.35, abs=0.01)
     assert hw.implied_mfu(flops, 2.664e6, h800.peak_flops("fp8")) == pytest.approx(0.17, abs=0.01)
 
@@ -104,7 +105,7 @@ def test_palm_540b_reproduces_its_published_46_2_percent_mfu() -> None:
     # FLOPs per token, reported MFU 46.2%.
     per_token = count_params(named_shape("palm-540b")).training_flops_per_token("palm")
     tokens_per_hour = 238.3e3 * 3600
-    mfu = hw.implied_mfu(per_token * tokens_per_hour, 6144.0, hw.load_accelerator("tpu-v4").peak_flops("bf16"))
+    mfu = hw.implied_mfu(per_token * tokens_per_hour, 6144.0, chips.load_accelerator("tpu-v4").peak_flops("bf16"))
     assert mfu == pytest.approx(0.462, abs=0.001)
 
 
@@ -133,7 +134,7 @@ def test_days_to_flops_and_back(n_gpus: float, days: float, peak: float, mfu: fl
 
 @pytest.mark.parametrize("mfu", [0.0, -0.1, 1.0001, 1.5, math.nan, math.inf])
 def test_mfu_outside_zero_one(mfu: float) -> None:
-    with pytest.raises(InputError, match=r"--mfu: .* is outside \(0, 1\]"):
+    with pytest.raises(InputError, match=r"mfu: .* is outside \(0, 1\]"):
         hw.check_mfu(mfu)
 
 
@@ -143,7 +144,7 @@ def test_mfu_of_one_is_allowed() -> None:
 
 # -- the row maths behind `plan --gpu` ----------------------------------------------------------------------------
 def test_hardware_columns_against_hand_arithmetic() -> None:
-    chip = hw.load_accelerator("h100")
+    chip = chips.load_accelerator("h100")
     plan = hw.HardwarePlan(chip, mfu=0.5, n_gpus=2048, price=2.0)
     flops = np.array([1e23, 1e24])
     params = np.array([3e10, 9e10])
@@ -161,31 +162,31 @@ def test_hardware_columns_against_hand_arithmetic() -> None:
 
 
 def test_default_price_is_marked_approximate_and_tpus_have_none() -> None:
-    h100 = hw.hardware_columns([1e24], [1e11], hw.HardwarePlan(hw.load_accelerator("h100")))
+    h100 = hw.hardware_columns([1e24], [1e11], hw.HardwarePlan(chips.load_accelerator("h100")))
     assert h100.columns["cost_usd"][0] == pytest.approx(h100.columns["gpu_hours"][0] * 2.95)
     assert any("approximate" in note and "2026-06" in note for note in h100.notes)
-    tpu = hw.hardware_columns([1e24], [1e11], hw.HardwarePlan(hw.load_accelerator("tpu-v5p")))
+    tpu = hw.hardware_columns([1e24], [1e11], hw.HardwarePlan(chips.load_accelerator("tpu-v5p")))
     assert math.isnan(tpu.columns["cost_usd"][0]) and "energy_mwh" not in tpu.columns
     assert any("give --price" in note for note in tpu.notes)
 
 
 def test_state_that_does_not_fit_warns() -> None:
-    plan = hw.HardwarePlan(hw.load_accelerator("h100"), n_gpus=8)
+    plan = hw.HardwarePlan(chips.load_accelerator("h100"), n_gpus=8)
     extra = hw.hardware_columns([1e25], [4e11], plan)  # 6.4 TB of state over 8 x 80 GB
     assert extra.warnings and "do not fit" in extra.warnings[0]
 
 
 def test_days_need_gpus_and_plan_values_are_checked() -> None:
-    with pytest.raises(InputError, match="--days needs --gpus"):
-        hw.HardwarePlan(hw.load_accelerator("h100")).flops_for_days([30])
-    with pytest.raises(InputError, match="--gpus"):
-        hw.HardwarePlan(hw.load_accelerator("h100"), n_gpus=0.5)
-    with pytest.raises(InputError, match="--price"):
-        hw.HardwarePlan(hw.load_accelerator("h100"), price=-1.0)
+    with pytest.raises(InputError, match=r"^days: needs a number of accelerators \(n_gpus\)"):
+        hw.HardwarePlan(chips.load_accelerator("h100")).flops_for_days([30])
+    with pytest.raises(InputError, match="^n_gpus: 0.5 must be a whole number"):
+        hw.HardwarePlan(chips.load_accelerator("h100"), n_gpus=0.5)
+    with pytest.raises(InputError, match="^price: -1 must be a positive number"):
+        hw.HardwarePlan(chips.load_accelerator("h100"), price=-1.0)
 
 
 def test_reverse_query_30_days_on_1024_h100() -> None:
-    plan = hw.HardwarePlan(hw.load_accelerator("h100"), mfu=0.4, n_gpus=1024)
+    plan = hw.HardwarePlan(chips.load_accelerator("h100"), mfu=0.4, n_gpus=1024)
     assert float(plan.flops_for_days([30])[0]) == pytest.approx(1024 * 30 * 86400 * 989.4e12 * 0.4)
 
 
@@ -206,30 +207,30 @@ def test_user_hardware_folder_on_the_presets_path(tmp_path: Path, monkeypatch: p
     (tmp_path / "hardware").mkdir()
     (tmp_path / "hardware" / "my-chip.yaml").write_text(USER_CHIP)
     monkeypatch.setenv("SCALECALC_PRESETS_PATH", str(tmp_path))
-    chip = hw.load_accelerator("my-chip")
+    chip = chips.load_accelerator("my-chip")
     assert chip.peak_flops("bf16") == 500e12 and chip.power_watts is None and chip.price is None
-    assert "my-chip" in {c.name for c in hw.load_all_accelerators()}
+    assert "my-chip" in {c.name for c in chips.load_all_accelerators()}
 
 
 def test_hardware_file_by_path(tmp_path: Path) -> None:
     path = tmp_path / "chip.yaml"
     path.write_text(USER_CHIP)
-    assert hw.load_accelerator(str(path)).name == "my-chip"
+    assert chips.load_accelerator(str(path)).name == "my-chip"
     with pytest.raises(PresetError, match="does not exist"):
-        hw.load_accelerator(str(tmp_path / "missing.yaml"))
+        chips.load_accelerator(str(tmp_path / "missing.yaml"))
 
 
 def test_installed_layout_reads_the_hardware_folder_inside_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A wheel ships presets/ as scalecalc/_presets (pyproject force-include), so hardware/ comes along.
-    import scalecalc.presets
+    from scalecalc.presets import _loader
 
     (tmp_path / "hardware").mkdir()
     (tmp_path / "hardware" / "my-chip.yaml").write_text(USER_CHIP)
-    monkeypatch.setattr(scalecalc.presets, "builtin_presets_dir", lambda: tmp_path)
-    assert hw.hardware_dirs()[-1] == tmp_path / "hardware"
-    assert [c.name for c in hw.load_all_accelerators()] == ["my-chip"]
+    monkeypatch.setattr(_loader, "builtin_presets_dir", lambda: tmp_path)
+    assert chips.hardware_dirs()[-1] == tmp_path / "hardware"
+    assert [c.name for c in chips.load_all_accelerators()] == ["my-chip"]
 
 
 @pytest.mark.parametrize(
@@ -255,4 +256,4 @@ def test_schema_errors_name_the_file_and_key(change, key: str) -> None:
     document = yaml.safe_load(USER_CHIP)
     change(document)
     with pytest.raises(PresetError, match=rf"^mine\.yaml: key '{key}'"):
-        hw.accelerator_from_document(document, "mine.yaml")
+        chips.accelerator_from_document(document, "mine.yaml")

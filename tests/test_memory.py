@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalecalc import memory as mem
-from scalecalc.architecture import count_params, named_shape
 from scalecalc.errors import InputError
+from scalecalc.hardware import memory as mem
+from scalecalc.hardware.architecture import count_params, named_shape
 
 
 # -- bytes per parameter (Transformer Math 101; ZeRO Sec. 3.1) ------------------------------------------------------
@@ -105,11 +105,41 @@ def test_min_devices_of_a_70b_model_on_h100() -> None:
 
 # -- bad input ------------------------------------------------------------------------------------------------------
 def test_bad_memory_options() -> None:
-    with pytest.raises(InputError, match="--zero: 4"):
+    with pytest.raises(InputError, match="^zero_stage: 4"):
         mem.training_memory(1e9, zero_stage=4)
-    with pytest.raises(InputError, match="--optimizer: unknown 'lion'"):
+    with pytest.raises(InputError, match="^regime: unknown 'lion'"):
         mem.training_memory(1e9, regime="lion")
-    with pytest.raises(InputError, match="--recompute"):
+    with pytest.raises(InputError, match="^recompute: unknown"):
         mem.activation_bytes_per_layer(1, 1, 1, 1, recompute="some")
-    with pytest.raises(InputError, match="--dp"):
+    with pytest.raises(InputError, match="^data_parallel: 0 must be"):
         mem.training_memory(1e9, data_parallel=0)
+
+
+# -- one model on one accelerator (scalecalc memory) ---------------------------------------------------------------
+def test_memory_report_adds_up_its_parts() -> None:
+    from scalecalc.presets.hardware import load_accelerator
+
+    shape = named_shape("llama3-70b")
+    h100 = load_accelerator("h100")
+    report = mem.memory_report(shape=shape, zero_stage=3, data_parallel=64, tp=8, micro_batch=1, accelerator=h100)
+    n = count_params(shape).total
+    activations = shape.layers * mem.activation_bytes_per_layer(
+        shape.seq, 1, shape.d_model, shape.heads, tp=8, recompute="selective"
+    )
+    assert report.n_params == n
+    assert report.training.total == pytest.approx(16 * n / 8 / 64 + activations)
+    # the fewest H100s holding 16 bytes/param sharded over all of them plus each device's activations, x tp
+    assert report.min_gpus == 8 * math.ceil(16 * n / 8 / (h100.memory_bytes - activations))
+    assert report.fits is True
+    bf16 = next(row for row in report.inference if row.dtype == "bf16")
+    kv = 2 * shape.layers * shape.kv_heads * shape.head_dim * 2 * shape.seq
+    assert bf16.weights == 2 * n and bf16.kv_cache == kv and bf16.devices == math.ceil((2 * n + kv) / 80e9)
+
+
+def test_memory_report_of_a_parameter_count_has_no_activations_or_kv_cache() -> None:
+    report = mem.memory_report(n_params=7.5e9, zero_stage=3, data_parallel=64)
+    assert report.training.total == pytest.approx(16 * 7.5e9 / 64)  # ZeRO paper, Fig. 1: 1.9 GB
+    assert report.min_gpus is None and report.fits is None
+    assert all(math.isnan(row.kv_cache) for row in report.inference)
+    with pytest.raises(InputError, match="^kv_dtype: unknown 'fp6'"):
+        mem.memory_report(n_params=1e9, kv_dtype="fp6")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from scalecalc.errors import PresetError
+from scalecalc.errors import InputError, PresetError
 from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation
 from scalecalc.presets import (
     PRESETS_PATH_VARIABLE,
@@ -466,3 +466,31 @@ def test_uncertainty_draws_are_read(tmp_path: Path) -> None:
     preset = load_preset(str(_write(tmp_path, document, "drawn.yaml")))
     assert preset.interval_level == 0.9
     np.testing.assert_array_equal(preset.draws["A"], [480.0, 485.0])
+
+
+# -- documents from results -----------------------------------------------------------------------------------------
+def test_a_fit_saved_through_the_python_api_loads_back_with_its_constants_and_draws(tmp_path: Path) -> None:
+    from scalecalc.fitting import fit_law
+    from scalecalc.io import read_observations, read_table
+    from scalecalc.presets import from_fit
+
+    runs = read_observations(read_table(str(Path(__file__).parent.parent / "examples" / "chinchilla-epoch-points.csv")))
+    result = fit_law(runs, bootstrap=20, seed=1)
+    path = tmp_path / "mine.yaml"
+    path.write_text(dump_preset(from_fit(result, name="mine", params_convention="total")))
+    preset = load_preset(str(path))
+    assert preset.name == "mine" and preset.conventions.params == "total"
+    for symbol, value in result.constants.items():
+        assert preset.constants[symbol].value == value
+        np.testing.assert_array_equal(preset.draws[symbol], result.bootstrap.draws[symbol])
+    assert preset.interval_level == result.bootstrap.level
+
+
+def test_from_fit_names_the_parameter_at_fault() -> None:
+    from scalecalc.fitting import fit_law
+    from scalecalc.io import read_observations, read_table
+    from scalecalc.presets import from_fit
+
+    runs = read_observations(read_table(str(Path(__file__).parent.parent / "examples" / "chinchilla-epoch-points.csv")))
+    with pytest.raises(InputError, match=r"^params_convention: is 'all'; use one of total,"):
+        from_fit(fit_law(runs), name="x", params_convention="all")

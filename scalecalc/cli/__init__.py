@@ -27,8 +27,8 @@ COMMAND_MODULES = {
     "sweep": "study",
     "simulate": "study",
     "suggest": "study",
-    "arch": "hardware",
-    "memory": "hardware",
+    "arch": "arch",
+    "memory": "memory",
     "hardware": "hardware",
     "plot": "plot",
     "presets": "presets",
@@ -70,4 +70,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

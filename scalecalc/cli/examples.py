@@ -8,7 +8,7 @@ import typer
 
 from scalecalc.cli._app import app
 from scalecalc.cli._common import FieldOption, FormatOption, command, output
-from scalecalc.examples import find_example, list_examples
+from scalecalc.presets.examples import find_example, list_examples
 from scalecalc.render import Column, Table
 
 examples_app = typer.Typer(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,7 +25,7 @@ from scalecalc.cli._common import (
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
-from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
+from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
 from scalecalc.render import Column, Report, Table
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ FLAGS = {
     "bounds": "--bound",
     "count": "--drop-highest",
     "low": "--min-flops",
+    "result": "--save",  # from_fit refuses a result it cannot save
 }
 
 
@@ -173,7 +173,7 @@ def fit(
     text = (
         None
         if save is None
-        else dump_preset(preset_document(result, save, name=name, params_convention=params_convention))
+        else dump_preset(from_fit(result, name=name or Path(save).stem, params_convention=params_convention))
     )
     if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
@@ -334,72 +334,3 @@ def _primary(result: FitResult) -> Table:
     data["converged"] = [result.optimizer.converged]
     columns = [Column(k, "text" if k in ("form", "converged") else KINDS.get(k, "number")) for k in data]
     return Table(columns, data, title="fit")
-
-
-# -- preset ------------------------------------------------------------------------------------------------
-def preset_document(result: FitResult, path: str, *, name: str | None, params_convention: str) -> dict[str, Any]:
-    """A preset (schema of presets/*.yaml) for the fit: constants with their source, the fitted data range
-    and, for a Chinchilla-form law, the bootstrap draws that give `plan` its intervals."""
-    if params_convention not in PARAM_CONVENTIONS:
-        raise InputError(f"--params-convention: is {params_convention!r}; use one of {', '.join(PARAM_CONVENTIONS)}")
-    for symbol, value in result.constants.items():
-        if not (np.isfinite(value) and value > 0):
-            raise InputError(
-                f"--save: the fitted {symbol} is {value:g}; a preset holds positive constants only (fix {symbol} "
-                f"at a positive value with --fix {symbol}=..., or keep it off zero with --bound {symbol}=LOW:HIGH)"
-            )
-    today = datetime.date.today().isoformat()
-    objective = result.objective
-    how = f"{objective['name']}" + (f" (delta {objective['delta']:g})" if "delta" in objective else "")
-    origin = f"scalecalc fit of {result.source} ({result.n_points} runs, {how} on log loss, {today})"
-
-    def source(symbol: str) -> str:
-        if symbol in result.fixed:
-            return f"fixed by --fix in {origin}"
-        spread = result.interval(symbol)
-        if spread is None or result.bootstrap is None:
-            return origin
-        level = f"{result.bootstrap.level:.0%}"
-        return f"{origin}; bootstrap SE {spread[0]:.4g}, {level} interval {spread[1]:.4g} to {spread[2]:.4g}"
-
-    loss: dict[str, Any] = {"form": result.form}
-    if result.variable is not None:
-        loss["variable"] = result.variable
-    loss["constants"] = {
-        symbol: {"value": float(value), "source": source(symbol)} for symbol, value in result.constants.items()
-    }
-    document: dict[str, Any] = {
-        "schema_version": 1,
-        "name": name or Path(path).stem,
-        "title": f"{result.form} law fitted by scalecalc to {result.source}",
-        "citation": origin,
-        "conventions": {
-            "params": params_convention,
-            "compute": "flops",
-            "loss": f"as in {result.source}, column {result.columns.get('loss', 'loss')!r}",
-        },
-        "fitted_range": {key: [float(low), float(high)] for key, (low, high) in result.ranges.items()},
-        "loss": loss,
-    }
-    if result.form == "kaplan":
-        from scalecalc.fitting.diagnostics import kaplan_allocation
-
-        exponent, log_k = kaplan_allocation(result.constants)
-        document["allocation"] = {
-            "form": "power",
-            "variable": "params",
-            "compute_unit": "flops",
-            "coefficient": {
-                "value": float(np.exp(log_k)),
-                "source": f"closed-form optimum of the fitted Kaplan law, {origin}",
-            },
-            "exponent": {"value": float(exponent), "source": "alpha_D / (alpha_N + alpha_D) of the fitted Kaplan law"},
-        }
-    if result.bootstrap is not None and result.form == "chinchilla":
-        draws = result.bootstrap.draws
-        document["uncertainty"] = {
-            "method": f"bootstrap over runs ({result.bootstrap.resamples} resamples, seed {result.bootstrap.seed})",
-            "level": result.bootstrap.level,
-            "draws": {symbol: [float(v) for v in np.asarray(draws[symbol])] for symbol in result.constants},
-        }
-    return document

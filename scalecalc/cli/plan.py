@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from scalecalc import defaults
-from scalecalc.cli import _hardware_plan as hw_cli
+from scalecalc.cli import _gpu_options as hw_cli
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
     FieldOption,
@@ -112,7 +112,7 @@ def plan_table(plan: Plan) -> Table:
     return Table(columns_for(list(data)), data, title=f"plan ({plan.preset})", notes=plan.notes)
 
 
-@command(app, flags=FLAGS)
+@command(app, flags={**FLAGS, **hw_cli.GPU_FLAGS})
 def plan(
     flops: FlopsOption = None,
     params: ParamsOption = None,

@@ -1,6 +1,7 @@
 """The --gpu family of `plan` options and the glue that appends hardware columns to plan rows.
 
-Kept apart from the commands in ``hardware.py`` so that importing it (from ``plan.py``) registers no command.
+Kept apart from the commands (``hardware.py``, ``memory.py``) so that importing it (from ``plan.py``) registers
+no command. A command that takes these options maps the core's parameter names to them with :data:`GPU_FLAGS`.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from typing import TYPE_CHECKING, Annotated
 import numpy as np
 import typer
 
+from scalecalc import defaults
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.units import parse_quantity, parse_quantity_list
 
 if TYPE_CHECKING:
-    from scalecalc import hardware as hw
+    from scalecalc.hardware.accelerators import HardwarePlan
 
-# scalecalc.hardware loads only when --gpu is given (cold start of `scalecalc plan`); the defaults are named here
-# literally and tests/test_cli_hardware.py checks them against hardware.DEFAULT_MFU and DEFAULT_DTYPE.
-DEFAULT_MFU_HELP = "0.4"
-DEFAULT_DTYPE_HELP = "bf16"
+# scalecalc.hardware loads only when --gpu is given (cold start of `scalecalc plan`).
+
+# The options that set the core's parameters of other names (mfu, dtype, price and days match theirs).
+GPU_FLAGS = {"accelerator": "--gpu", "n_gpus": "--gpus"}
 
 GpuOption = Annotated[
     str | None,
@@ -44,7 +46,7 @@ MfuOption = Annotated[
     str | None,
     typer.Option(
         "--mfu",
-        help=f"Model FLOPs utilisation in (0, 1] [default: {DEFAULT_MFU_HELP}].",
+        help=f"Model FLOPs utilisation in (0, 1] [default: {defaults.MFU:g}].",
         show_default=False,
         rich_help_panel="Hardware",
     ),
@@ -53,7 +55,7 @@ DtypeOption = Annotated[
     str | None,
     typer.Option(
         "--dtype",
-        help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {DEFAULT_DTYPE_HELP}].",
+        help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {defaults.DTYPE}].",
         show_default=False,
         rich_help_panel="Hardware",
     ),
@@ -80,7 +82,7 @@ DaysOption = Annotated[
 
 @dataclass(frozen=True)
 class HardwareRequest:
-    plan: hw.HardwarePlan
+    plan: HardwarePlan
     days: tuple[float, ...] | None = None
 
 
@@ -117,17 +119,19 @@ def hardware_request(
             verb = "needs" if len(given) == 1 else "need"
             raise InputError(f"{', '.join(given)} {verb} --gpu (an accelerator; see scalecalc hardware list)")
         return None
-    from scalecalc import hardware as hw  # only when asked: `plan` without --gpu starts faster
+    # only when asked: `plan` without --gpu starts faster
+    from scalecalc.hardware.accelerators import HardwarePlan, check_mfu
+    from scalecalc.presets.hardware import load_accelerator
 
     n_gpus = None
     if gpus is not None:
         n_gpus = parse_quantity(gpus, "--gpus")
         if n_gpus != math.floor(n_gpus):
             raise InputError(f"--gpus: {gpus!r} must be a whole number of accelerators")
-    plan = hw.HardwarePlan(
-        accelerator=hw.load_accelerator(gpu),
-        mfu=hw.check_mfu(_fraction(mfu, "--mfu")) if mfu is not None else hw.DEFAULT_MFU,
-        dtype=(dtype or hw.DEFAULT_DTYPE).lower(),
+    plan = HardwarePlan(
+        accelerator=load_accelerator(gpu),
+        mfu=check_mfu(_fraction(mfu, "--mfu")) if mfu is not None else defaults.MFU,
+        dtype=(dtype or defaults.DTYPE).lower(),
         n_gpus=n_gpus,
         price=parse_quantity(price.lstrip("$"), "--price") if price is not None else None,
     )
@@ -148,6 +152,8 @@ def budgets_for_days(request: HardwareRequest | None, budgets: np.ndarray | None
         return budgets
     if budgets is not None:
         raise InputError("give --flops or --days (with --gpu and --gpus), not both")
+    if request.plan.n_gpus is None:
+        raise InputError("--days needs --gpus: how many accelerators run for that many days")
     return request.plan.flops_for_days(np.array(request.days))
 
 
@@ -173,10 +179,10 @@ HARDWARE_COLUMNS = {
 def with_hardware(
     table: Table, request: HardwareRequest | None, warnings: tuple[str, ...]
 ) -> tuple[Table, tuple[str, ...]]:
-    """The plan table with the hardware columns of :func:`scalecalc.hardware.hardware_columns` appended."""
+    """The plan table with the hardware columns of :func:`scalecalc.hardware.accelerators.hardware_columns`."""
     if request is None:
         return table, warnings
-    from scalecalc.hardware import hardware_columns
+    from scalecalc.hardware.accelerators import hardware_columns
 
     extra = hardware_columns(table.data["flops"], table.data["params"], request.plan)
     names = [name for name in extra.columns if name not in table.data]

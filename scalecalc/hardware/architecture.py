@@ -75,41 +75,41 @@ def make_shape(
     """Validate a shape and fill defaults: kv_heads = heads (multi-head attention), head_dim = d_model / heads,
     ffn = 4 d (GELU) or 8d/3 rounded up to a multiple of 256 (SwiGLU, as in Llama), active_experts = 1 if
     experts > 1 else 1."""
-    for option, value in (
-        ("--layers", layers),
-        ("--d-model", d_model),
-        ("--heads", heads),
-        ("--vocab", vocab),
-        ("--seq", seq),
-        ("--experts", experts),
+    for param, value in (
+        ("layers", layers),
+        ("d_model", d_model),
+        ("heads", heads),
+        ("vocab", vocab),
+        ("seq", seq),
+        ("experts", experts),
     ):
         if value < 1:
-            raise InputError(f"{option}: {value} must be a positive whole number")
+            raise InputError(f"{value} must be a positive whole number", param=param)
     if mlp not in MLPS:
-        raise InputError(f"--mlp: unknown {mlp!r}; use one of {', '.join(MLPS)}")
+        raise InputError(f"unknown {mlp!r}; use one of {', '.join(MLPS)}", param="mlp")
     if positions not in POSITIONS:
-        raise InputError(f"--positions: unknown {positions!r}; use one of {', '.join(POSITIONS)}")
+        raise InputError(f"unknown {positions!r}; use one of {', '.join(POSITIONS)}", param="positions")
     kv_heads = heads if kv_heads is None else kv_heads
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise InputError(
-            f"--kv-heads: {kv_heads} must divide --heads {heads} (1 for multi-query, {heads} for multi-head)"
+            f"{kv_heads} must divide --heads {heads} (1 for multi-query, {heads} for multi-head)", param="kv_heads"
         )
     if head_dim is None:
         if d_model % heads:
-            raise InputError(f"--heads: {heads} does not divide --d-model {d_model}; give --head-dim")
+            raise InputError(f"{heads} does not divide --d-model {d_model}; give --head-dim", param="heads")
         head_dim = d_model // heads
     if head_dim < 1:
-        raise InputError(f"--head-dim: {head_dim} must be a positive whole number")
+        raise InputError(f"{head_dim} must be a positive whole number", param="head_dim")
     if ffn is None:
         ffn = 4 * d_model if mlp == "gelu" else 256 * -(-(8 * d_model // 3) // 256)
     if ffn < 1:
-        raise InputError(f"--ffn: {ffn} must be a positive whole number")
+        raise InputError(f"{ffn} must be a positive whole number", param="ffn")
     active = 1 if active_experts is None else active_experts
     if active < 1:
-        raise InputError(f"--active-experts: {active} must be at least 1")
+        raise InputError(f"{active} must be at least 1", param="active_experts")
     if active > experts:
         raise InputError(
-            f"--active-experts: {active} is more than --experts {experts}; a token can use at most every expert"
+            f"{active} is more than --experts {experts}; a token can use at most every expert", param="active_experts"
         )
     return Shape(
         layers,
@@ -153,7 +153,7 @@ class ParamCount:
     def training_flops_per_token(self, convention: str = "kaplan") -> float:
         """6N plus the attention term: 6*L*s*H*q (Kaplan) or 12*L*s*H*q (PaLM)."""
         if convention not in CONVENTIONS:
-            raise InputError(f"--convention: unknown {convention!r}; use one of {', '.join(CONVENTIONS)}")
+            raise InputError(f"unknown {convention!r}; use one of {', '.join(CONVENTIONS)}", param="convention")
         return 6 * self.matmul + 3 * self.attention_flops_fwd * CONVENTIONS[convention] / 6
 
     def inference_flops_per_token(self, convention: str = "kaplan") -> float:
@@ -322,6 +322,6 @@ def named_shape(name: str, **overrides: object) -> Shape:
     """A named shape, optionally with fields replaced (``seq=4096``)."""
     key = name.strip().lower()
     if key not in NAMED_SHAPES:
-        raise InputError(f"--model: unknown shape {name!r}; known: {', '.join(NAMED_SHAPES)}")
+        raise InputError(f"unknown shape {name!r}; known: {', '.join(NAMED_SHAPES)}", param="model")
     shape = NAMED_SHAPES[key]
     return replace(shape, **overrides) if overrides else shape  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Load and validate preset files: published (or fitted) laws with their sources and conventions.
+"""Law presets: published (or fitted) laws with their sources and conventions, validated against the schema.
 
 A preset is one YAML file. The schema (``schema_version: 1``) is documented in README.md; in short:
 
@@ -15,25 +15,23 @@ A preset is one YAML file. The schema (``schema_version: 1``) is documented in R
 At least one of ``loss`` and ``allocation`` is required; a Chinchilla-form loss law implies its own
 allocation. Every constant is a mapping with a ``value`` and a ``source`` (paper, table or equation).
 
-Built-in presets live in ``presets/`` at the top of the source tree and in ``scalecalc/_presets`` inside the
-wheel. Directories named in ``SCALECALC_PRESETS_PATH`` (separated like PATH) are searched first.
+Where preset files are found, and how they are read, is :mod:`scalecalc.presets._loader`'s business.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 
 from scalecalc.errors import PresetError
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
+from scalecalc.presets._loader import find_files, given_path, read_yaml
 from scalecalc.units import PF_DAY_FLOPS
 
-PRESETS_PATH_VARIABLE = "SCALECALC_PRESETS_PATH"
 SCHEMA_VERSION = 1
 PARAM_CONVENTIONS = ("total", "non-embedding", "non-embedding+head", "flops-per-token/6")
 COMPUTE_UNITS = {"flops": 1.0, "pf-days": PF_DAY_FLOPS}
@@ -95,34 +93,16 @@ class Preset:
         return " + ".join(parts)
 
 
-def builtin_presets_dir() -> Path:
-    """``scalecalc/_presets`` in an installed wheel; ``presets/`` beside the package in a source tree."""
-    package = Path(__file__).resolve().parent
-    installed = package / "_presets"
-    return installed if installed.is_dir() else package.parent / "presets"
-
-
-def preset_dirs() -> list[Path]:
-    user = [Path(p) for p in os.environ.get(PRESETS_PATH_VARIABLE, "").split(os.pathsep) if p]
-    return [*user, builtin_presets_dir()]
-
-
 def find_preset_files() -> dict[str, Path]:
     """Preset name -> file, earlier directories shadowing later ones (user presets before built-ins)."""
-    found: dict[str, Path] = {}
-    for directory in reversed(preset_dirs()):
-        for path in directory.glob("*.yaml") if directory.is_dir() else ():
-            found[path.stem] = path
-    return dict(sorted(found.items()))
+    return dict(sorted(find_files().items()))
 
 
 def load_preset(name_or_path: str) -> Preset:
     """Load a preset by name (``epoch-2024``) or by path to a YAML file."""
-    candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or os.sep in name_or_path:
-        if not candidate.is_file():
-            raise PresetError(f"preset file {name_or_path} does not exist")
-        return load_preset_file(candidate)
+    path = given_path(name_or_path, "preset")
+    if path is not None:
+        return load_preset_file(path)
     files = find_preset_files()
     if name_or_path not in files:
         known = ", ".join(sorted(files))
@@ -135,20 +115,7 @@ def load_all_presets() -> list[Preset]:
 
 
 def load_preset_file(path: Path) -> Preset:
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PresetError(f"{path}: cannot read preset: {error}") from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        document = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise PresetError(f"{path}:{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
-    return preset_from_document(document, str(path))
+    return preset_from_document(read_yaml(path, "preset"), str(path))
 
 
 def preset_from_document(document: Any, origin: str) -> Preset:
@@ -228,7 +195,8 @@ def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[st
     if form == "tokens-per-param":
         ratio = constants["tokens_per_param"] = reader.constant(section, "ratio", "allocation.")
         return TokensPerParam(ratio.value)
-    variable = reader.choice(section, "variable", ("params", "tokens"), "allocation.")
+    chosen = reader.choice(section, "variable", ("params", "tokens"), "allocation.")
+    variable: Literal["params", "tokens"] = "params" if chosen == "params" else "tokens"
     unit = reader.choice(section, "compute_unit", tuple(COMPUTE_UNITS), "allocation.")
     coefficient = constants[f"{variable}_coefficient"] = reader.constant(section, "coefficient", "allocation.")
     exponent = constants[f"{variable}_exponent"] = reader.constant(section, "exponent", "allocation.")
@@ -312,7 +280,7 @@ class _Reader:
     def __init__(self, origin: str) -> None:
         self.origin = origin
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         raise PresetError(f"{self.origin}: key '{key}' {problem}")
 
     def known_keys(self, section: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:

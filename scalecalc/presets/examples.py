@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scalecalc.errors import InputError
+from scalecalc.presets._loader import shipped_dir
 
 _HEADING = re.compile(r"^## `(?P<file>[^`]+)`:\s*(?P<title>.+)$", re.MULTILINE)
 
@@ -23,9 +24,7 @@ class Example:
 
 
 def examples_dir() -> Path:
-    package = Path(__file__).resolve().parent
-    installed = package / "_examples"
-    return installed if installed.is_dir() else package.parent / "examples"
+    return shipped_dir("examples")
 
 
 def list_examples() -> list[Example]:

@@ -11,18 +11,23 @@ Sources:
   tensor-parallel degree t.
 - KV cache: 2 (K and V) x layers x kv_heads x head_dim x bytes x sequence x batch.
 
-Memory is in bytes; the CLI shows decimal GB (1e9 bytes).
+Memory is in bytes; the CLI shows decimal GB (1e9 bytes). :func:`memory_report` puts it together for one model.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from scalecalc.errors import InputError
+from scalecalc.hardware.architecture import Shape, count_params
+
+if TYPE_CHECKING:
+    from scalecalc.presets.hardware import Accelerator
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def training_state_bytes(n_params: ArrayLike, regime: str = "adamw-mixed") -> np
 
 def _regime(regime: str) -> StateBytes:
     if regime not in TRAINING_REGIMES:
-        raise InputError(f"--optimizer: unknown {regime!r}; use one of {', '.join(TRAINING_REGIMES)}")
+        raise InputError(f"unknown {regime!r}; use one of {', '.join(TRAINING_REGIMES)}", param="regime")
     return TRAINING_REGIMES[regime]
 
 
@@ -116,9 +121,9 @@ def activation_bytes_per_layer(
     store it, so "selective" is also the right choice for a model that uses them.
     """
     if recompute not in RECOMPUTE:
-        raise InputError(f"--recompute: unknown {recompute!r}; use one of {', '.join(RECOMPUTE)}")
+        raise InputError(f"unknown {recompute!r}; use one of {', '.join(RECOMPUTE)}", param="recompute")
     if tp < 1:
-        raise InputError(f"--tp: {tp} must be at least 1")
+        raise InputError(f"{tp} must be at least 1", param="tp")
     sbh = seq * batch * hidden
     attention = 5 * heads * seq / (hidden * tp)
     if recompute == "full":
@@ -185,10 +190,10 @@ def training_memory(
     """
     per = _regime(regime)
     if zero_stage not in (0, 1, 2, 3):
-        raise InputError(f"--zero: {zero_stage} is not a ZeRO stage; use 0, 1, 2 or 3")
-    for option, value in (("--dp", data_parallel), ("--tp", tp), ("--pp", pp)):
+        raise InputError(f"{zero_stage} is not a ZeRO stage; use 0, 1, 2 or 3", param="zero_stage")
+    for param, value in (("data_parallel", data_parallel), ("tp", tp), ("pp", pp)):
         if value < 1:
-            raise InputError(f"{option}: {value} must be at least 1")
+            raise InputError(f"{value} must be at least 1", param=param)
     share = n_params / (tp * pp)
     dp = float(data_parallel)
     return TrainingMemory(
@@ -212,3 +217,130 @@ def min_devices(state_bytes: float, activation_bytes: float, device_bytes: float
     if room <= 0:
         return None
     return max(1, math.ceil(state_bytes / room))
+
+
+# ------------------------------------------------------------------------------ one model on one accelerator
+
+
+@dataclass(frozen=True)
+class InferenceMemory:
+    """Inference memory of the weights in one dtype plus the KV cache (NaN without a shape), in bytes."""
+
+    dtype: str
+    weights: float
+    kv_cache: float
+    devices: int | None  # accelerators needed to hold weights and cache; None without an accelerator
+
+    @property
+    def bytes_per_param(self) -> float:
+        return WEIGHT_BYTES[self.dtype]
+
+    @property
+    def total(self) -> float:
+        return self.weights + (0.0 if math.isnan(self.kv_cache) else self.kv_cache)
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """Training memory per device and inference memory by dtype of one model (``scalecalc memory``)."""
+
+    shape: Shape | None  # None: the model is a parameter count only (model state, no activations or KV cache)
+    n_params: float
+    training: TrainingMemory
+    tp: int
+    pp: int
+    recompute: str
+    accelerator: Accelerator | None
+    min_gpus: int | None  # None without an accelerator, or when the activations alone fill one
+    inference: tuple[InferenceMemory, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def fits(self) -> bool | None:
+        """Whether one accelerator holds the training memory per device (None without an accelerator)."""
+        return None if self.accelerator is None else bool(self.training.total <= self.accelerator.memory_bytes)
+
+
+def memory_report(
+    *,
+    shape: Shape | None = None,
+    n_params: float | None = None,
+    regime: str = "adamw-mixed",
+    zero_stage: int = 0,
+    data_parallel: int = 1,
+    tp: int = 1,
+    pp: int = 1,
+    micro_batch: float = 1,
+    recompute: str = "selective",
+    sequence_parallel: bool = False,
+    accelerator: Accelerator | None = None,
+    context: int | None = None,
+    infer_batch: float = 1,
+    kv_dtype: str = "bf16",
+) -> MemoryReport:
+    """Training memory per device (weights, gradients, optimizer state, activations) and inference memory of the
+    weights in every dtype of :data:`INFERENCE_DTYPES` plus a KV cache of ``infer_batch`` sequences of ``context``
+    tokens (default: the shape's sequence) in ``kv_dtype``.
+
+    Give a ``shape`` (activations and KV cache counted) or ``n_params`` (model state only). With an
+    ``accelerator``, ``min_gpus`` is the fewest devices that hold the state sharded over all of them (ZeRO-3) plus
+    each device's activations, counting the ``tp * pp`` model-parallel copies.
+    """
+    if recompute not in RECOMPUTE:
+        raise InputError(f"unknown {recompute!r}; use one of {', '.join(RECOMPUTE)}", param="recompute")
+    if kv_dtype not in WEIGHT_BYTES:
+        raise InputError(f"unknown {kv_dtype!r}; use one of {', '.join(WEIGHT_BYTES)}", param="kv_dtype")
+    if shape is not None:
+        n_params = count_params(shape).total
+    elif n_params is None:
+        raise InputError("give a shape or a number of parameters", param="n_params")
+    notes: list[str] = []
+    activations = 0.0
+    if shape is not None:
+        per_layer = activation_bytes_per_layer(
+            shape.seq,
+            micro_batch,
+            shape.d_model,
+            shape.heads,
+            tp=tp,
+            sequence_parallel=sequence_parallel,
+            recompute=recompute,
+        )
+        activations = shape.layers * per_layer
+        notes.append(
+            f"activations: Korthikanti et al. 2022 Table 2, {recompute} recomputation, s={shape.seq}, "
+            f"micro-batch {micro_batch:g}, all {shape.layers} layers (1F1B pipeline: the first stage holds "
+            "about one full model's worth)"
+        )
+    training = training_memory(
+        n_params,
+        regime=regime,
+        zero_stage=zero_stage,
+        data_parallel=data_parallel,
+        tp=tp,
+        pp=pp,
+        activations=activations,
+    )
+    min_gpus = None
+    if accelerator is not None:
+        state = training_state_bytes(n_params, regime) / (tp * pp)
+        devices = min_devices(float(state), activations, accelerator.memory_bytes)
+        min_gpus = devices * tp * pp if devices is not None else None
+        notes.append(
+            f"min_gpus: fewest {accelerator.name} ({accelerator.memory_bytes / 1e9:g} GB) holding the state "
+            "sharded over all of them (ZeRO-3) plus each device's activations; no buffers or fragmentation"
+        )
+    kv = float("nan")
+    if shape is not None:
+        kv = kv_cache_bytes(
+            shape.layers, shape.kv_heads, shape.head_dim, context or shape.seq, infer_batch, WEIGHT_BYTES[kv_dtype]
+        )
+    inference = []
+    for dtype in INFERENCE_DTYPES:
+        row = InferenceMemory(dtype, inference_weight_bytes(n_params, dtype), kv, None)
+        if accelerator is not None:
+            row = replace(row, devices=math.ceil(row.total / accelerator.memory_bytes))
+        inference.append(row)
+    return MemoryReport(
+        shape, n_params, training, tp, pp, recompute, accelerator, min_gpus, tuple(inference), tuple(notes)
+    )

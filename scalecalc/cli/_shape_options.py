@@ -1,0 +1,135 @@
+"""The transformer-shape options that `scalecalc arch` and `scalecalc memory` share, and the shapes they name."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from scalecalc.errors import InputError
+from scalecalc.units import parse_quantity
+
+if TYPE_CHECKING:
+    from scalecalc.hardware.architecture import Shape
+
+# The core modules load only when a command runs (cold start of `scalecalc plan`); the help texts name their
+# choices literally, and tests/test_cli_hardware.py checks them against the core modules.
+NAMED_SHAPES_HELP = (
+    "gpt3-175b, gpt3-6.7b, chinchilla-70b, gopher-280b, palm-540b, llama2-7b, llama3-8b, llama3-70b, llama3-405b, "
+    "mixtral-8x7b"
+)
+OPTIMIZERS_HELP = "adamw-fp32, adamw-mixed, adamw-mixed-fp32-grads, adam-8bit, sgd-momentum"
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help=f"Named shape(s), comma-separated: {NAMED_SHAPES_HELP}.",
+        show_default=False,
+    ),
+]
+LayersOption = Annotated[str | None, typer.Option("--layers", help="Transformer layers L.", show_default=False)]
+DModelOption = Annotated[str | None, typer.Option("--d-model", help="Hidden size d.", show_default=False)]
+HeadsOption = Annotated[str | None, typer.Option("--heads", help="Attention (query) heads.", show_default=False)]
+KvHeadsOption = Annotated[
+    str | None,
+    typer.Option("--kv-heads", help="Key/value heads (GQA; 1 = multi-query) [default: --heads].", show_default=False),
+]
+HeadDimOption = Annotated[
+    str | None, typer.Option("--head-dim", help="Per-head size [default: d / heads].", show_default=False)
+]
+FfnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ffn",
+        help="MLP width per expert [default: 4d for gelu, 8d/3 rounded up to 256 for swiglu].",
+        show_default=False,
+    ),
+]
+VocabOption = Annotated[
+    str | None, typer.Option("--vocab", help="Vocabulary size [default: 50257].", show_default=False)
+]
+SeqOption = Annotated[
+    str | None,
+    typer.Option("--seq", help="Sequence (context) length s [default: 2048 or the model's].", show_default=False),
+]
+TiedOption = Annotated[bool, typer.Option("--tied", help="Input embedding and output head share one matrix.")]
+MlpOption = Annotated[str, typer.Option("--mlp", help="MLP type: gelu (2 matrices) or swiglu (3).")]
+BiasOption = Annotated[
+    bool, typer.Option("--bias", help="Linear layers have biases and norms are LayerNorm (GPT-2/3).")
+]
+PositionsOption = Annotated[
+    str, typer.Option("--positions", help="Position encoding: rotary, learned (s*d params), relative, none.")
+]
+ExpertsOption = Annotated[str | None, typer.Option("--experts", help="Experts per MoE layer.", show_default=False)]
+ActiveExpertsOption = Annotated[
+    str | None, typer.Option("--active-experts", help="Experts each token uses (top-k).", show_default=False)
+]
+
+
+def whole(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    value = parse_quantity(text, option)
+    if value != math.floor(value):
+        raise InputError(f"{option}: {text!r} must be a whole number")
+    return int(value)
+
+
+# The shape options `arch` and `memory` share (their parameters carry these names).
+WHOLE_SHAPE_OPTIONS = (
+    "layers",
+    "d_model",
+    "heads",
+    "kv_heads",
+    "head_dim",
+    "ffn",
+    "vocab",
+    "seq",
+    "experts",
+    "active_experts",
+)
+SHAPE_OPTIONS = (*WHOLE_SHAPE_OPTIONS, "mlp", "tied", "bias", "positions")
+
+
+def shapes(model: str | None, options: dict[str, Any]) -> list[Shape]:
+    """Named shapes (with --seq overriding) or one shape from the explicit options."""
+    from scalecalc.hardware import architecture as arch_core
+
+    numbers = {key: whole(options[key], "--" + key.replace("_", "-")) for key in WHOLE_SHAPE_OPTIONS}
+    if model is not None:
+        explicit = [f"--{k.replace('_', '-')}" for k, v in numbers.items() if v is not None and k != "seq"]
+        if explicit:
+            raise InputError(
+                f"--model: give a named shape or {', '.join(explicit)}, not both (only --seq may override)"
+            )
+        overrides = {"seq": numbers["seq"]} if numbers["seq"] is not None else {}
+        return [arch_core.named_shape(name, **overrides) for name in model.split(",") if name.strip()]
+    missing = [f"--{k.replace('_', '-')}" for k in ("layers", "d_model", "heads") if numbers[k] is None]
+    if missing:
+        raise InputError(
+            f"give --model NAME or a shape with {', '.join(missing)}; named shapes: {', '.join(arch_core.NAMED_SHAPES)}"
+        )
+    if numbers["active_experts"] is not None and numbers["experts"] is None:
+        raise InputError("--active-experts needs --experts")
+    return [
+        arch_core.make_shape(
+            layers=int(numbers["layers"] or 0),  # checked above: all three are given
+            d_model=int(numbers["d_model"] or 0),
+            heads=int(numbers["heads"] or 0),
+            kv_heads=numbers["kv_heads"],
+            head_dim=numbers["head_dim"],
+            ffn=numbers["ffn"],
+            vocab=numbers["vocab"] or 50257,
+            seq=numbers["seq"] or 2048,
+            mlp=options["mlp"],
+            tied=options["tied"],
+            bias=options["bias"],
+            positions=options["positions"],
+            experts=numbers["experts"] or 1,
+            active_experts=numbers["active_experts"],
+            name="custom",
+        )
+    ]
