@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from scalecalc.fitting import FitSpec, drop_highest, fit_law  # noqa: E402
 from scalecalc.fitting.engine import _fit_data, _make_form  # noqa: E402
 from scalecalc.fitting.forms import ChinchillaForm  # noqa: E402
-from scalecalc.io import Observations, read_observations, read_table  # noqa: E402
 from scalecalc.laws import ChinchillaLaw  # noqa: E402
+from scalecalc.runs import Observations, read_observations, read_table  # noqa: E402
 from tests._reference_fit import reference_fit, reference_objective  # noqa: E402
 
 EPOCH = ROOT / "examples" / "chinchilla-epoch-points.csv"

@@ -17,7 +17,7 @@ from _alternating import alternating
 
 from scalecalc.approaches.envelope import fit_envelope
 from scalecalc.approaches.isoflop import fit_isoflops
-from scalecalc.io import read_observations, read_table
+from scalecalc.runs import read_observations, read_table
 
 DRAWS = 1000
 REPEATS = 5

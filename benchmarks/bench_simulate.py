@@ -22,8 +22,8 @@ import numpy as np
 
 from scalecalc import study
 from scalecalc.fitting import FitSpec, fit_law
-from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw
+from scalecalc.runs import Observations
 
 LAW = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)  # Besiroglu et al. 2024, Eq. 4
 TARGET = 1e24

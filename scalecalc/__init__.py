@@ -20,7 +20,6 @@ from scalecalc.errors import (
     PresetError,
     ScalecalcError,
 )
-from scalecalc.io import read_observations, read_table
 from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation, TokensPerParam
 from scalecalc.plan import (
     Plan,
@@ -33,6 +32,7 @@ from scalecalc.plan import (
     plan_tokens,
 )
 from scalecalc.presets import Preset, load_all_presets, load_preset
+from scalecalc.runs import read_observations, read_table
 from scalecalc.units import format_count, format_scientific, parse_quantity
 
 __all__ = [

@@ -13,7 +13,9 @@ import re
 
 from scalecalc.errors import InputError
 
-PF_DAY_FLOPS = 1e15 * 24 * 3600  # Kaplan et al. 2020, Sec. 1.2: 1 PF-day = 8.64e19 FLOP
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
+PF_DAY_FLOPS = 1e15 * SECONDS_PER_DAY  # Kaplan et al. 2020, Sec. 1.2: 1 PF-day = 8.64e19 FLOP
 
 SUFFIXES = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
 

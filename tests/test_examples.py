@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scalecalc.io import read_observations, read_table
 from scalecalc.presets.examples import find_example, list_examples
+from scalecalc.runs import read_observations, read_table
 from tests.conftest import ROOT, invoke
 
 

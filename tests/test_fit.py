@@ -8,7 +8,7 @@ import pytest
 
 from scalecalc.errors import FitError
 from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
-from scalecalc.io import Observations, read_observations, read_table
+from scalecalc.runs import Observations, read_observations, read_table
 from tests.conftest import ROOT
 
 EPOCH_FILE = str(ROOT / "examples" / "chinchilla-epoch-points.csv")  # provenance: examples/SOURCES.md

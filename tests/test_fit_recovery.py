@@ -10,10 +10,10 @@ import pytest
 from scalecalc.fitting import FitSpec, fit_law
 from scalecalc.fitting.engine import _fit_data, _make_form
 from scalecalc.fitting.forms import HOFFMANN_AB, HOFFMANN_E, HOFFMANN_EXPONENTS
-from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw, KaplanLaw
 from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.power import PowerLaw
+from scalecalc.runs import Observations
 from tests._reference_fit import reference_fit
 
 # Hoffmann et al. 2022 Eq. 10 (rounded): the law the synthetic Chinchilla sweeps follow.

@@ -14,8 +14,8 @@ from scalecalc.approaches.budgets import group_budgets
 from scalecalc.approaches.isoflop import STATUS_EDGE, STATUS_FEW, STATUS_OK, fit_isoflops
 from scalecalc.approaches.profiles import METHODS, profile_minimum
 from scalecalc.errors import FitError, InputError
-from scalecalc.io import read_observations, read_table
 from scalecalc.laws import ChinchillaLaw
+from scalecalc.runs import read_observations, read_table
 from tests.conftest import ROOT
 
 LLAMA3 = ROOT / "examples" / "llama3-isoflops.csv"
@@ -69,7 +69,7 @@ def test_fitting_in_log_d_equals_log_n_when_every_run_has_c_equal_6nd() -> None:
 
 def test_marin_dclm_forward_only_budgets_become_training_compute() -> None:
     table = read_table(str(MARIN))
-    from scalecalc.io import scale_column
+    from scalecalc.runs import scale_column
 
     columns = {
         "params": "parameter_count",

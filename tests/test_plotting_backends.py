@@ -14,12 +14,12 @@ import pytest
 from scalecalc.approaches.envelope import fit_envelope
 from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
-from scalecalc.io import Observations
 from scalecalc.plotting import build_figure, render_text, save_figure
 from scalecalc.plotting.builders import figure_for, frontier_figure
 from scalecalc.plotting.spec import Axis, Curve, Figure, Group, Panel, Points
 from scalecalc.plotting.terminal import CURVE_GLYPHS, GROUP_GLYPHS, OPTIMUM_GLYPH
 from scalecalc.presets import load_preset
+from scalecalc.runs import Observations
 from tests.test_plotting_builders import EPOCH, synthetic_isoflops
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -9,7 +9,6 @@ import pytest
 from scalecalc.approaches.envelope import fit_envelope
 from scalecalc.approaches.isoflop import fit_isoflops
 from scalecalc.errors import InputError
-from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.plotting.builders import (
     envelope_figure,
@@ -21,6 +20,7 @@ from scalecalc.plotting.builders import (
     profile_curve,
 )
 from scalecalc.presets import load_preset
+from scalecalc.runs import Observations
 
 # Besiroglu et al. 2024 (Epoch) estimates table, arXiv:2404.10102: the law behind synthetic sweeps below.
 EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)

@@ -471,8 +471,8 @@ def test_uncertainty_draws_are_read(tmp_path: Path) -> None:
 # -- documents from results -----------------------------------------------------------------------------------------
 def test_a_fit_saved_through_the_python_api_loads_back_with_its_constants_and_draws(tmp_path: Path) -> None:
     from scalecalc.fitting import fit_law
-    from scalecalc.io import read_observations, read_table
     from scalecalc.presets import from_fit
+    from scalecalc.runs import read_observations, read_table
 
     runs = read_observations(read_table(str(Path(__file__).parent.parent / "examples" / "chinchilla-epoch-points.csv")))
     result = fit_law(runs, bootstrap=20, seed=1)
@@ -488,8 +488,8 @@ def test_a_fit_saved_through_the_python_api_loads_back_with_its_constants_and_dr
 
 def test_from_fit_names_the_parameter_at_fault() -> None:
     from scalecalc.fitting import fit_law
-    from scalecalc.io import read_observations, read_table
     from scalecalc.presets import from_fit
+    from scalecalc.runs import read_observations, read_table
 
     runs = read_observations(read_table(str(Path(__file__).parent.parent / "examples" / "chinchilla-epoch-points.csv")))
     with pytest.raises(InputError, match=r"^params_convention: is 'all'; use one of total,"):

@@ -15,9 +15,9 @@ from scalecalc import study
 from scalecalc.defaults import STUDY_NOISE
 from scalecalc.errors import InputError, PresetError
 from scalecalc.fitting import FitSpec, fit_law
-from scalecalc.io import Observations
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import load_preset
+from scalecalc.runs import Observations
 from scalecalc.study.design import _shapes_of
 
 # Besiroglu et al. 2024 (arXiv:2404.10102), Eq. 4: the Epoch replication of Chinchilla's Approach 3.

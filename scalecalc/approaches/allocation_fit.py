@@ -13,6 +13,7 @@ A bootstrap gives (slope, intercept) draws of the line; intervals are their perc
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -192,3 +193,14 @@ class AllocationFit:
     def laws(self) -> tuple[AllocationLaw, AllocationLaw, AllocationLaw]:
         """N_opt, D_opt and D_opt / N_opt as functions of C."""
         return self.params_law, self.tokens_law, self.ratio_law
+
+
+def law_document(law: AllocationLaw, level: float) -> Mapping[str, object]:
+    """The JSON form of one allocation law with its interval at ``level``."""
+    return {
+        "coefficient": law.coefficient,
+        "exponent": law.exponent,
+        "coefficient_interval": [law.coefficient_low, law.coefficient_high],
+        "exponent_interval": [law.exponent_low, law.exponent_high],
+        "level": level,
+    }

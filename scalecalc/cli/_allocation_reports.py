@@ -6,12 +6,11 @@ share the law and prediction tables, and the turning of a result into rows is th
 
 from __future__ import annotations
 
-from scalecalc.approaches.allocation_fit import AllocationFit, Prediction
-from scalecalc.approaches.documents import law_document
+from scalecalc.approaches.allocation_fit import AllocationFit, Prediction, law_document
 from scalecalc.approaches.envelope import EnvelopeResult
 from scalecalc.approaches.isoflop import IsoflopResult
-from scalecalc.io import Observations
 from scalecalc.render import Column, Report, Table, columns_for
+from scalecalc.runs import Observations
 
 LAW_KINDS = {
     "quantity": Column("quantity", "text"),

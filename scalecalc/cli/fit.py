@@ -128,7 +128,7 @@ def fit(
     """
     # The fitting engine is imported here, not at the top, to keep every other command's start-up fast.
     from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
-    from scalecalc.io import read_observations, read_table
+    from scalecalc.runs import read_observations, read_table
 
     check_plot_target(plot_file, force)
     if save is not None and Path(save).exists() and not force:

@@ -11,7 +11,6 @@ from scalecalc.approaches import envelope as approach1
 from scalecalc.approaches import isoflop as approach2
 from scalecalc.approaches import profiles
 from scalecalc.approaches.budgets import DEFAULT_SNAP
-from scalecalc.approaches.documents import allocation_preset
 from scalecalc.cli._allocation_reports import envelope_report, isoflop_report, level_text
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
@@ -30,9 +29,10 @@ from scalecalc.cli._common import (
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
-from scalecalc.io import find_column, normalise, read_observations, read_table, scale_column
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
+from scalecalc.presets.documents import from_allocation
 from scalecalc.render import check_field
+from scalecalc.runs import find_column, normalise, read_observations, read_table, scale_column
 from scalecalc.units import parse_quantity
 
 RUN_ALIASES = ("run", "run_id", "run_name", "name")
@@ -310,7 +310,7 @@ def _save(
         f"{level_text(result.level)} bootstrap interval of the exponent "
         f"[{law.exponent_low:.4g}, {law.exponent_high:.4g}]"
     )
-    document = allocation_preset(
+    document = from_allocation(
         name or Path(path).stem,
         law,
         title=f"Allocation fitted by scalecalc {how.split()[0]} to {source}",

@@ -25,13 +25,13 @@ from scalecalc.cli._common import (
     single_quantity,
 )
 from scalecalc.errors import InputError
-from scalecalc.io import find_column, numeric_column, read_table
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
 from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
 from scalecalc.plan.request import paired
 from scalecalc.presets import load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
+from scalecalc.runs import find_column, numeric_column, read_table
 
 # The options that set each core parameter, for the messages of `plan` and `predict` (scalecalc.plan.request).
 FLAGS = {
@@ -225,7 +225,7 @@ def predict(
 
 
 def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
-    from scalecalc.io import read_observations
+    from scalecalc.runs import read_observations
 
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)

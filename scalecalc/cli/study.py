@@ -34,9 +34,9 @@ from scalecalc.defaults import (
     TARGET_FACTOR,
 )
 from scalecalc.errors import InputError
-from scalecalc.io import read_observations, read_table
 from scalecalc.presets import load_preset
 from scalecalc.render import Column, Report, Table, check_field, columns_for
+from scalecalc.runs import read_observations, read_table
 from scalecalc.units import parse_quantity
 
 NoiseOption = Annotated[

@@ -33,7 +33,7 @@ from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
 from scalecalc.fitting.optimize import Problem, Solution, batch_rows, distinct_points, minimise
 from scalecalc.fitting.result import Comparison, FitResult, OptimizerReport
-from scalecalc.io import Observations
+from scalecalc.runs import Observations
 
 FORMS = ("chinchilla", "kaplan", "power", "broken")
 GRIDS = ("projected", "full")

@@ -1,6 +1,6 @@
 """Filters real sweeps need before a fit: the best run per (N, D), dropping the worst runs, a compute range.
 
-Each takes and returns :class:`~scalecalc.io.Observations` plus a one-line note saying what it did.
+Each takes and returns :class:`~scalecalc.runs.Observations` plus a one-line note saying what it did.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from scalecalc.errors import FitError
-from scalecalc.io import Observations
+from scalecalc.runs import Observations
 
 
 def select(observations: Observations, keep: np.ndarray) -> Observations:

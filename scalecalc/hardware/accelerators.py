@@ -24,8 +24,8 @@ from scalecalc import defaults
 from scalecalc.errors import InputError
 from scalecalc.hardware.memory import TRAINING_REGIMES, training_state_bytes
 from scalecalc.presets.hardware import Accelerator
+from scalecalc.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
-SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
 
 
@@ -41,7 +41,7 @@ def wall_clock_days(hours: ArrayLike, n_gpus: float) -> np.ndarray:
 
 def flops_in_time(n_gpus: ArrayLike, days: ArrayLike, peak_flops: float, mfu: float) -> np.ndarray:
     """Model FLOPs that ``n_gpus`` devices deliver in ``days`` at ``mfu`` of ``peak_flops``: the reverse query."""
-    return np.asarray(n_gpus, dtype=float) * np.asarray(days, dtype=float) * 86400.0 * peak_flops * mfu
+    return np.asarray(n_gpus, dtype=float) * np.asarray(days, dtype=float) * SECONDS_PER_DAY * peak_flops * mfu
 
 
 def implied_mfu(compute_flops: float, hours: float, peak_flops: float) -> float:

@@ -35,12 +35,12 @@ from scalecalc.plan.data_constrained import (
 )
 from scalecalc.plan.frontier import Plan, check_loss_above_floor, chinchilla_law, extrapolation_warnings, run_columns
 from scalecalc.presets import Preset
+from scalecalc.units import SECONDS_PER_HOUR
 
 # Inference costs 2 FLOPs per parameter per token, the forward pass (Kaplan et al. 2020, Table 1, C_forward ~ 2N;
 # Sardana et al. 2024, Sec. 2, objective 6 N D_tr + 2 N D_inf).
 INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 
-SECONDS_PER_HOUR = 3600.0
 
 
 # -- the cost model ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ The names below are the law presets' API; import the others from their modules.
 from __future__ import annotations
 
 from scalecalc.presets._loader import PRESETS_PATH_VARIABLE, builtin_presets_dir
-from scalecalc.presets.documents import from_fit
+from scalecalc.presets.documents import from_allocation, from_fit
 from scalecalc.presets.laws import (
     COMPUTE_UNITS,
     PARAM_CONVENTIONS,
@@ -35,6 +35,7 @@ __all__ = [
     "builtin_presets_dir",
     "dump_preset",
     "find_preset_files",
+    "from_allocation",
     "from_fit",
     "load_all_presets",
     "load_preset",

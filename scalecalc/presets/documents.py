@@ -15,6 +15,7 @@ from scalecalc.errors import InputError
 from scalecalc.presets.laws import PARAM_CONVENTIONS
 
 if TYPE_CHECKING:
+    from scalecalc.approaches.allocation_fit import AllocationLaw
     from scalecalc.fitting import FitResult
 
 
@@ -87,4 +88,38 @@ def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[st
             "level": result.bootstrap.level,
             "draws": {symbol: [float(v) for v in np.asarray(draws[symbol])] for symbol in result.constants},
         }
+    return document
+
+
+def from_allocation(
+    name: str,
+    params_law: AllocationLaw,
+    *,
+    title: str,
+    citation: str,
+    source: str,
+    params_convention: str,
+    loss_description: str,
+    fitted_flops: tuple[float, float],
+    fitted_params: tuple[float, float],
+    notes: str = "",
+) -> dict:
+    """A preset document holding a fitted allocation N_opt = k_N C^a (isoFLOP or envelope analysis, ``--save``)."""
+    document: dict = {
+        "schema_version": 1,
+        "name": name,
+        "title": title,
+        "citation": citation,
+    }
+    if notes:
+        document["notes"] = notes
+    document["conventions"] = {"params": params_convention, "compute": "flops", "loss": loss_description}
+    document["fitted_range"] = {"flops": [float(v) for v in fitted_flops], "params": [float(v) for v in fitted_params]}
+    document["allocation"] = {
+        "form": "power",
+        "variable": "params",
+        "compute_unit": "flops",
+        "coefficient": {"value": float(params_law.coefficient), "source": source},
+        "exponent": {"value": float(params_law.exponent), "source": source},
+    }
     return document

@@ -23,8 +23,8 @@ import numpy as np
 from scalecalc._numeric import percentile_interval
 from scalecalc.errors import FitError
 from scalecalc.fitting.batch import TrialFits, at_target
-from scalecalc.io import Observations
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from scalecalc.runs import Observations
 
 BOOTSTRAP_BLOCK_ROWS = 5_000  # bootstrap refits held at once (trials x resamples)
 

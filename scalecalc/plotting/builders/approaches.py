@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from scalecalc.approaches.allocation_fit import Prediction
     from scalecalc.approaches.envelope import EnvelopeResult
     from scalecalc.approaches.isoflop import IsoflopResult
-    from scalecalc.io import Observations
+    from scalecalc.runs import Observations
 
     AllocationResult = IsoflopResult | EnvelopeResult
 

@@ -24,7 +24,7 @@ from scalecalc.plotting.spec import Axis, AxisKind, Band, Curve, Figure, Group, 
 
 if TYPE_CHECKING:
     from scalecalc.fitting import FitResult
-    from scalecalc.io import Observations
+    from scalecalc.runs import Observations
 
 FittedLaw = ChinchillaLaw | KaplanLaw | PowerLaw | BrokenPowerLaw  # the forms `fit_law` fits
 

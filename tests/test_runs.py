@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scalecalc.errors import InputError
-from scalecalc.io import read_observations, read_table
+from scalecalc.runs import read_observations, read_table
 from tests.conftest import DATA, ROOT
 
 EXAMPLES = ROOT / "examples"  # provenance: examples/SOURCES.md and tests/data/SOURCES.md

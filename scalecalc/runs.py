@@ -129,8 +129,8 @@ def _read_json(source: str, text: str, fmt: str) -> RawTable:
                 records.append(json.loads(line))
             where = [f"{source} line {number}" for number, _ in lines]
     except json.JSONDecodeError as error:
-        line = error.lineno if fmt == "json" else number  # each JSONL line is parsed alone: its lineno is 1
-        raise InputError(f"{source}: not valid {fmt.upper()} (line {line}: {error.msg})") from None
+        bad_line = error.lineno if fmt == "json" else number  # each JSONL line is parsed alone: its lineno is 1
+        raise InputError(f"{source}: not valid {fmt.upper()} (line {bad_line}: {error.msg})") from None
     if not records:
         raise InputError(f"{source}: contains no runs")
     header: list[str] = []
