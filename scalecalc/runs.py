@@ -1,4 +1,5 @@
-"""Read tables of runs from CSV, TSV, JSON (an array of objects) or JSONL files, or from stdin (``-``).
+"""Read tables of runs from CSV, TSV, JSON (an array of objects) or JSONL files, from stdin (``-``), or from a
+shipped example (``example:NAME``).
 
 The reader keeps every cell as the user wrote it and remembers where it came from, so that a bad value is
 reported as ``runs.csv line 7, column 'loss': ...``. Numeric columns are parsed with the same rules as
@@ -68,11 +69,14 @@ class Observations:
 
 
 def read_table(path: str, stdin: TextIO | None = None, fmt: str | None = None) -> RawTable:
-    """Read ``path`` (or stdin for ``-``) as CSV, TSV, JSON or JSONL, by extension or by content."""
+    """Read ``path`` (stdin for ``-``, a shipped file for ``example:NAME``) as CSV, TSV, JSON or JSONL, by extension
+    or by content."""
     if path == "-":
         source, text = "<stdin>", (stdin or sys.stdin).read()
     else:
-        source = path
+        from scalecalc.presets.examples import example_path  # the example index only when a file is read
+
+        source, path = path, example_path(path)
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except FileNotFoundError:

@@ -39,3 +39,32 @@ def test_unknown_example_is_a_one_line_error(runner) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("error: unknown example 'nope'; examples: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_example_names_read_the_shipped_file_wherever_runs_are_read() -> None:
+    by_name = read_table("example:llama3-isoflops")
+    by_path = read_table(str(find_example("llama3-isoflops").path))
+    assert by_name.source == "example:llama3-isoflops"  # what error locations and `fit`'s JSON `source` name
+    assert by_name.cells == by_path.cells
+
+
+def test_example_names_work_in_every_command_that_reads_runs(runner) -> None:
+    fitted = invoke(runner, ["fit", "example:chinchilla-epoch-points", "--drop-highest", "5", "-f", "alpha"])
+    assert fitted.exit_code == 0, fitted.stderr
+    assert abs(float(fitted.stdout) - 0.3473) < 5e-4  # Besiroglu et al. 2024's refit: alpha = 0.3473
+    isoflop = invoke(runner, ["isoflop", "example:llama3-isoflops", "-f", "tokens_exponent"])
+    assert isoflop.exit_code == 0, isoflop.stderr
+    assert abs(float(isoflop.stdout) - 0.537) < 1e-3  # Llama Team 2024, Fig. 3: D_opt = 0.299 C^0.537
+    predicted = invoke(runner, ["predict", "example:chinchilla-epoch-points", "-p", "chinchilla", "-f", "residual"])
+    assert predicted.exit_code == 0, predicted.stderr
+    assert len(predicted.stdout.split()) == 245
+
+
+def test_a_misspelt_example_name_is_one_line_with_a_suggestion(runner) -> None:
+    result = invoke(runner, ["fit", "example:llama3-isoflop"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown example 'llama3-isoflop'; did you mean 'llama3-isoflops'? examples: "
+        "chinchilla-epoch-points, llama3-isoflops, marin-dclm-isoflops (scalecalc examples list)"
+    ]

@@ -118,7 +118,7 @@ def fit(
 
     \b
     scalecalc fit runs.csv
-    scalecalc fit chinchilla.csv --drop-highest 5 --bootstrap 1000 --seed 42 --at-flops 5.76e23
+    scalecalc fit example:chinchilla-epoch-points --drop-highest 5 --bootstrap 1000 --seed 42 --at-flops 5.76e23
     scalecalc fit runs.csv --save my-law.yaml && scalecalc plan --flops 1e24 -p my-law.yaml
     scalecalc fit runs.jsonl --best-per-group --min-flops 1e18 --fix E=1.69 --tie alpha=beta
     scalecalc fit curve.csv --form power --x flops --fix E=0

@@ -139,9 +139,9 @@ def isoflop(
     N_opt = k_N C^a, D_opt = k_D C^b through those minima, with bootstrap intervals.
 
     \b
-    scalecalc isoflop examples/llama3-isoflops.csv --flops 3.8e25      # Llama 3: D_opt = 0.299 C^0.537
+    scalecalc isoflop example:llama3-isoflops --flops 3.8e25         # Llama 3: D_opt = 0.299 C^0.537
     scalecalc isoflop runs.csv --method cubic --format json
-    scalecalc isoflop examples/marin-dclm-isoflops.csv --params-col parameter_count \\
+    scalecalc isoflop example:marin-dclm-isoflops --params-col parameter_count \\
         --tokens-col throughput/total_tokens --loss-col eval/paloma/macro_loss \\
         --flops-col throughput/total_gflops --flops-scale 1e9
     scalecalc isoflop runs.csv --save my-law.yaml && scalecalc plan --preset my-law.yaml --flops 1e24
