@@ -1,9 +1,11 @@
-"""Every command the README shows runs, as written, from a fresh directory holding the shipped examples.
+"""Every command the README and the manual (docs/*.md) show runs, as written, from a fresh directory per page
+holding the shipped examples.
 
-Commands are taken from the README's fenced code blocks in order (so `sweep ... > runs.csv` runs before the
-commands that read runs.csv). A command that reads a placeholder file the README never creates (`runs.jsonl`,
-`curves.csv`) is skipped; the test asserts that most commands did run, so a README edit cannot quietly turn
-the check into a no-op. `scalecalc` is this interpreter's `python -m scalecalc`.
+Commands are taken from each page's fenced code blocks in order (so `sweep ... > runs.csv` runs before the
+commands that read runs.csv). A command that reads a placeholder file the page never creates (`runs.jsonl`,
+`curves.csv`) is skipped; the test asserts that most of each page's commands ran (and three in four over all
+pages), so an edit cannot quietly turn the check into a no-op. `scalecalc` is this interpreter's
+`python -m scalecalc`.
 
 `simulate` and `suggest` repeat a whole study hundreds of times (seconds each, benchmarked in
 benchmarks/bench_simulate.py); here they run with `--trials 20`, which exercises the same code.
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -28,16 +31,29 @@ COMMAND = re.compile(r"^(\w+=\$\()?scalecalc |\| scalecalc |\$\(scalecalc ")
 FILE_ARGUMENT = re.compile(r"^[\w./-]+\.(csv|tsv|json|jsonl|yaml|yml)$")
 
 
-def readme_commands() -> list[str]:
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+class Command(NamedTuple):
+    text: str
+    error: str = ""  # the `error:` line a page shows after the command: it must fail with that message
+
+
+def page_commands(page: Path) -> list[Command]:
+    """Commands in the page's fences, in order: bare lines, and `$ `-prompted lines followed by their output."""
     commands = []
-    for block in FENCE.findall((ROOT / "README.md").read_text(encoding="utf-8")):
-        lines = iter(block.splitlines())
+    for block in FENCE.findall(page.read_text(encoding="utf-8")):
+        lines, shown = iter(block.splitlines()), False
         for line in lines:
-            text = line.strip()
+            text = line.strip().removeprefix("$ ")
             while text.endswith("\\"):
                 text = text[:-1] + " " + next(lines).strip()
             if COMMAND.search(text):
-                commands.append(text)
+                commands.append(Command(text))
+                shown = line.startswith("$ ")  # its output follows
+            elif shown and line.startswith("error: "):
+                commands[-1] = commands[-1]._replace(error=text)
+                shown = False
     return commands
 
 
@@ -63,29 +79,61 @@ def files_read(command: str) -> list[str]:
     return read
 
 
-def test_readme_commands_run(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    (tmp_path / "docs" / "img").mkdir(parents=True)  # where the README's own figures are written
+def run_page(page: Path, directory: Path) -> tuple[list[str], list[str]]:
+    """Run the page's commands in ``directory``; return the commands that ran and the ones skipped."""
+    shutil.copytree(ROOT / "examples", directory / "examples")
+    (directory / "docs" / "img").mkdir(parents=True)  # where the figures' own commands write them
     shim = f'scalecalc() {{ "{sys.executable}" -m scalecalc "$@"; }}\nexport -f scalecalc\n'
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     ran, skipped = [], []
-    for command in readme_commands():
-        missing = [name for name in files_read(command) if not (tmp_path / name).exists()]
+    for command, error in page_commands(page):
+        missing = [name for name in files_read(command) if not (directory / name).exists()]
         if missing:
             skipped.append(command)
             continue
         result = subprocess.run(
             ["bash", "-c", f"set -eo pipefail\n{shim}{fewer_trials(command)}"],
-            cwd=tmp_path,
+            cwd=directory,
             capture_output=True,
             text=True,
             timeout=120,
             env=environment,
         )
-        assert result.returncode == 0, f"README command failed: {command}\n{result.stderr}"
+        if error:  # the page shows this command failing: it must, with the message shown (maybe wrapped)
+            assert result.returncode in (2, 3), f"{page.name}: {command} should fail with {error}"
+            assert error in result.stderr.strip(), f"{page.name}: {command}\n{result.stderr}"
+        else:
+            assert result.returncode == 0, f"{page.name} command failed: {command}\n{result.stderr}"
         assert "Traceback" not in result.stderr
         ran.append(command)
-    assert len(ran) >= 0.75 * (len(ran) + len(skipped)), f"only {len(ran)} of {len(ran) + len(skipped)} ran: {skipped}"
+    return ran, skipped
+
+
+_counts: dict[str, tuple[int, int]] = {}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_page_commands_run(page: Path, tmp_path: Path) -> None:
+    ran, skipped = run_page(page, tmp_path)
+    _counts[page.name] = (len(ran), len(skipped))
+    if ran or skipped:
+        assert len(ran) > len(skipped), f"{page.name}: only {len(ran)} of {len(ran) + len(skipped)} ran: {skipped}"
+
+
+def test_three_in_four_commands_run_over_all_pages() -> None:
+    """After every page has run (this test comes after them in the file): the placeholders stay the exception."""
+    if len(_counts) < len(PAGES):
+        pytest.skip("needs every page's test in the same session")
+    ran = sum(count for count, _ in _counts.values())
+    total = sum(count + skipped for count, skipped in _counts.values())
+    assert ran >= 0.75 * total, _counts
+
+
+def test_the_readme_and_the_command_pages_show_commands() -> None:
+    """A page that lost its code fences would pass the checks above vacuously."""
+    assert len(page_commands(ROOT / "README.md")) >= 10
+    for name in ("plan", "hardware", "fit", "isoflop", "study", "plots", "presets"):
+        assert len(page_commands(ROOT / "docs" / f"{name}.md")) >= 3, name
 
 
 @pytest.mark.parametrize("command", ["scalecalc plan --flops 1e24", "scalecalc fit runs.csv > out.csv"])
