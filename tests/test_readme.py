@@ -148,3 +148,12 @@ def test_fewer_trials_rewrites_only_the_study_commands() -> None:
     piped = "scalecalc sweep --format csv | scalecalc suggest - --next 2"
     assert fewer_trials(piped) == "scalecalc sweep --format csv | scalecalc suggest - --next 2 --trials 20"
     assert fewer_trials("scalecalc plan --flops 1e24") == "scalecalc plan --flops 1e24"
+
+
+def test_the_python_api_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/python-api.md's code, as written (it reads the shipped examples by `example:` name)."""
+    monkeypatch.chdir(tmp_path)
+    (code,) = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "python-api.md").read_text(encoding="utf-8"), re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/python-api.md", "exec"), namespace)
+    assert round(namespace["iso"].tokens_law.exponent, 3) == 0.537  # type: ignore[attr-defined]  # Llama 3, Fig. 3
