@@ -142,3 +142,16 @@ def test_segments_cover_the_grid_once() -> None:
     segments = result.segments()
     assert sum(segments["levels"]) == int(np.sum(np.isfinite(result.params)))
     assert segments["params"] == sorted(segments["params"])
+
+
+def test_sizes_that_agree_to_four_digits_are_one_curve_when_runs_are_not_named() -> None:
+    # Epoch's Chinchilla points write one model's size with different rounding (6.796e9 and 6.7955e9 parameters):
+    # grouped by size, they are one training curve at the median size, not an error.
+    n_params = np.array([6.7956e9, 6.7955e9, 6.7957e9, 1.2e10, 1.2e10, 1.2e10])
+    compute = np.array([1e21, 2e21, 4e21, 1e21, 2e21, 4e21])
+    loss = np.array([2.3, 2.2, 2.1, 2.35, 2.2, 2.05])
+    curves = build_curves(n_params, compute, loss)
+    assert curves.names == ("N=6.796e+09", "N=1.2e+10")
+    assert curves.n_params.tolist() == [6.7956e9, 1.2e10]
+    with pytest.raises(InputError, match="changes size"):
+        build_curves(n_params, compute, loss, runs=["a"] * 6)  # a run the user named must keep one size

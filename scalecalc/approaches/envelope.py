@@ -77,7 +77,9 @@ def build_curves(
     for key, rows in order.items():
         index = np.array(rows)
         size = n_params[index]
-        if np.max(size) > np.min(size) * (1 + SIZE_TOLERANCE):
+        # Grouped by size, a "run" is every row whose size agrees to 4 digits (sizes rounded differently in one
+        # file are one model); only a run the user named can change size.
+        if runs is not None and np.max(size) > np.min(size) * (1 + SIZE_TOLERANCE):
             first = int(index[np.argmax(size != size[0])])
             where = locations[first] if locations else f"row {first + 1}"
             raise InputError(
@@ -92,7 +94,7 @@ def build_curves(
             dropped.append(key)
             continue
         names.append(key)
-        sizes.append(float(size[0]))
+        sizes.append(float(np.median(size)))
         paths.append((np.log10(unique_c), np.log(y[first_at])))
     if len(names) < 2:
         raise FitError(
