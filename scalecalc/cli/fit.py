@@ -16,6 +16,7 @@ from scalecalc.cli._common import (
     LossColOption,
     ParamsColOption,
     TokensColOption,
+    check_new_file,
     command,
     note,
     output,
@@ -26,7 +27,7 @@ from scalecalc.cli._common import (
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
 from scalecalc.errors import InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
-from scalecalc.render import Column, Report, Table
+from scalecalc.render import Column, Report, Table, check_field
 
 if TYPE_CHECKING:
     from scalecalc.fitting import FitResult
@@ -130,9 +131,9 @@ def fit(
     from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
     from scalecalc.runs import read_observations, read_table
 
+    resolve_format(fmt)  # a bad --format fails before the fit, and before anything is written
+    check_new_file(save, force=force, option="--save")
     check_plot_target(plot_file, force)
-    if save is not None and Path(save).exists() and not force:
-        raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
     table = read_table(file)
     observations = read_observations(
         table, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
@@ -175,12 +176,15 @@ def fit(
         if save is None
         else dump_preset(from_fit(result, name=name or Path(save).stem, params_convention=params_convention))
     )
-    if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
-        note(f"{', '.join(observations.derived)} derived from C = 6ND")
+    report = fit_report(result)
+    if field is not None:
+        check_field(report, field)  # before --save writes anything
     if save is not None and text is not None:
         write_new_file(save, text, force=force)
         note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
-    output(fit_report(result), fmt, field, result.warnings)
+    if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
+        note(f"{', '.join(observations.derived)} derived from C = 6ND")
+    output(report, fmt, field, result.warnings)
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 
 
