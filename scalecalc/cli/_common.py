@@ -207,16 +207,26 @@ def single_quantity(text: str | None, option: str, *, compute: bool = False) -> 
     return None if text is None else parse_quantity(text, option, compute=compute)
 
 
-def write_new_file(path: str, text: str, *, force: bool, option: str = "--save") -> None:
-    """Write ``text`` to ``path``; an existing file is replaced only with ``--force``."""
-    from pathlib import Path
+def check_new_file(path: str | None, *, force: bool, option: str) -> None:
+    """Refuse, before any work is done, a file that ``option`` may not write: an existing one without --force,
+    a dangling symbolic link, a directory, a missing directory."""
+    from scalecalc._files import check_target
 
-    target = Path(path)
-    if target.exists() and not force:
-        raise InputError(f"{option}: {path} already exists; choose another name or add --force to overwrite it")
-    if target.parent and not target.parent.is_dir():
-        raise InputError(f"{option}: directory {target.parent} does not exist")
+    if path is None:
+        return
     try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{option}: cannot write {path}: {error}") from None
+        check_target(path, replace=force)
+    except InputError as error:
+        raise InputError(error.message, param=option.lstrip("-").replace("-", "_")) from None
+
+
+def write_new_file(path: str, text: str, *, force: bool, option: str = "--save") -> None:
+    """Write ``text`` to ``path`` atomically (see scalecalc._files); an existing file is replaced only with
+    ``--force``."""
+    from scalecalc._files import write_atomically
+
+    check_new_file(path, force=force, option=option)
+    try:
+        write_atomically(path, text.encode("utf-8"))
+    except InputError as error:
+        raise InputError(error.message, param=option.lstrip("-").replace("-", "_")) from None

@@ -16,6 +16,7 @@ from scalecalc.cli._common import (
     LossColOption,
     ParamsColOption,
     TokensColOption,
+    check_new_file,
     command,
     note,
     output,
@@ -24,9 +25,9 @@ from scalecalc.cli._common import (
     write_new_file,
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
-from scalecalc.errors import InputError
+from scalecalc.errors import FitError, InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
-from scalecalc.render import Column, Report, Table
+from scalecalc.render import Column, Report, Table, check_field
 
 if TYPE_CHECKING:
     from scalecalc.fitting import FitResult
@@ -105,6 +106,9 @@ def fit(
     params_convention: Annotated[
         str, typer.Option(help=f"How the runs count parameters, for --save: {', '.join(PARAM_CONVENTIONS)}.")
     ] = "total",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 2 when the data do not look like a scaling law (quality poor).")
+    ] = False,
     fmt: FormatOption = None,
     field: FieldOption = None,
     plot: PlotOption = False,
@@ -130,9 +134,9 @@ def fit(
     from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
     from scalecalc.runs import read_observations, read_table
 
+    resolve_format(fmt)  # a bad --format fails before the fit, and before anything is written
+    check_new_file(save, force=force, option="--save")
     check_plot_target(plot_file, force)
-    if save is not None and Path(save).exists() and not force:
-        raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
     table = read_table(file)
     observations = read_observations(
         table, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
@@ -175,13 +179,29 @@ def fit(
         if save is None
         else dump_preset(from_fit(result, name=name or Path(save).stem, params_convention=params_convention))
     )
-    if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
-        note(f"{', '.join(observations.derived)} derived from C = 6ND")
+    if strict and result.quality_reasons:  # before --save writes anything
+        raise FitError(f"{POOR_FIT} ({'; '.join(result.quality_reasons)})", param="strict")
+    report = fit_report(result)
+    if field is not None:
+        check_field(report, field)  # before --save writes anything
     if save is not None and text is not None:
         write_new_file(save, text, force=force)
         note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
-    output(fit_report(result), fmt, field, result.warnings)
+    if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
+        note(f"{', '.join(observations.derived)} derived from C = 6ND")
+    output(report, fmt, field, (*result.warnings, *quality_warnings(result)))
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
+
+
+POOR_FIT = "poor fit: these data do not look like a scaling law"
+
+
+def quality_warnings(result: FitResult) -> tuple[str, ...]:
+    """One plain line on stderr when the quality gate failed (the reasons are also in the output)."""
+    if not result.quality_reasons:
+        return ()
+    allocation = "; its compute-optimal run is not a recommendation" if "params_opt" in result.derived else ""
+    return (f"{POOR_FIT} ({'; '.join(result.quality_reasons)}){allocation}",)
 
 
 # -- option parsing -----------------------------------------------------------------------------------------
@@ -273,9 +293,10 @@ def fit_report(result: FitResult) -> Report:
         exponents = {k: v for k, v in result.derived.items() if k not in KINDS}
         tables.append(Table(columns(), rows(exponents), title="allocation exponents (N_opt ~ C^a, D_opt ~ C^b)"))
         if counts and result.at_flops is not None:
-            tables.append(
-                Table(columns("count"), rows(counts), title=f"compute-optimal run at {result.at_flops:.3g} FLOPs")
-            )
+            title = f"compute-optimal run at {result.at_flops:.3g} FLOPs"
+            if result.quality_reasons:  # shown for diagnosis, but labelled so that no one takes it as advice
+                title += " (poor fit: NOT a recommendation)"
+            tables.append(Table(columns("count"), rows(counts), title=title))
     ranges, optimizer = result.ranges, result.optimizer
     summary = {
         "data": result.source,
@@ -283,6 +304,7 @@ def fit_report(result: FitResult) -> Report:
         "objective": f"{result.objective['name']} = {result.objective['value']:.6g}",
         "rmse (log loss)": f"{result.rmse:.4g}",
         "R^2 (log loss)": f"{result.r2:.4f}",
+        "quality": ": ".join((result.quality, "; ".join(result.quality_reasons))).rstrip(": "),
         "params range": f"{ranges['params'][0]:.3g} to {ranges['params'][1]:.3g}",
         "tokens range": f"{ranges['tokens'][0]:.3g} to {ranges['tokens'][1]:.3g}",
         "flops range": f"{ranges['flops'][0]:.3g} to {ranges['flops'][1]:.3g}",
@@ -332,5 +354,8 @@ def _primary(result: FitResult) -> Table:
         if spread is not None:
             data[f"{key}_se"], data[f"{key}_low"], data[f"{key}_high"] = [spread[0]], [spread[1]], [spread[2]]
     data["converged"] = [result.optimizer.converged]
-    columns = [Column(k, "text" if k in ("form", "converged") else KINDS.get(k, "number")) for k in data]
+    data["quality"] = [result.quality]
+    data["quality_reasons"] = ["; ".join(result.quality_reasons)]
+    text = ("form", "converged", "quality", "quality_reasons")
+    columns = [Column(k, "text" if k in text else KINDS.get(k, "number")) for k in data]
     return Table(columns, data, title="fit")

@@ -20,6 +20,7 @@ from scalecalc.cli._common import (
     LossColOption,
     ParamsColOption,
     TokensColOption,
+    check_new_file,
     command,
     note,
     output,
@@ -275,8 +276,7 @@ def _check_save(save: str | None, force: bool, plot_file: str | None) -> None:
         return
     if Path(save).suffix.lower() not in (".yaml", ".yml"):
         raise InputError(f"--save: {save} should end in .yaml so that `plan --preset {save}` reads it as a file")
-    if Path(save).exists() and not force:  # fail before the (slower) fit, not after
-        raise InputError(f"--save: {save} already exists; choose another name or add --force to overwrite it")
+    check_new_file(save, force=force, option="--save")  # fail before the (slower) fit, not after
 
 
 def _run_column(table, explicit: str | None) -> str | None:

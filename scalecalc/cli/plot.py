@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import command, note, resolve_format
+from scalecalc.cli._common import check_new_file, command, note, resolve_format
 from scalecalc.defaults import COMPARE_PRESETS
 from scalecalc.errors import InputError, ScalecalcError
 from scalecalc.units import parse_quantity
@@ -75,10 +75,7 @@ PlotSizeOption = Annotated[
 
 def check_plot_target(path: str | None, force: bool) -> None:
     """Refuse to replace a file the user already has, unless --force (checked before any work is done)."""
-    from pathlib import Path
-
-    if path is not None and Path(path).exists() and not force:
-        raise InputError(f"--plot-file: {path} already exists; choose another name or add --force to replace it")
+    check_new_file(path, force=force, option="--plot-file")
 
 
 def show_plot(

@@ -8,6 +8,7 @@ the data leave unconstrained. Every function works on bootstrap draws (arrays of
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,18 @@ from scalecalc.fitting.forms import Form
 from scalecalc.fitting.objective import Constraints
 from scalecalc.fitting.optimize import Problem
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+
+if TYPE_CHECKING:
+    from scalecalc.fitting.result import FitResult
+    from scalecalc.runs import Observations
+
+# The quality gate (issue 12). R^2 of log loss: the shipped real data sets (Epoch's Chinchilla points, Llama 3
+# isoFLOPs, the misfitting runs) fit with 0.95 to 0.996 in every form; random or rising losses give 0 or less.
+MIN_R2 = 0.8
+# Tokens per parameter of a sane compute-optimal run: an order of magnitude beyond the published extremes on
+# each side. Kaplan et al. 2020's own allocation (N_opt = 1.3e9 (C / PF-day)^0.73, Sec. 6.1) gives 0.1 at
+# 1e24 FLOPs and 0.014 at 1e26; the most over-trained open models (Llama 3 8B: 15T tokens) reach ~1,900.
+TOKENS_PER_PARAM_RANGE = (1e-2, 1e4)
 
 
 def public_constants(form: Form, theta: np.ndarray, fixed: Mapping[str, float]) -> dict[str, np.ndarray]:
@@ -69,22 +82,63 @@ def kaplan_allocation(constants: Mapping[str, np.ndarray | float]) -> tuple[np.n
     return 1 / (p + 1), log_k
 
 
+# -- quality ---------------------------------------------------------------------------------------------
+def quality_reasons(result: FitResult, observations: Observations) -> tuple[str, ...]:
+    """Why the fit does not look like a scaling law (empty when it does); any form, from its result alone.
+
+    Poor when: loss does not fall with compute (or with the variable of a one-variable form) across the runs
+    (the least-squares slope of log loss on log x is not negative); R^2 of log loss is below ``MIN_R2``; a
+    constant ended on a bound; the optimiser did not converge; the implied compute-optimal run has no finite
+    size or a tokens-per-parameter ratio outside ``TOKENS_PER_PARAM_RANGE``.
+    """
+    reasons = []
+    x = {"params": observations.n_params, "tokens": observations.n_tokens}.get(
+        result.variable or "", observations.compute_flops
+    )
+    name = {"params": "model size", "tokens": "tokens"}.get(result.variable or "", "compute")
+    with np.errstate(all="ignore"):
+        log_x, log_loss = np.log(x), np.log(observations.loss)
+    usable = np.isfinite(log_x) & np.isfinite(log_loss)
+    if np.unique(log_x[usable]).size > 1:
+        slope = np.polyfit(log_x[usable], log_loss[usable], 1)[0]
+        if slope >= 0:
+            reasons.append(f"loss does not fall with {name} (log-log slope {slope:+.2g})")
+    if not result.r2 >= MIN_R2:  # NaN too
+        reasons.append(f"R^2 of log loss {result.r2:.2f} is below {MIN_R2}")
+    if result.on_bounds:
+        reasons.append(f"{', '.join(result.on_bounds)} ended on a bound")
+    if not result.optimizer.converged:
+        reasons.append("the optimiser did not converge")
+    if "tokens_per_param" in result.derived:
+        ratio = result.derived["tokens_per_param"]
+        low, high = TOKENS_PER_PARAM_RANGE
+        if not np.isfinite(ratio) or not np.isfinite(result.derived.get("params_opt", ratio)):
+            reasons.append("the law implies no finite compute-optimal run")
+        elif not low <= ratio <= high:
+            reasons.append(f"the implied optimum has {ratio:.3g} tokens per parameter, outside [{low:g}, {high:g}]")
+    return tuple(reasons)
+
+
 # -- warnings -------------------------------------------------------------------------------------------
-def bound_warnings(form: Form, constraints: Constraints, z: np.ndarray) -> list[str]:
-    """One warning per free constant that ended on a bound of its box."""
-    messages = []
+def constants_on_bounds(form: Form, constraints: Constraints, z: np.ndarray) -> list[tuple[str, str, float]]:
+    """(symbol, lower|upper, bound on the paper's scale) of each free constant that ended on a bound."""
+    found = []
     for j, k in enumerate(constraints.source):
         if k < 0:
             continue
-        symbol = form.symbols[j]
         for bound, side in ((constraints.lower[k], "lower"), (constraints.upper[k], "upper")):
             if np.isfinite(bound) and abs(z[k] - bound) <= 1e-6 * (1 + abs(bound)):
-                value = np.exp(bound) if form.log_scale[j] else bound
-                messages.append(
-                    f"{symbol} sits on its {side} bound {value:g}: the best fit may lie beyond it "
-                    f"(change it with --bound {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
-                )
-    return messages
+                found.append((form.symbols[j], side, float(np.exp(bound) if form.log_scale[j] else bound)))
+    return found
+
+
+def bound_warnings(form: Form, constraints: Constraints, z: np.ndarray) -> list[str]:
+    """One warning per free constant that ended on a bound of its box."""
+    return [
+        f"{symbol} sits on its {side} bound {value:g}: the best fit may lie beyond it "
+        f"(change it with --bound {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
+        for symbol, side, value in constants_on_bounds(form, constraints, z)
+    ]
 
 
 def identification_warnings(problem: Problem, z: np.ndarray, form: Form, constraints: Constraints) -> list[str]:

@@ -16,7 +16,7 @@ The derived allocation and the bound and identification warnings live in diagnos
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,9 +25,11 @@ from scalecalc.errors import FitError
 from scalecalc.fitting.bootstrap import bootstrap_fit, bootstrap_warnings, precision_notes
 from scalecalc.fitting.diagnostics import (
     bound_warnings,
+    constants_on_bounds,
     derived_quantities,
     identification_warnings,
     public_constants,
+    quality_reasons,
 )
 from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
@@ -117,7 +119,7 @@ def fit_law(
         notes += _comparison_notes(comparisons)
     if "E" in spec.fixed and spec.fixed["E"] == 0:
         notes.append("no floor: E fixed at 0, so the law is a pure power law")
-    return FitResult(
+    result = FitResult(
         form=form.name,
         variable=form.variable,
         constants={k: float(v) for k, v in constants.items()},
@@ -144,7 +146,9 @@ def fit_law(
         warnings=tuple(warnings),
         notes=tuple(notes),
         residuals=residuals,
+        on_bounds=tuple(dict.fromkeys(symbol for symbol, _, _ in constants_on_bounds(form, constraints, z))),
     )
+    return replace(result, quality_reasons=quality_reasons(result, observations))
 
 
 # -- set-up ---------------------------------------------------------------------------------------------

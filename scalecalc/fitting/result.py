@@ -111,6 +111,13 @@ class FitResult:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     residuals: np.ndarray | None = field(default=None, compare=False)
+    on_bounds: tuple[str, ...] = ()  # constants that ended on a bound of the fit
+    quality_reasons: tuple[str, ...] = ()  # why the data do not look like a scaling law (diagnostics.py)
+
+    @property
+    def quality(self) -> str:
+        """good, or poor when there are ``quality_reasons`` (then the allocation is no recommendation)."""
+        return "poor" if self.quality_reasons else "good"
 
     @property
     def law(self):
@@ -158,6 +165,8 @@ class FitResult:
             "optimizer": self.optimizer.to_dict(),
             "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
             "comparisons": [c.to_dict() for c in self.comparisons],
+            "quality": self.quality,
+            "quality_reasons": list(self.quality_reasons),
             "warnings": list(self.warnings),
             "notes": list(self.notes),
         }

@@ -119,17 +119,21 @@ def build_figure(figure: Figure) -> Any:
 
 
 def save_figure(figure: Figure, path: str) -> Any:
-    """Write ``figure`` to ``path`` (format from the extension; an existing file is replaced); return the
-    matplotlib Figure."""
+    """Write ``figure`` to ``path`` (format from the extension; an existing file is replaced atomically, so
+    a failure leaves it as it was); return the matplotlib Figure."""
+    import io
+
     import matplotlib
 
+    from scalecalc._files import check_target, write_atomically
+
     fmt = check_path(path)
+    check_target(path, replace=True)
     drawn = build_figure(figure)
+    encoded = io.BytesIO()  # drawn in memory, then written by the one atomic writer
     with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
-        try:
-            drawn.savefig(Path(path), format=fmt, dpi=DPI, metadata=METADATA[fmt])
-        except OSError as error:
-            raise InputError(f"cannot write {path}: {error.strerror or error}", param="path") from None
+        drawn.savefig(encoded, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+    write_atomically(path, encoded.getvalue())
     return drawn
 
 
