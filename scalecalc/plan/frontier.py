@@ -220,7 +220,8 @@ def extrapolated(preset: Preset, compute: Array, n_params: Array) -> np.ndarray:
         if key in preset.fitted_range:
             low, high = preset.fitted_range[key]
             with np.errstate(invalid="ignore"):  # NaN (no value) is not outside
-                outside |= (values > high * EXTRAPOLATION_WARNING_FACTOR) | (values < low / EXTRAPOLATION_WARNING_FACTOR)
+                factor = EXTRAPOLATION_WARNING_FACTOR
+                outside |= (values > high * factor) | (values < low / factor)
     return outside
 
 
