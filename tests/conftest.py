@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ def _stable_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SCALECALC_FORMAT", raising=False)
     monkeypatch.delenv("SCALECALC_PRESETS_PATH", raising=False)
     monkeypatch.delenv("SCALECALC_DEBUG", raising=False)
+    monkeypatch.delenv("SCALECALC_QUIET", raising=False)
+    monkeypatch.setenv("SCALECALC_CONFIG", os.devnull)  # an empty config: the developer's own file stays out
 
 
 @pytest.fixture

@@ -308,3 +308,16 @@ def test_kaplan_overhead_is_never_negative() -> None:
     # (which is not that law's optimum: against it, 100M parameters on 2B tokens came out at -32%).
     plan = plan_run(load_preset("kaplan-2020"), [100e6, 1e9, 1e10], [2e9, 2e10, 1e12])
     assert np.all(plan.columns["compute_overhead"] >= -1e-12)
+
+
+def test_extrapolated_flags_exactly_the_rows_the_warning_is_about() -> None:
+    from scalecalc.plan.frontier import EXTRAPOLATION_WARNING_FACTOR, extrapolated, extrapolation_warnings
+
+    preset = load_preset("chinchilla")
+    low, high = preset.fitted_range["flops"]
+    compute = np.array([low, high * EXTRAPOLATION_WARNING_FACTOR * 1.01, low / EXTRAPOLATION_WARNING_FACTOR / 1.01])
+    n_params = np.full(3, np.sqrt(np.prod(preset.fitted_range["params"])))  # a size inside the fitted range
+    flags = extrapolated(preset, compute, n_params)
+    assert flags.tolist() == [False, True, True]
+    for index, flag in enumerate(flags):
+        assert bool(extrapolation_warnings(preset, compute[index : index + 1], n_params[index : index + 1])) == flag

@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "plot": "plot",
     "presets": "presets",
     "examples": "examples",
+    "config": "config",
 }
 
 
@@ -52,7 +53,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2)."""
-    args = sys.argv[1:] or ["--help"]  # a bare `scalecalc` shows the help and succeeds
+    args = sys.argv[1:] or ["--help"]  # a bare `scalecalc` shows the help and succeeds, as a bare group does
     command = next((arg for arg in args if not arg.startswith("-")), None)
     app = load_commands([command] if command in COMMAND_MODULES else None)
     try:
@@ -60,8 +61,9 @@ def main() -> None:
     except typer.TyperException as error:  # click's usage errors derive from it
         context = getattr(error, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
-        if error.format_message():  # empty when a group was called without a command: help was shown
-            print(f"error: {error.format_message()}{hint}", file=sys.stderr)
+        if not error.format_message():  # a group called without a command (`scalecalc presets`) showed its help
+            sys.exit(0)
+        print(f"error: {error.format_message()}{hint}", file=sys.stderr)
         sys.exit(error.exit_code)
     except typer.Abort:
         print("error: aborted", file=sys.stderr)

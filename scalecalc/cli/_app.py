@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from scalecalc import __version__
-from scalecalc.cli._common import State
+from scalecalc.cli._common import QUIET_VARIABLE, State, handle_errors
 
 app = typer.Typer(
     name="scalecalc",
@@ -26,7 +26,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    context: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help=f"No notes, warnings or progress on stderr; errors still show (or ${QUIET_VARIABLE}=1).",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -35,3 +44,11 @@ def main_options(
     or your own fitted runs. Data goes to stdout, messages to stderr; exit codes 0 ok, 1 unexpected failure,
     2 bad usage or input, 3 infeasible request."""
     State.debug = debug
+    State.quiet = quiet
+    State.config = {}
+    if context.invoked_subcommand != "config":  # `config path` and `config show` must work with a broken file
+        from scalecalc.cli._config import default_map, load_config
+
+        with handle_errors():
+            State.config = load_config()
+        context.default_map = default_map(context.command, State.config)

@@ -23,6 +23,7 @@ from scalecalc.units import parse_quantity, parse_quantity_list
 
 DEBUG_VARIABLE = "SCALECALC_DEBUG"
 FORMAT_VARIABLE = "SCALECALC_FORMAT"
+QUIET_VARIABLE = "SCALECALC_QUIET"
 
 FormatOption = Annotated[
     str | None,
@@ -63,10 +64,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class State:
     debug = False
+    quiet = False
+    config: dict[str, Any] = {}  # the config file's settings (scalecalc.cli._config), read by the root callback
 
 
 def debug_enabled() -> bool:
     return State.debug or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+def from_config(key: str, value: object) -> bool:
+    """Is ``value`` the config file's setting for ``key`` (an option's default, not typed by the user)? A
+    configured --mfu or --price waits for a --gpu rather than asking for one."""
+    return key in State.config and str(State.config[key]) == value
+
+
+def quiet_enabled() -> bool:
+    """-q/--quiet or $SCALECALC_QUIET: no notes, warnings or progress on stderr (errors still show)."""
+    return State.quiet or os.environ.get(QUIET_VARIABLE, "") not in ("", "0")
 
 
 @contextmanager
@@ -129,7 +143,17 @@ def command(
 
 
 def resolve_format(fmt: str | None) -> str:
-    chosen = fmt or os.environ.get(FORMAT_VARIABLE) or ("table" if sys.stdout.isatty() else "tsv")
+    """--format, else $SCALECALC_FORMAT, else the config file's format, else table on a terminal, tsv in a pipe;
+    a bad value is reported as coming from where it came from."""
+    from_environment = os.environ.get(FORMAT_VARIABLE)
+    if fmt is None and from_environment:
+        if from_environment not in FORMATS:
+            raise InputError(
+                f"${FORMAT_VARIABLE}: unknown format {from_environment!r}; set it to one of {', '.join(FORMATS)} "
+                "or unset it"
+            )
+        return from_environment
+    chosen = fmt or State.config.get("format") or ("table" if sys.stdout.isatty() else "tsv")
     if chosen not in FORMATS:
         raise InputError(f"--format: unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
     return chosen
@@ -139,7 +163,9 @@ def document_format(fmt: str | None) -> str:
     """The format of a `show` command: as given, else $SCALECALC_FORMAT when it names one, else table on a
     terminal and yaml in a pipe (a document has no rows for tsv)."""
     from_environment = os.environ.get(FORMAT_VARIABLE)
+    from_config = State.config.get("format")
     chosen = fmt or (from_environment if from_environment in DOCUMENT_FORMATS else None)
+    chosen = chosen or (from_config if from_config in DOCUMENT_FORMATS else None)
     chosen = chosen or ("table" if sys.stdout.isatty() else "yaml")
     if chosen not in DOCUMENT_FORMATS:
         raise InputError(f"--format: unknown format {chosen!r}; use {', '.join(DOCUMENT_FORMATS)}")
@@ -169,11 +195,13 @@ def output(result: Table | Report, fmt: str | None, field_name: str | None, warn
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    if not quiet_enabled():
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def note(message: str) -> None:
-    print(f"note: {message}", file=sys.stderr)
+    if not quiet_enabled():
+        print(f"note: {message}", file=sys.stderr)
 
 
 def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -> np.ndarray | None:

@@ -14,6 +14,7 @@ import numpy as np
 import typer
 
 from scalecalc import defaults
+from scalecalc.cli._common import from_config
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.units import parse_quantity, parse_quantity_list
@@ -113,7 +114,7 @@ def hardware_request(
                 ("--price", price),
                 ("--days", days),
             )
-            if value is not None
+            if value is not None and not from_config(name.lstrip("-"), value)
         ]
         if given:
             verb = "needs" if len(given) == 1 else "need"

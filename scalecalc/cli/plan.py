@@ -20,6 +20,7 @@ from scalecalc.cli._common import (
     PresetOption,
     TokensColOption,
     command,
+    note,
     output,
     quantities,
     single_quantity,
@@ -28,8 +29,9 @@ from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
 from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
+from scalecalc.plan.frontier import extrapolated
 from scalecalc.plan.request import paired
-from scalecalc.presets import load_all_presets, load_preset
+from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.runs import find_column, numeric_column, read_table
 
@@ -107,8 +109,9 @@ InferencePriceOption = Annotated[
 ]
 
 
-def plan_table(plan: Plan) -> Table:
+def plan_table(plan: Plan, law: Preset) -> Table:
     data: dict[str, Sequence[Any] | np.ndarray] = {"preset": [plan.preset] * len(plan), **plan.columns}
+    data["extrapolated"] = extrapolated(law, plan.columns["flops"], plan.columns["params"])
     return Table(columns_for(list(data)), data, title=f"plan ({plan.preset})", notes=plan.notes)
 
 
@@ -169,7 +172,7 @@ def plan(
         **hw_cli.training_cost_options(hardware),
     )
     result = answer(law, request, names=FLAGS)
-    table, warnings = hw_cli.with_hardware(plan_table(result), hardware, result.warnings)
+    table, warnings = hw_cli.with_hardware(plan_table(result, law), hardware, result.warnings)
     output(table, fmt, field, warnings)
 
 
@@ -202,7 +205,7 @@ def predict(
         if params or tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
         explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
-        table = _predict_file(law.name, loss_law, file, explicit)
+        table = _predict_file(law, loss_law, file, explicit)
         output(table, fmt, field)
         return
     sizes = quantities(params, "--params")
@@ -216,15 +219,26 @@ def predict(
         result = Plan(law.name, "params+tokens", columns)
     else:
         result = plan_run(law, n, d)
-    names = ["preset", "params", "tokens", "flops", "tokens_per_param", "loss"]
+    names = ["preset", "params", "tokens", "flops", "tokens_per_param"]
     data_columns: dict[str, Sequence[Any] | np.ndarray] = {
         "preset": [law.name] * len(result),
         **{k: result.columns[k] for k in names[1:]},
+        "predicted_loss": result.columns["loss"],
+        "extrapolated": extrapolated(law, result.columns["flops"], result.columns["params"]),
     }
-    output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)
+    table = Table(columns_for(list(data_columns)), data_columns, title=f"predict ({law.name})")
+    output(table, fmt, _renamed_field(field), result.warnings)
 
 
-def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
+def _renamed_field(field: str | None) -> str | None:
+    """`-f loss` still answers, for one release: until 0.x the one-run mode named predicted_loss `loss`."""
+    if field != "loss":
+        return field
+    note("predict's field `loss` is now `predicted_loss` (as with a FILE of runs); `-f loss` goes in a later release")
+    return "predicted_loss"
+
+
+def _predict_file(law: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
     from scalecalc.runs import read_observations
 
     raw = read_table(file)
@@ -244,7 +258,9 @@ def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict
             f"{len(residual)} runs: mean residual {np.mean(residual):+.4f}, RMS {np.sqrt(np.mean(residual**2)):.4f} "
             "(observed - predicted)"
         )
-    return Table(columns_for(list(data), kinds), data, title=f"predict ({preset_name}): {file}", notes=notes)
+    n_params, n_tokens = observations.n_params, observations.n_tokens
+    data["extrapolated"] = extrapolated(law, FLOPS_PER_PARAM_TOKEN * n_params * n_tokens, n_params)
+    return Table(columns_for(list(data), kinds), data, title=f"predict ({law.name}): {file}", notes=notes)
 
 
 def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
@@ -277,20 +293,22 @@ def compare(
     if budgets is None:
         raise InputError("give --flops (see scalecalc compare --help)")
     laws = [load_preset(name.strip()) for name in presets.split(",")] if presets else load_all_presets()
-    names = ["preset", "params_convention", "flops", "params", "tokens", "tokens_per_param", "loss"]
+    names = ["preset", "params_convention", "flops", "params", "tokens", "tokens_per_param", "loss", "extrapolated"]
     data: dict[str, list] = {name: [] for name in names}
-    extrapolated: list[str] = []
+    beyond_range: list[str] = []
     for law in laws:
         result = plan_compute(law, budgets)
         data["preset"] += [law.name] * len(result)
         data["params_convention"] += [law.conventions.params] * len(result)
-        for name in names[2:]:
+        for name in names[2:-1]:
             data[name] += result.columns[name].tolist()
+        data["extrapolated"] += extrapolated(law, result.columns["flops"], result.columns["params"]).tolist()
         if result.warnings:
-            extrapolated.append(law.name)
+            beyond_range.append(law.name)
     ratios = np.array(data["tokens_per_param"])
     notes = [
-        "params follow each preset's own convention (params_convention); losses are on different corpora and "
+        "params follow each preset's own convention (params_convention in --format csv/json, or `scalecalc "
+        "presets show`); losses are on different corpora and "
         "tokenizers and are not comparable across presets",
     ]
     total = np.array(data["params_convention"]) == "total"
@@ -303,12 +321,13 @@ def compare(
                     f"at {budget:.3g} FLOPs tokens per parameter range from {low:.3g} to {high:.3g} "
                     f"({high / low:.1f}x){label}"
                 )
-    kinds = {"params_convention": Column("params_convention", "text", "params counted as")}
+    # the convention is in the note, so the table fits 80 columns; scripts get it in every row
+    kinds = {"params_convention": Column("params_convention", "text", "params counted as", in_table=False)}
     table = Table(columns_for(names, kinds), data, title="compare", notes=notes)
     warnings: tuple[str, ...] = ()
-    if extrapolated:  # through output(), which checks --format and --field before printing anything
+    if beyond_range:  # through output(), which checks --format and --field before printing anything
         warnings = (
-            f"beyond ten times the range they were fitted on for: {', '.join(extrapolated)}; "
+            f"beyond ten times the range they were fitted on for: {', '.join(beyond_range)}; "
             "treat those rows as extrapolations",
         )
     output(table, fmt, field, warnings)

@@ -39,7 +39,7 @@ def list_presets(fmt: FormatOption = None, field: FieldOption = None) -> None:
         Column("name", "text"),
         Column("title", "text"),
         Column("form", "text"),
-        Column("params_convention", "text", "params counted as"),
+        Column("params_convention", "text", "params counted as", in_table=False),  # in `presets show`
         Column("citation", "text", "source", in_table=False),
     ]
     data = {

@@ -21,6 +21,7 @@ from scalecalc.cli._common import (
     TokensColOption,
     command,
     output,
+    quiet_enabled,
     resolve_format,
     single_quantity,
 )
@@ -363,7 +364,7 @@ def _target(text: str | None, compute_flops: np.ndarray) -> float:
 def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A Rich progress bar on stderr, only when stderr is a terminal (never in a pipe or a log file); the
     finished bar stays, as a record of the trials run and the time taken."""
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or quiet_enabled():
         yield None
         return
     from rich.console import Console

@@ -212,6 +212,19 @@ def check_loss_above_floor(floor: float | Array, loss: Array, name: str) -> None
         )
 
 
+def extrapolated(preset: Preset, compute: Array, n_params: Array) -> np.ndarray:
+    """Per row: does its compute or size lie more than tenfold outside the preset's fitted range (the rows
+    :func:`extrapolation_warnings` warns about, as data for scripts)?"""
+    outside = np.zeros(np.broadcast(compute, n_params).shape, dtype=bool)
+    for key, values in (("flops", compute), ("params", n_params)):
+        if key in preset.fitted_range:
+            low, high = preset.fitted_range[key]
+            with np.errstate(invalid="ignore"):  # NaN (no value) is not outside
+                factor = EXTRAPOLATION_WARNING_FACTOR
+                outside |= (values > high * factor) | (values < low / factor)
+    return outside
+
+
 def extrapolation_warnings(preset: Preset, compute: Array, n_params: Array) -> tuple[str, ...]:
     """One warning per quantity that lies more than tenfold outside the preset's fitted range."""
     warnings = []

@@ -113,6 +113,8 @@ COMMON_COLUMNS: dict[str, Column] = {
         Column("cost_saving", "percent", "cost saving"),
         Column("size_ratio", "ratio", "size / optimal"),
         Column("token_ratio", "ratio", "tokens / optimal"),
+        # a row beyond ten times the preset's fitted range: the warning says so to a person, this column to a script
+        Column("extrapolated", "text", in_table=False),
     )
 }
 

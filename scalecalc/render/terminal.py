@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TextIO
 
-from scalecalc.render.model import Table, _as_list, _plain
+from scalecalc.render.model import Column, Table, _as_list, _plain
 from scalecalc.units import format_count, format_number, format_scientific
 
 
@@ -38,10 +38,16 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 
 
+# A text column after the first whose cells run past LONG_TEXT may wrap, down to NARROWEST_TEXT, before the
+# table turns to one field per line.
+LONG_TEXT = 24
+NARROWEST_TEXT = 12
+
+
 def emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
-    from rich import box
+    """Each table at the terminal's width: as a grid when its numbers fit whole and its text columns can wrap,
+    else one field per line (a row a block); wider than the terminal only when even that cannot fit."""
     from rich.console import Console
-    from rich.table import Table as RichTable
 
     # NO_COLOR: Rich drops colours itself but still writes bold and italic; a set NO_COLOR means no escapes at all
     styles: Literal["auto"] | None = None if os.environ.get("NO_COLOR") else "auto"
@@ -49,52 +55,80 @@ def emit_rich(tables: Sequence[Table], out: TextIO, width: int | None) -> None:
     for index, table in enumerate(tables):
         if index:
             console.print()
-        rich_table = RichTable(title=table.title or None, box=box.SIMPLE_HEAD, title_justify="left")
         shown = [column for column in table.columns if column.in_table]
-        formatters = [FORMATTERS[column.kind] for column in shown]
-        cells = [
-            [fmt(_plain(v)) for v in _as_list(table.data[column.name])]
-            for fmt, column in zip(formatters, shown, strict=True)
-        ]
-        for column, texts in zip(shown, cells, strict=True):
-            numeric = column.kind != "text"
-            header = column.label or column.name
-            # a numeric column never wraps, so its header must fit whole (Rich measures headers by word)
-            words = [header] if numeric else header.split()
-            longest = max([len(text) for text in texts] + [len(word) for word in words])
-            # fold, never truncate: a number cut to "6.99e…" is silent data loss. Short text (names) keeps
-            # its full width; long text (titles) wraps.
-            rich_table.add_column(
-                header,
-                justify="right" if numeric else "left",
-                overflow="fold",
-                no_wrap=numeric,
-                min_width=longest if numeric or longest <= 24 else None,
-            )
-        for row in zip(*cells, strict=True):
-            rich_table.add_row(*row)
+        cells = [[FORMATTERS[column.kind](_plain(v)) for v in _as_list(table.data[column.name])] for column in shown]
+        if table.title:  # above the table, not in it: a title wraps at the terminal, not at the table's width
+            console.print(table.title, style="italic", highlight=False, markup=False)
+        rich_table, squeeze = _grid(shown, cells)
+        if _natural_width(console, rich_table) - squeeze > console.width:
+            rich_table, squeeze = _records(shown, cells)
         target = console
-        if _minimum_width(console, rich_table) > console.width and len(table) == 1:
-            # one wide row reads better as one field per line than as a table the terminal has to wrap
-            rich_table = RichTable(title=table.title or None, box=box.SIMPLE_HEAD, title_justify="left")
-            labels = [column.label or column.name for column in shown]
-            values = [texts[0] for texts in cells]
-            rich_table.add_column("field", no_wrap=True, min_width=max(map(len, labels)))
-            rich_table.add_column("value", justify="right", no_wrap=True, min_width=max(map(len, values)))
-            for label, value in zip(labels, values, strict=True):
-                rich_table.add_row(label, value)
-        if _minimum_width(console, rich_table) > console.width:  # never crop a column: draw wider, let it wrap
+        if _natural_width(console, rich_table) - squeeze > console.width:  # never crop a number: draw wider
             target = Console(file=out, width=_natural_width(console, rich_table), soft_wrap=False, color_system=styles)
         target.print(rich_table)
         for note in table.notes:
             console.print(note, style="dim", highlight=False, markup=False)
 
 
-def _minimum_width(console: Any, renderable: Any) -> int:
-    return console.measure(renderable, options=console.options.update_width(10**5)).minimum
+def _wraps(position: int, column: Column, texts: Sequence[str]) -> bool:
+    """Long text after the first column (titles, paths, citations) may wrap; names, short labels and numbers
+    keep their width."""
+    return position > 0 and column.kind == "text" and max(map(len, texts), default=0) > LONG_TEXT
+
+
+def _grid(shown: Sequence[Column], cells: Sequence[Sequence[str]]) -> tuple[Any, int]:
+    """The table as a grid, and how much its wrapping text columns can give up (see :func:`_squeeze`)."""
+    from rich import box
+    from rich.table import Table as RichTable
+
+    rich_table = RichTable(box=box.SIMPLE_HEAD)
+    for position, (column, texts) in enumerate(zip(shown, cells, strict=True)):
+        header = column.label or column.name
+        wraps = _wraps(position, column, texts)
+        # a column that never wraps must fit its header whole (Rich measures headers by word)
+        longest = max([len(text) for text in texts] + [len(header)])
+        rich_table.add_column(
+            header,
+            justify="left" if column.kind == "text" else "right",
+            overflow="fold",  # a path without spaces folds rather than being cut to "…"
+            no_wrap=not wraps,
+            min_width=None if wraps else longest,
+        )
+    for row in zip(*cells, strict=True):
+        rich_table.add_row(*row)
+    squeeze = sum(
+        _squeeze([*texts, column.label or column.name], NARROWEST_TEXT)
+        for position, (column, texts) in enumerate(zip(shown, cells, strict=True))
+        if _wraps(position, column, texts)
+    )
+    return rich_table, squeeze
+
+
+def _squeeze(texts: Sequence[str], narrowest: int) -> int:
+    """How much narrower than its widest text a wrapping column can be drawn: Rich squeezes only the columns
+    that wrap, widest first, so a table whose natural width less its squeeze fits never cuts a number."""
+    return max(max(map(len, texts), default=0) - narrowest, 0)
+
+
+def _records(shown: Sequence[Column], cells: Sequence[Sequence[str]]) -> tuple[Any, int]:
+    """One field per line, a blank line between rows: what a table too wide for the terminal becomes."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    labels = [column.label or column.name for column in shown]
+    numbers = [text for column, texts in zip(shown, cells, strict=True) if column.kind != "text" for text in texts]
+    narrowest = max([NARROWEST_TEXT, *map(len, numbers)])
+    rich_table = RichTable(box=box.SIMPLE_HEAD)
+    rich_table.add_column("field", no_wrap=True, min_width=max(map(len, labels)))
+    rich_table.add_column("value", overflow="fold")
+    rows = list(zip(*cells, strict=True))
+    for number, row in enumerate(rows):
+        for position, (column, label, value) in enumerate(zip(shown, labels, row, strict=True)):
+            text = Text(value, justify="left" if column.kind == "text" else "right")
+            rich_table.add_row(label, text, end_section=position == len(shown) - 1 and number < len(rows) - 1)
+    return rich_table, _squeeze([text for texts in cells for text in texts], narrowest)
 
 
 def _natural_width(console: Any, renderable: Any) -> int:
     return console.measure(renderable, options=console.options.update_width(10**5)).maximum
-
-
