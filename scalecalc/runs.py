@@ -265,15 +265,23 @@ def read_observations(
         )
     values = {role: numeric_column(table, found[role]) for role in present}  # type: ignore[arg-type]
     derived: tuple[str, ...] = ()
-    if "flops" not in values:
-        values["flops"] = FLOPS_PER_PARAM_TOKEN * values["params"] * values["tokens"]
-        derived = ("flops",)
-    elif "params" not in values:
-        values["params"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["tokens"])
-        derived = ("params",)
-    elif "tokens" not in values:
-        values["tokens"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["params"])
-        derived = ("tokens",)
+    with np.errstate(all="ignore"):  # an under- or overflow is named below
+        if "flops" not in values:
+            values["flops"] = FLOPS_PER_PARAM_TOKEN * values["params"] * values["tokens"]
+            derived = ("flops",)
+        elif "params" not in values:
+            values["params"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["tokens"])
+            derived = ("params",)
+        elif "tokens" not in values:
+            values["tokens"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["params"])
+            derived = ("tokens",)
+    for role in derived:
+        bad = ~(np.isfinite(values[role]) & (values[role] > 0))
+        if bad.any():
+            raise InputError(
+                f"{table.locations[int(np.argmax(bad))]}: {role} from C = 6ND comes out as {values[role][bad][0]:g} "
+                "(beyond floating point); check the units of the other columns"
+            )
     loss = numeric_column(table, found["loss"]) if found["loss"] is not None else np.full(len(table), np.nan)
     return Observations(
         source=table.source,
