@@ -114,7 +114,7 @@ def _sniff(text: str) -> str:
 def _read_delimited(source: str, text: str, delimiter: str) -> RawTable:
     # newline=None reads bare CR line endings (old Mac files, some spreadsheet exports) as line ends
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
-    rows = []
+    rows: list[list[str]] = []
     try:
         rows.extend(reader)
     except csv.Error as error:
