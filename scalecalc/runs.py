@@ -219,7 +219,7 @@ def numeric_column(table: RawTable, column: str) -> np.ndarray:
         plain = array.shape == (len(values),) and not any(isinstance(v, bool) for v in values)
         if plain and np.all(np.isfinite(array)) and np.all(array > 0):
             return array
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         pass
     # Slow path only to find and name the offending cell (or read suffixed values like 70B).
     parsed = np.empty(len(values))

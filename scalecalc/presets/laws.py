@@ -107,7 +107,9 @@ def load_preset(name_or_path: str) -> Preset:
     files = find_preset_files()
     if name_or_path not in files:
         known = ", ".join(sorted(files))
-        raise PresetError(f"unknown preset {name_or_path!r}; known presets: {known} (or give a path to a .yaml file)")
+        raise PresetError(
+            f"unknown preset {shown(name_or_path)}; known presets: {known} (or give a path to a .yaml file)"
+        )
     return load_preset_file(files[name_or_path])
 
 
