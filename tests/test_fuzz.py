@@ -19,7 +19,7 @@ from tests.conftest import DATA, ROOT, error_line, invoke
 
 EXAMPLES = ROOT / "examples"
 MAX_ERROR_LENGTH = 290  # "about 200 characters"; the longest (an unknown preset) lists all 11 shipped presets
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 RUNS = "params,tokens,loss\n" + "".join(
     f"{n:g},{d:g},{1.69 + 406.4 / n**0.34 + 410.7 / d**0.28:.5f}\n"
