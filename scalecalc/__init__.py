@@ -13,27 +13,54 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from scalecalc.errors import (
-    FitError,
-    InfeasiblePlanError,
-    InputError,
-    PresetError,
-    ScalecalcError,
-)
-from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation, TokensPerParam
-from scalecalc.plan import (
-    Plan,
-    compute_for_loss,
-    plan_compute,
-    plan_fixed_size,
-    plan_loss,
-    plan_params,
-    plan_run,
-    plan_tokens,
-)
-from scalecalc.presets import Preset, load_all_presets, load_preset
-from scalecalc.runs import read_observations, read_table
-from scalecalc.units import format_count, format_scientific, parse_quantity
+from typing import TYPE_CHECKING, Any
+
+# Names load on first use (PEP 562), so that `import scalecalc` is cheap: the command line installs its Ctrl-C
+# handling before numpy and the laws are imported, and a notebook pays only for what it uses.
+_HOMES = {
+    **dict.fromkeys(("FitError", "InfeasiblePlanError", "InputError", "PresetError", "ScalecalcError"), "errors"),
+    **dict.fromkeys(("ChinchillaLaw", "KaplanLaw", "PowerAllocation", "TokensPerParam"), "laws"),
+    **dict.fromkeys(
+        ("Plan", "compute_for_loss", "plan_compute", "plan_fixed_size", "plan_loss", "plan_params", "plan_run",
+         "plan_tokens"),
+        "plan",
+    ),  # fmt: skip
+    **dict.fromkeys(("Preset", "load_all_presets", "load_preset"), "presets"),
+    **dict.fromkeys(("read_observations", "read_table"), "runs"),
+    **dict.fromkeys(("format_count", "format_scientific", "parse_quantity"), "units"),
+}
+
+if TYPE_CHECKING:
+    from scalecalc.errors import (
+        FitError,
+        InfeasiblePlanError,
+        InputError,
+        PresetError,
+        ScalecalcError,
+    )
+    from scalecalc.laws import ChinchillaLaw, KaplanLaw, PowerAllocation, TokensPerParam
+    from scalecalc.plan import (
+        Plan,
+        compute_for_loss,
+        plan_compute,
+        plan_fixed_size,
+        plan_loss,
+        plan_params,
+        plan_run,
+        plan_tokens,
+    )
+    from scalecalc.presets import Preset, load_all_presets, load_preset
+    from scalecalc.runs import read_observations, read_table
+    from scalecalc.units import format_count, format_scientific, parse_quantity
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"scalecalc.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChinchillaLaw",

@@ -22,7 +22,7 @@ import numpy as np
 
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
-from scalecalc.units import parse_quantity
+from scalecalc.units import parse_quantity, shown
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -72,7 +72,7 @@ def read_table(path: str, stdin: TextIO | None = None, fmt: str | None = None) -
     """Read ``path`` (stdin for ``-``, a shipped file for ``example:NAME``) as CSV, TSV, JSON or JSONL, by extension
     or by content."""
     if path == "-":
-        source, text = "<stdin>", (stdin or sys.stdin).read()
+        source, text = "<stdin>", read_stdin(stdin, "runs")
     else:
         from scalecalc.presets.examples import example_path  # the example index only when a file is read
 
@@ -93,6 +93,19 @@ def read_table(path: str, stdin: TextIO | None = None, fmt: str | None = None) -
     return _read_delimited(source, text, "\t" if fmt == "tsv" else ",")
 
 
+def read_stdin(stdin: TextIO | None, what: str) -> str:
+    """All of stdin (``stdin``, else ``sys.stdin``) as text; a closed or unreadable stdin is an InputError."""
+    stream = stdin or sys.stdin
+    if stream is None:  # started with stdin closed (`<&-`)
+        raise InputError(f"stdin is closed; pipe the {what} in or give a file name instead of -")
+    try:
+        return stream.read()
+    except UnicodeDecodeError:
+        raise InputError(f"stdin is not UTF-8 text; pipe the {what} in as CSV, TSV, JSON or JSONL text") from None
+    except (OSError, ValueError) as error:  # ValueError: a stream closed under us
+        raise InputError(f"cannot read stdin: {error}") from None
+
+
 def _sniff(text: str) -> str:
     start = text.lstrip()[:1]
     if start == "[":
@@ -103,7 +116,16 @@ def _sniff(text: str) -> str:
 
 
 def _read_delimited(source: str, text: str, delimiter: str) -> RawTable:
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    # newline=None reads bare CR line endings (old Mac files, some spreadsheet exports) as line ends
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error as error:
+        raise InputError(
+            f"{source} line {reader.line_num}: not valid {'TSV' if delimiter == chr(9) else 'CSV'} ({error}); "
+            "look for an unterminated quote"
+        ) from None
     line_numbers = [i + 1 for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     header = tuple(cell.strip() for cell in rows[0])
@@ -132,6 +154,8 @@ def _read_json(source: str, text: str, fmt: str) -> RawTable:
             for number, line in lines:  # noqa: B007 - `number` names the bad line in the error below
                 records.append(json.loads(line))
             where = [f"{source} line {number}" for number, _ in lines]
+    except RecursionError:
+        raise InputError(f"{source}: not valid {fmt.upper()}: nested too deeply (a run is one flat object)") from None
     except json.JSONDecodeError as error:
         bad_line = error.lineno if fmt == "json" else number  # each JSONL line is parsed alone: its lineno is 1
         raise InputError(f"{source}: not valid {fmt.upper()} (line {bad_line}: {error.msg})") from None
@@ -154,7 +178,9 @@ def _check_header(source: str, header: tuple[str, ...]) -> None:
     for name in header:
         key = normalise(name)
         if key in seen:
-            raise InputError(f"{source}: duplicated column {name!r} in the header (also {seen[key]!r}); rename one")
+            raise InputError(
+                f"{source}: duplicated column {shown(name)} in the header (also {shown(seen[key])}); rename one"
+            )
         seen[key] = name
 
 
@@ -167,7 +193,7 @@ def find_column(table: RawTable, role: str, explicit: str | None = None) -> str 
     by_key = {normalise(name): name for name in table.header}
     if explicit is not None:
         if normalise(explicit) not in by_key:
-            raise InputError(f"{table.source}: no column {explicit!r}; columns: {', '.join(table.header)}")
+            raise InputError(f"{table.source}: no column {shown(explicit)}; columns: {column_list(table.header)}")
         return by_key[normalise(explicit)]
     for alias in COLUMN_ALIASES[role]:
         if alias in by_key:
@@ -175,9 +201,15 @@ def find_column(table: RawTable, role: str, explicit: str | None = None) -> str 
     return None
 
 
+def column_list(header: Sequence[str], limit: int = 8) -> str:
+    """The first columns of a header for an error message, each cut short (a header may be a whole file)."""
+    names = ", ".join(name if len(name) <= 24 else name[:21] + "..." for name in header[:limit])
+    return names + (f" (and {len(header) - limit} more)" if len(header) > limit else "")
+
+
 def missing_column_error(table: RawTable, role: str) -> InputError:
     return InputError(
-        f"{table.source}: no {role} column; columns found: {', '.join(table.header)}; "
+        f"{table.source}: no {role} column; columns found: {column_list(table.header)}; "
         f"names tried: {', '.join(COLUMN_ALIASES[role])} (name it with --{role}-col)"
     )
 
@@ -191,7 +223,7 @@ def numeric_column(table: RawTable, column: str) -> np.ndarray:
         plain = array.shape == (len(values),) and not any(isinstance(v, bool) for v in values)
         if plain and np.all(np.isfinite(array)) and np.all(array > 0):
             return array
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         pass
     # Slow path only to find and name the offending cell (or read suffixed values like 70B).
     parsed = np.empty(len(values))
@@ -232,20 +264,28 @@ def read_observations(
         missing = next(role for role in ("params", "tokens", "flops") if found[role] is None)
         raise InputError(
             f"{table.source}: need two of params, tokens and flops, found {', '.join(present) or 'none'}; "
-            f"columns found: {', '.join(table.header)}; names tried for {missing}: "
+            f"columns found: {column_list(table.header)}; names tried for {missing}: "
             f"{', '.join(COLUMN_ALIASES[missing])} (name it with --{missing}-col)"
         )
     values = {role: numeric_column(table, found[role]) for role in present}  # type: ignore[arg-type]
     derived: tuple[str, ...] = ()
-    if "flops" not in values:
-        values["flops"] = FLOPS_PER_PARAM_TOKEN * values["params"] * values["tokens"]
-        derived = ("flops",)
-    elif "params" not in values:
-        values["params"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["tokens"])
-        derived = ("params",)
-    elif "tokens" not in values:
-        values["tokens"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["params"])
-        derived = ("tokens",)
+    with np.errstate(all="ignore"):  # an under- or overflow is named below
+        if "flops" not in values:
+            values["flops"] = FLOPS_PER_PARAM_TOKEN * values["params"] * values["tokens"]
+            derived = ("flops",)
+        elif "params" not in values:
+            values["params"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["tokens"])
+            derived = ("params",)
+        elif "tokens" not in values:
+            values["tokens"] = values["flops"] / (FLOPS_PER_PARAM_TOKEN * values["params"])
+            derived = ("tokens",)
+    for role in derived:
+        bad = ~(np.isfinite(values[role]) & (values[role] > 0))
+        if bad.any():
+            raise InputError(
+                f"{table.locations[int(np.argmax(bad))]}: {role} from C = 6ND comes out as {values[role][bad][0]:g} "
+                "(beyond floating point); check the units of the other columns"
+            )
     loss = numeric_column(table, found["loss"]) if found["loss"] is not None else np.full(len(table), np.nan)
     return Observations(
         source=table.source,

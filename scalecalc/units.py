@@ -38,12 +38,15 @@ def parse_quantity(text: str | float | int, name: str = "value", *, compute: boo
     With ``compute=True`` the value may carry a ``FLOP``/``FLOPs`` or PF-day unit and is returned in FLOPs.
     """
     if isinstance(text, bool) or not isinstance(text, str | int | float):  # e.g. a JSON list or object in a cell
-        raise InputError(f"{name}: expected a number, got {text!r}")
+        raise InputError(f"{name}: expected a number, got {shown(text)}")
     if isinstance(text, int | float):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # a JSON integer of hundreds of digits
+            raise InputError(f"{name}: {shown(text)} is too large for a floating-point number") from None
     else:
         if text.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-            raise InputError(f"{name}: {text!r} is not a finite number")
+            raise InputError(f"{name}: {shown(text)} is not a finite number")
         number_text, scale = text, 1.0
         if compute and _PF_DAY_UNIT.search(text):
             number_text, scale = _PF_DAY_UNIT.sub("", text), PF_DAY_FLOPS
@@ -54,25 +57,44 @@ def parse_quantity(text: str | float | int, name: str = "value", *, compute: boo
             unit = _ANY_UNIT.search(text.strip())
             if unit:
                 allowed = "FLOP or PF-days" if compute else "none"
-                raise InputError(f"{name}: unknown unit {unit[1]!r} in {text!r}; units allowed here: {allowed}")
+                raise InputError(
+                    f"{name}: unknown unit {shown(unit[1])} in {shown(text)}; units allowed here: {allowed}"
+                )
             raise InputError(
-                f"{name}: cannot read {text!r} as a number; use plain or scientific notation "
+                f"{name}: cannot read {shown(text)} as a number; use plain or scientific notation "
                 "(5.76e23) or a suffix k, M, B/G, T, P (70B, 1.4T)"
             )
         value = float(match["number"].replace("_", "")) * scale
+        if math.isinf(value):
+            raise InputError(f"{name}: {shown(text)} is too large for a floating-point number")
+        if value == 0 and re.search(r"[1-9]", match["number"].lower().partition("e")[0]):
+            raise InputError(f"{name}: {shown(text)} is too small for a floating-point number")
         if match["suffix"]:
             value *= SUFFIXES[match["suffix"]]
-    return require_positive(value, name, shown=text)
+    return require_positive(value, name, display=text)
 
 
-def require_positive(value: float, name: str, *, shown: object | None = None) -> float:
+def require_positive(value: float, name: str, *, display: object | None = None) -> float:
     """Return ``value`` if it is finite and > 0, else raise an :class:`InputError` naming ``name``."""
-    shown = value if shown is None else shown
+    text = shown(value if display is None else display)
     if math.isnan(value) or math.isinf(value):
-        raise InputError(f"{name}: {shown!r} is not a finite number")
+        raise InputError(f"{name}: {text} is not a finite number")
     if value <= 0:
-        raise InputError(f"{name}: {shown!r} must be greater than zero")
+        raise InputError(f"{name}: {text} must be greater than zero")
     return value
+
+
+def require_seed(seed: int, param: str = "seed") -> int:
+    """Return ``seed`` if numpy's generators accept it (a whole number of zero or more), else an InputError."""
+    if seed < 0:
+        raise InputError(f"is {seed}; give a whole number of zero or more", param=param)
+    return seed
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so that an error never echoes a long cell or a whole file."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_quantity_list(texts: list[str] | tuple[str, ...], name: str, *, compute: bool = False) -> list[float]:
@@ -81,7 +103,7 @@ def parse_quantity_list(texts: list[str] | tuple[str, ...], name: str, *, comput
     for text in texts:
         for part in text.split(","):
             if not part.strip():
-                raise InputError(f"{name}: empty item in {text!r}")
+                raise InputError(f"{name}: empty item in {shown(text)}")
             values.append(parse_quantity(part, name, compute=compute))
     return values
 

@@ -69,3 +69,42 @@ def test_sigint_during_simulate_exits_130_with_one_error_line(tmp_path: Path) ->
     assert stdout == ""
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines() == ["error: interrupted"]
+
+
+def test_sigint_during_start_up_imports_exits_130_with_one_error_line() -> None:
+    """Ctrl-C while numpy is still loading (the interpreter turns it into KeyboardInterrupt wherever it lands):
+    the entry point is already running, so it is one line and exit 130, not an import traceback."""
+    start = (
+        "import builtins, sys\n"
+        "real_import = builtins.__import__\n"
+        "def interrupted(name, *args, **kwargs):\n"
+        "    if name == 'numpy':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupted\n"
+        "sys.argv = ['scalecalc', 'plan', '--flops', '1e20']\n"
+        "from scalecalc.cli import main\n"
+        "main()\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SCALECALC_", "FORCE_COLOR"))}
+    done = subprocess.run(
+        [sys.executable, "-c", start], capture_output=True, text=True, env=environment, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["error: interrupted"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["fit", "--help"]])
+def test_help_and_version_into_a_closed_pipe_exit_0_quietly(args: list[str]) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SCALECALC_", "FORCE_COLOR"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scalecalc", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, cwd=ROOT,
+    )  # fmt: skip
+    process.stdout.close()  # the reader is gone before the help is written
+    with process.stderr:
+        stderr = process.stderr.read()
+    process.wait(timeout=60)
+    assert process.returncode == 0, stderr
+    assert stderr == b""

@@ -21,6 +21,7 @@ import numpy as np
 from scalecalc._numeric import percentile_interval
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
+from scalecalc.units import require_seed
 
 EXTRAPOLATION_FACTOR = 10.0  # warn beyond ten times the largest (or a tenth of the smallest) budget fitted
 
@@ -159,8 +160,9 @@ def extrapolation_warning(targets: np.ndarray | None, fitted: np.ndarray) -> str
     )
 
 
-def check_level(level: float, bootstrap: int) -> None:
-    """Check the interval level and the number of bootstrap resamples of an allocation fit."""
+def check_level(level: float, bootstrap: int, seed: int = 0) -> None:
+    """Check the interval level, the number of bootstrap resamples and the seed of an allocation fit."""
+    require_seed(seed)
     if not 0 < level < 1:
         raise InputError(f"{level} must be a fraction between 0 and 1, such as 0.95", param="level")
     if bootstrap < 0:

@@ -45,7 +45,7 @@ def group_budgets(
     it is); a scattered cluster is named by its geometric mean rounded to two significant digits.
     """
     compute = np.asarray(compute_flops, dtype=float)
-    if tolerance < 0:
+    if not 0 <= tolerance < math.inf:  # also refuses NaN
         raise InputError(f"{tolerance} must be zero or a positive fraction such as 0.1", param="tolerance")
     log_c = np.log10(compute)
     gap = math.log10(1 + tolerance) + 1e-12

@@ -184,7 +184,7 @@ def fit_envelope(
     run_column: str = "run",
 ) -> EnvelopeResult:
     """Approach 1 over training curves: the lowest-loss envelope, N_opt(C) and the allocation power laws."""
-    check_level(level, bootstrap)
+    check_level(level, bootstrap, seed)
     curves = build_curves(
         n_params, compute_flops, loss, runs, points=points, locations=locations, run_column=run_column
     )

@@ -177,7 +177,7 @@ def fit_isoflops(
 ) -> IsoflopResult:
     """Approach 2: per-budget minima, then N_opt = k_N C^a (and D_opt, D/N) with bootstrap intervals."""
     check_method(method)
-    check_level(level, bootstrap)
+    check_level(level, bootstrap, seed)
     n_params, n_tokens, compute_flops, loss = (
         np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops, loss)
     )

@@ -8,12 +8,15 @@ contract. A run imports only the module of the command it runs (the cold start i
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from scalecalc.cli import _app
+# Nothing heavy is imported above this line: main() must be running, ready for Ctrl-C, before typer and numpy load.
 
 # The module that registers each command, in the order `scalecalc --help` lists them: the questions people ask
 # most first, then their own runs, then hardware, pictures and reference data.
@@ -39,6 +42,8 @@ COMMAND_MODULES = {
 
 def load_commands(names: Iterable[str] | None = None) -> typer.Typer:
     """The root app with the commands ``names`` registered (every command when None)."""
+    from scalecalc.cli import _app
+
     wanted = COMMAND_MODULES.values() if names is None else (COMMAND_MODULES[name] for name in names)
     for module in dict.fromkeys(wanted):
         importlib.import_module(f"scalecalc.cli.{module}")
@@ -52,8 +57,28 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
-    """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2)."""
-    args = sys.argv[1:] or ["--help"]  # a bare `scalecalc` shows the help and succeeds, as a bare group does
+    """Console entry point: as ``app()``, but usage errors are one plain line on stderr (exit 2), Ctrl-C at any
+    moment (imports included) is one line and exit 130, and a reader that goes away (`| head`) ends it quietly."""
+    try:
+        code = _run(sys.argv[1:] or ["--help"])  # a bare `scalecalc` shows the help and succeeds
+        sys.stdout.flush()  # inside the try: a closed pipe must fail here, not at interpreter exit
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        discard_stdout()
+        code = 0
+    except SystemExit as exit_request:
+        # Rich meets a closed pipe (help text into `| head`) by pointing stdout at /dev/null and exiting 1
+        if exit_request.code != 1 or not _stdout_discarded():
+            raise
+        code = 0
+    sys.exit(code)
+
+
+def _run(args: list[str]) -> int:
+    import typer
+
     command = next((arg for arg in args if not arg.startswith("-")), None)
     app = load_commands([command] if command in COMMAND_MODULES else None)
     try:
@@ -62,13 +87,27 @@ def main() -> None:
         context = getattr(error, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
         if not error.format_message():  # a group called without a command (`scalecalc presets`) showed its help
-            sys.exit(0)
+            return 0
         print(f"error: {error.format_message()}{hint}", file=sys.stderr)
-        sys.exit(error.exit_code)
+        return error.exit_code
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    return code if isinstance(code, int) else 0
+
+
+def _stdout_discarded() -> bool:
+    try:
+        return os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(os.devnull))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null so that interpreter shutdown does not flush into the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,12 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"scalecalc {__version__}")
+        try:
+            print(f"scalecalc {__version__}", flush=True)
+        except BrokenPipeError:  # `scalecalc --version | true`: the reader needed nothing
+            from scalecalc.cli import discard_stdout
+
+            discard_stdout()
         raise typer.Exit(0)
 
 

@@ -216,7 +216,9 @@ def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -
 
 
 def read_stdin_quantities(option: str, *, compute: bool = False) -> np.ndarray:
-    raw = [line.strip() for line in sys.stdin.read().splitlines()]
+    from scalecalc.runs import read_stdin
+
+    raw = [line.strip() for line in read_stdin(None, "values").splitlines()]
     lines = [line for line in raw if line and not line.startswith("#")]
     if not lines:
         raise InputError(f"{option} -: stdin held no values; give one value per line")

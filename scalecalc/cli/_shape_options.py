@@ -99,6 +99,7 @@ def shapes(model: str | None, options: dict[str, Any]) -> list[Shape]:
     from scalecalc.hardware import architecture as arch_core
 
     numbers = {key: whole(options[key], "--" + key.replace("_", "-")) for key in WHOLE_SHAPE_OPTIONS}
+    arch_core.check_choices(options["mlp"], options["positions"])
     if model is not None:
         explicit = [f"--{k.replace('_', '-')}" for k, v in numbers.items() if v is not None and k != "seq"]
         if explicit:

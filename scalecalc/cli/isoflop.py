@@ -33,8 +33,8 @@ from scalecalc.errors import InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.presets.documents import from_allocation
 from scalecalc.render import check_field
-from scalecalc.runs import find_column, normalise, read_observations, read_table, scale_column
-from scalecalc.units import parse_quantity
+from scalecalc.runs import column_list, find_column, normalise, read_observations, read_table, scale_column
+from scalecalc.units import parse_quantity, shown
 
 RUN_ALIASES = ("run", "run_id", "run_name", "name")
 
@@ -283,7 +283,7 @@ def _run_column(table, explicit: str | None) -> str | None:
     by_key = {normalise(name): name for name in table.header}
     if explicit is not None:
         if normalise(explicit) not in by_key:
-            raise InputError(f"{table.source}: no column {explicit!r}; columns: {', '.join(table.header)}")
+            raise InputError(f"{table.source}: no column {shown(explicit)}; columns: {column_list(table.header)}")
         return by_key[normalise(explicit)]
     used = {find_column(table, role) for role in ("params", "tokens", "flops", "loss")}
     for alias in RUN_ALIASES:

@@ -29,7 +29,7 @@ from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
 from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
-from scalecalc.plan.frontier import extrapolated
+from scalecalc.plan.frontier import check_representable, extrapolated
 from scalecalc.plan.request import paired
 from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
@@ -214,9 +214,11 @@ def predict(
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
-        flops = FLOPS_PER_PARAM_TOKEN * n * d
-        columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss_law.loss(n, d)}
-        result = Plan(law.name, "params+tokens", columns)
+        with np.errstate(all="ignore"):  # under- and overflow are refused by check_representable
+            flops = FLOPS_PER_PARAM_TOKEN * n * d
+            loss = loss_law.loss(n, d)
+        columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss}
+        result = check_representable(Plan(law.name, "params+tokens", columns), "n_params")
     else:
         result = plan_run(law, n, d)
     names = ["preset", "params", "tokens", "flops", "tokens_per_param"]
@@ -243,7 +245,11 @@ def _predict_file(law: Preset, loss_law: LossLaw, file: str, explicit: dict[str,
 
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)
-    predicted = loss_law.loss(observations.n_params, observations.n_tokens)
+    with np.errstate(all="ignore"):  # checked below
+        predicted = loss_law.loss(observations.n_params, observations.n_tokens)
+    if not np.all(np.isfinite(predicted)):
+        where = observations.locations[int(np.argmin(np.isfinite(predicted)))]
+        raise InputError(f"{where}: the predicted loss is not finite; check the units of the params and tokens")
     data: dict[str, Sequence[Any] | np.ndarray] = {name: _as_numbers(raw.cells[name]) for name in raw.header}
     kinds = {name: Column(name, "exact" if isinstance(data[name], np.ndarray) else "text") for name in raw.header}
     data["predicted_loss"] = predicted

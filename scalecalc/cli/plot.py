@@ -21,12 +21,13 @@ from scalecalc.cli._app import app
 from scalecalc.cli._common import check_new_file, command, note, resolve_format
 from scalecalc.defaults import COMPARE_PRESETS
 from scalecalc.errors import InputError, ScalecalcError
-from scalecalc.units import parse_quantity
+from scalecalc.units import parse_quantity, shown
 
 if TYPE_CHECKING:
     from scalecalc.plotting.spec import Figure
 
 MIN_SIZE = (30, 8)
+MAX_SIZE = (1000, 500)  # a chart wider than any screen; plotext allocates the whole canvas, so bound it
 FALLBACK_SIZE = (100, 30)
 RESERVED_LINES = 8  # the title, the legend and notes under the chart, and the shell prompt
 
@@ -127,10 +128,12 @@ def draw_in_terminal(figure: Figure, stream: TextIO, plot_size: str | None) -> N
 def parse_plot_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
     if match is None:
-        raise InputError(f"--plot-size: cannot read {text!r}; give WIDTHxHEIGHT in characters, e.g. 100x30")
+        raise InputError(f"--plot-size: cannot read {shown(text)}; give WIDTHxHEIGHT in characters, e.g. 100x30")
     width, height = int(match[1]), int(match[2])
     if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
         raise InputError(f"--plot-size: {text} is too small; give at least {MIN_SIZE[0]}x{MIN_SIZE[1]}")
+    if width > MAX_SIZE[0] or height > MAX_SIZE[1]:
+        raise InputError(f"--plot-size: {text} is too large; give at most {MAX_SIZE[0]}x{MAX_SIZE[1]}")
     return width, height
 
 

@@ -36,6 +36,7 @@ from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, 
 from scalecalc.fitting.optimize import Problem, Solution, batch_rows, distinct_points, minimise
 from scalecalc.fitting.result import Comparison, FitResult, OptimizerReport
 from scalecalc.runs import Observations
+from scalecalc.units import require_seed
 
 FORMS = ("chinchilla", "kaplan", "power", "broken")
 GRIDS = ("projected", "full")
@@ -73,14 +74,15 @@ def fit_law(
 ) -> FitResult:
     """Fit ``spec.form`` to ``observations``; see the module docstring for the steps."""
     spec = spec or FitSpec()
-    form = _make_form(spec)
-    data = _fit_data(observations, form)
-    constraints = _constraints(form, spec)
-    _check_identifiable(observations, data, form, constraints)
     if not 0 < level < 1:
         raise FitError(f"is {level}; give a fraction such as 0.95", param="level")
     if bootstrap < 0:
         raise FitError(f"is {bootstrap}; give a number of resamples such as 1000", param="bootstrap")
+    require_seed(seed)
+    form = _make_form(spec)
+    data = _fit_data(observations, form)
+    constraints = _constraints(form, spec)
+    _check_identifiable(observations, data, form, constraints)
     penalty = Penalty(spec.objective, spec.delta)
     problem = Problem(form, constraints, data, penalty)
     z, report, _ = _solve(problem, spec.grid)
@@ -226,7 +228,14 @@ def _constraints(form: Form, spec: FitSpec) -> Constraints:
                 lower[j], upper[j] = float(np.log(low)), float(np.log(high))
         else:
             lower[j], upper[j] = low, high
-    return build_constraints(form.internal, lower, upper, fixed, ties)
+    constraints = build_constraints(form.internal, lower, upper, fixed, ties)
+    if constraints.n_free == 0:
+        raise FitError(
+            f"every constant of the {form.name} form is fixed, so there is nothing to fit; leave at least one free "
+            "(or use `scalecalc predict` with a preset)",
+            param="fixed",
+        )
+    return constraints
 
 
 def _check_symbol(form: Form, name: str, param: str) -> None:

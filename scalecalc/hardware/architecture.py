@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from scalecalc.errors import InputError
+from scalecalc.units import shown
 
 MLPS = {"gelu": 2, "swiglu": 3}  # number of d x f matrices per MLP
 POSITIONS = ("rotary", "learned", "relative", "none")
@@ -51,6 +52,14 @@ class Shape:
     active_experts: int = 1
     name: str = ""
     source: str = ""
+
+
+def check_choices(mlp: str, positions: str) -> None:
+    """Refuse an MLP type or position encoding this module does not count (also when a named shape ignores it)."""
+    if mlp not in MLPS:
+        raise InputError(f"unknown {shown(mlp)}; use one of {', '.join(MLPS)}", param="mlp")
+    if positions not in POSITIONS:
+        raise InputError(f"unknown {shown(positions)}; use one of {', '.join(POSITIONS)}", param="positions")
 
 
 def make_shape(
@@ -85,10 +94,7 @@ def make_shape(
     ):
         if value < 1:
             raise InputError(f"{value} must be a positive whole number", param=param)
-    if mlp not in MLPS:
-        raise InputError(f"unknown {mlp!r}; use one of {', '.join(MLPS)}", param="mlp")
-    if positions not in POSITIONS:
-        raise InputError(f"unknown {positions!r}; use one of {', '.join(POSITIONS)}", param="positions")
+    check_choices(mlp, positions)
     kv_heads = heads if kv_heads is None else kv_heads
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise InputError(

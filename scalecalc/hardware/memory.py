@@ -261,6 +261,16 @@ class MemoryReport:
         return None if self.accelerator is None else bool(self.training.total <= self.accelerator.memory_bytes)
 
 
+def check_parallel_split(shape: Shape, tp: int, pp: int) -> None:
+    """Tensor parallelism splits attention heads across devices and pipeline parallelism splits layers into
+    stages (Narayanan et al. 2021, Sec. 2): a split that leaves a device a fraction of a head, or no layer, is
+    not a run anyone can launch."""
+    if tp > 0 and shape.heads % tp:
+        raise InputError(f"{tp} does not divide the {shape.heads} attention heads; give a divisor of them", param="tp")
+    if pp > shape.layers:
+        raise InputError(f"{pp} pipeline stages for {shape.layers} layers; give at most {shape.layers}", param="pp")
+
+
 def memory_report(
     *,
     shape: Shape | None = None,
@@ -291,6 +301,7 @@ def memory_report(
     if kv_dtype not in WEIGHT_BYTES:
         raise InputError(f"unknown {kv_dtype!r}; use one of {', '.join(WEIGHT_BYTES)}", param="kv_dtype")
     if shape is not None:
+        check_parallel_split(shape, tp, pp)
         n_params = count_params(shape).total
     elif n_params is None:
         raise InputError("give a shape or a number of parameters", param="n_params")

@@ -28,7 +28,14 @@ from scalecalc._numeric import bisect
 from scalecalc.errors import InfeasiblePlanError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.laws.base import Array, as_array
-from scalecalc.plan.frontier import Plan, check_loss_above_floor, chinchilla_law, extrapolation_warnings, run_columns
+from scalecalc.plan.frontier import (
+    Plan,
+    check_loss_above_floor,
+    chinchilla_law,
+    extrapolation_warnings,
+    guarded,
+    run_columns,
+)
 from scalecalc.presets import Preset
 
 # Muennighoff et al. 2023, Eq. 5 fit as printed by the datablations README ("Parametric Fit"); the paper rounds
@@ -159,6 +166,7 @@ def _effective(amount: Array, unique: Array, r_star: float) -> Array:
 # -- data-constrained budget -------------------------------------------------------------------------------------
 
 
+@guarded("compute_flops")
 def plan_data_constrained(
     preset: Preset, compute_flops: ArrayLike, unique_tokens: ArrayLike, decay: RepetitionDecay | None = None
 ) -> Plan:
@@ -195,6 +203,7 @@ def plan_data_constrained(
     )
 
 
+@guarded("loss")
 def plan_data_constrained_loss(
     preset: Preset, loss: ArrayLike, unique_tokens: ArrayLike, decay: RepetitionDecay | None = None
 ) -> Plan:

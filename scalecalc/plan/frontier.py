@@ -7,7 +7,10 @@ Training compute is C = 6ND throughout (Kaplan et al. 2020, Sec. 2.1).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,6 +20,11 @@ from scalecalc.errors import InfeasiblePlanError, InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.laws.base import Array, as_array
 from scalecalc.presets import Preset
+
+# Columns that are counts of FLOPs, parameters or tokens: each must come out finite and above zero.
+AMOUNT_COLUMNS = ("flops", "params", "tokens", "optimal_params", "optimal_tokens", "compute_optimal_flops")
+
+PlanFunction = TypeVar("PlanFunction", bound=Callable[..., "Plan"])
 
 # A budget more than this factor beyond the range a preset was fitted on draws a warning.
 EXTRAPOLATION_WARNING_FACTOR = 10.0
@@ -36,6 +44,40 @@ class Plan:
         return len(self.columns["flops"])
 
 
+def check_representable(plan: Plan, param: str) -> Plan:
+    """``plan`` if every amount in it is finite and above zero, and no column is infinite; else an InputError
+    on ``param``: inputs so far from the preset's range that 64-bit floats under- or overflow (C = 6ND below
+    1e-308, a law constant of 1e-320) must not come back as a plan of 0 or inf parameters."""
+    for name, values in plan.columns.items():
+        values = np.asarray(values, dtype=np.float64)
+        bad = np.isinf(values) | ((values <= 0) | np.isnan(values) if name in AMOUNT_COLUMNS else False)
+        if np.any(bad):
+            value = float(values[np.argmax(bad)])
+            raise InputError(
+                f"gives {name} = {value:g} under preset {plan.preset}: beyond what floating point represents; give "
+                "values nearer the range the preset was fitted on",
+                param=param,
+            )
+    return plan
+
+
+def guarded(param: str) -> Callable[[PlanFunction], PlanFunction]:
+    """Run a plan function with numpy's floating-point warnings silenced (its result is checked instead, by
+    :func:`check_representable`, and a failure names ``param``)."""
+
+    def decorate(function: PlanFunction) -> PlanFunction:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Plan:
+            with np.errstate(all="ignore"):
+                plan = function(*args, **kwargs)
+            return check_representable(plan, param)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@guarded("compute_flops")
 def plan_compute(preset: Preset, compute_flops: ArrayLike) -> Plan:
     """Compute-optimal parameters and tokens (and loss, where the law predicts it) for each budget."""
     compute = as_array(compute_flops)
@@ -43,6 +85,7 @@ def plan_compute(preset: Preset, compute_flops: ArrayLike) -> Plan:
     return _plan(preset, "flops", compute, n_params, n_tokens)
 
 
+@guarded("n_params")
 def plan_params(preset: Preset, n_params: ArrayLike) -> Plan:
     """The budget and tokens for which a model of ``n_params`` is compute-optimal."""
     n = as_array(n_params)
@@ -50,6 +93,7 @@ def plan_params(preset: Preset, n_params: ArrayLike) -> Plan:
     return _plan(preset, "params", compute, n, compute / (FLOPS_PER_PARAM_TOKEN * n))
 
 
+@guarded("n_tokens")
 def plan_tokens(preset: Preset, n_tokens: ArrayLike) -> Plan:
     """The budget and model size for which training on ``n_tokens`` is compute-optimal."""
     d = as_array(n_tokens)
@@ -57,6 +101,7 @@ def plan_tokens(preset: Preset, n_tokens: ArrayLike) -> Plan:
     return _plan(preset, "tokens", compute, compute / (FLOPS_PER_PARAM_TOKEN * d), d)
 
 
+@guarded("compute_flops")
 def plan_fixed_size(preset: Preset, compute_flops: ArrayLike, n_params: ArrayLike) -> Plan:
     """Spend ``compute_flops`` on a model of ``n_params``: tokens from C = 6ND, the loss, and how much more
     compute this costs than the compute-optimal run that reaches the same loss."""
@@ -64,12 +109,14 @@ def plan_fixed_size(preset: Preset, compute_flops: ArrayLike, n_params: ArrayLik
     return _plan_off_frontier(preset, "flops+params", compute, n, compute / (FLOPS_PER_PARAM_TOKEN * n))
 
 
+@guarded("n_params")
 def plan_run(preset: Preset, n_params: ArrayLike, n_tokens: ArrayLike) -> Plan:
     """A given run (N, D): its compute 6ND, loss, and overhead against the compute-optimal run."""
     n, d = np.broadcast_arrays(as_array(n_params), as_array(n_tokens))
     return _plan_off_frontier(preset, "params+tokens", FLOPS_PER_PARAM_TOKEN * n * d, n, d)
 
 
+@guarded("loss")
 def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
     """The least compute that reaches ``loss`` under the preset's loss law, and its allocation."""
     target = as_array(loss)
@@ -229,18 +276,24 @@ def extrapolation_warnings(preset: Preset, compute: Array, n_params: Array) -> t
     """One warning per quantity that lies more than tenfold outside the preset's fitted range."""
     warnings = []
     for key, values, unit in (("flops", compute, "FLOPs"), ("params", n_params, "parameters")):
+        values = values[np.isfinite(values) & (values > 0)]  # the rest is refused by check_representable
         if key not in preset.fitted_range or values.size == 0:
             continue
         low, high = preset.fitted_range[key]
-        largest, smallest = float(np.nanmax(values)), float(np.nanmin(values))
+        largest, smallest = float(np.max(values)), float(np.min(values))
         if largest > high * EXTRAPOLATION_WARNING_FACTOR:
             warnings.append(
-                f"{largest:.3g} {unit} is {largest / high:.0f}x above the largest {high:.3g} that preset "
+                f"{largest:.3g} {unit} is {_times(largest / high)} above the largest {high:.3g} that preset "
                 f"{preset.name} was fitted on; treat the result as an extrapolation"
             )
         if smallest < low / EXTRAPOLATION_WARNING_FACTOR:
             warnings.append(
-                f"{smallest:.3g} {unit} is {low / smallest:.0f}x below the smallest {low:.3g} that preset "
+                f"{smallest:.3g} {unit} is {_times(low / smallest)} below the smallest {low:.3g} that preset "
                 f"{preset.name} was fitted on; treat the result as an extrapolation"
             )
     return tuple(warnings)
+
+
+def _times(ratio: float) -> str:
+    """A factor for a warning: ``120x``, ``3.4e+12x`` (never a 160-digit integer)."""
+    return f"{ratio:.0f}x" if ratio < 1e6 else f"{ratio:.2g}x"

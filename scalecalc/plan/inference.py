@@ -33,7 +33,14 @@ from scalecalc.plan.data_constrained import (
     optimal_params_for_budget,
     repetition_decay,
 )
-from scalecalc.plan.frontier import Plan, check_loss_above_floor, chinchilla_law, extrapolation_warnings, run_columns
+from scalecalc.plan.frontier import (
+    Plan,
+    check_loss_above_floor,
+    chinchilla_law,
+    extrapolation_warnings,
+    guarded,
+    run_columns,
+)
 from scalecalc.presets import Preset
 from scalecalc.units import SECONDS_PER_HOUR
 
@@ -123,6 +130,7 @@ def cost_from_options(
 # -- inference-aware ---------------------------------------------------------------------------------------------
 
 
+@guarded("inference_tokens")
 def plan_inference_aware(
     preset: Preset,
     inference_tokens: ArrayLike,

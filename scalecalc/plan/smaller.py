@@ -26,10 +26,18 @@ from scalecalc.plan.data_constrained import (
     repetition_decay,
     smallest_params,
 )
-from scalecalc.plan.frontier import Plan, check_loss_above_floor, chinchilla_law, extrapolation_warnings, run_columns
+from scalecalc.plan.frontier import (
+    Plan,
+    check_loss_above_floor,
+    chinchilla_law,
+    extrapolation_warnings,
+    guarded,
+    run_columns,
+)
 from scalecalc.presets import Preset
 
 
+@guarded("n_params")
 def plan_smaller_model(
     preset: Preset,
     loss: ArrayLike,

@@ -15,6 +15,10 @@ from typing import Any
 from scalecalc.errors import PresetError
 
 PRESETS_PATH_VARIABLE = "SCALECALC_PRESETS_PATH"
+# A preset or hardware file is a page of constants (the shipped ones are under 10 kB): the bounds refuse a file
+# that is something else, and a YAML alias bomb ("billion laughs") whose few bytes expand without bound.
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 100_000
 _PACKAGE = Path(__file__).resolve().parent.parent  # scalecalc/
 
 
@@ -62,12 +66,39 @@ def read_yaml(path: Path, kind: str) -> Any:
     import yaml
 
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise PresetError(f"{path}: {kind} file larger than {MAX_FILE_BYTES:,} bytes; is it really a {kind}?")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PresetError(f"{path}: cannot read {kind}: {error}") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise PresetError(f"{path}:{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
+        problem = str(getattr(error, "problem", None) or "cannot parse")[:80]
+        raise PresetError(f"{path}:{where} is not valid YAML: {problem}") from None
+    except RecursionError:
+        raise PresetError(f"{path}: not a {kind}: nested too deeply") from None
+    _check_plain_tree(document, path, kind)
+    return document
+
+
+def _check_plain_tree(document: Any, path: Path, kind: str) -> None:
+    """Refuse a document that refers to itself (an alias inside its own anchor) or that expands, through
+    aliases, to more than MAX_VALUES values; every value is visited as often as aliases repeat it."""
+    count = 0
+    stack: list[tuple[Any, tuple[int, ...]]] = [(document, ())]
+    while stack:
+        node, ancestors = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise PresetError(
+                f"{path}: expands to more than {MAX_VALUES:,} values (YAML aliases repeating content?); a {kind} is "
+                "a short list of constants"
+            )
+        if isinstance(node, dict | list):
+            if id(node) in ancestors:
+                raise PresetError(f"{path}: refers to itself through a YAML alias; write the values out instead")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, (*ancestors, id(node))) for child in children)

@@ -20,6 +20,7 @@ Where preset files are found, and how they are read, is :mod:`scalecalc.presets.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 from scalecalc.errors import PresetError
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
 from scalecalc.presets._loader import find_files, given_path, read_yaml
-from scalecalc.units import PF_DAY_FLOPS
+from scalecalc.units import PF_DAY_FLOPS, shown
 
 SCHEMA_VERSION = 1
 PARAM_CONVENTIONS = ("total", "non-embedding", "non-embedding+head", "flops-per-token/6")
@@ -106,7 +107,9 @@ def load_preset(name_or_path: str) -> Preset:
     files = find_preset_files()
     if name_or_path not in files:
         known = ", ".join(sorted(files))
-        raise PresetError(f"unknown preset {name_or_path!r}; known presets: {known} (or give a path to a .yaml file)")
+        raise PresetError(
+            f"unknown preset {shown(name_or_path)}; known presets: {known} (or give a path to a .yaml file)"
+        )
     return load_preset_file(files[name_or_path])
 
 
@@ -268,7 +271,8 @@ def _read_uncertainty(
         values = draws_doc.get(symbol)
         if not isinstance(values, list) or not values:
             reader.fail(f"uncertainty.draws.{symbol}", "must be a non-empty list of numbers")
-        draws[symbol] = np.array([reader.number(v, f"uncertainty.draws.{symbol}") for v in values])
+        # draws are values of the same positive constants: a negative or zero draw is no law at all
+        draws[symbol] = np.array([reader.positive(v, f"uncertainty.draws.{symbol}") for v in values])
     if len({len(v) for v in draws.values()}) != 1:
         reader.fail("uncertainty.draws", "every constant needs the same number of draws")
     return draws, level
@@ -291,7 +295,7 @@ class _Reader:
             if key not in known:
                 close = difflib.get_close_matches(str(key), known, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
-                self.fail(prefix + str(key), f"is not a preset key; {hint}known keys: {', '.join(known)}")
+                self.fail(prefix + str(key)[:40], f"is not a preset key; {hint}known keys: {', '.join(known)}")
 
     def mapping(self, value: Any, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -309,7 +313,7 @@ class _Reader:
     def choice(self, section: Mapping[str, Any], key: str, allowed: tuple[str, ...], prefix: str = "") -> str:
         value = section.get(key)
         if value not in allowed:
-            self.fail(prefix + key, f"is {value!r}; expected one of: {', '.join(allowed)}")
+            self.fail(prefix + key, f"is {shown(value)}; expected one of: {', '.join(allowed)}")
         return str(value)
 
     def number(self, value: Any, key: str) -> float:
@@ -317,15 +321,23 @@ class _Reader:
             try:
                 value = float(value)
             except ValueError:
-                self.fail(key, f"is {value!r}; expected a finite number")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            self.fail(key, f"is {value!r}; expected a finite number")
-        return float(value)
+                self.fail(key, f"is {shown(value)}; expected a finite number")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(key, f"is {shown(value)}; expected a finite number")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            self.fail(key, f"is {shown(value)}; too large for a floating-point number")
+        if not np.isfinite(number):
+            self.fail(key, f"is {shown(value)}; expected a finite number")
+        return number
 
     def positive(self, value: Any, key: str) -> float:
         number = self.number(value, key)
         if number <= 0:
-            self.fail(key, f"is {value!r}; expected a number greater than zero")
+            self.fail(key, f"is {shown(value)}; expected a number greater than zero")
+        if number < sys.float_info.min:  # subnormal: the law's arithmetic loses it to zero (A: 1e-320 plans 0 params)
+            self.fail(key, f"is {shown(value)}; too small to compute with (the smallest is {sys.float_info.min:.3g})")
         return number
 
     def constant(self, section: Mapping[str, Any], key: str, prefix: str = "") -> Constant:

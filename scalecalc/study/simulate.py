@@ -21,6 +21,7 @@ from scalecalc.defaults import STUDY_BOOTSTRAP, STUDY_LEVEL, STUDY_NOISE, STUDY_
 from scalecalc.errors import InputError, PresetError
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.study.trials import Estimates, fit_trials, isoflop_trials
+from scalecalc.units import require_seed
 
 APPROACHES = ("fit", "isoflop")
 FIT_MODES = ("warm", "full")
@@ -88,8 +89,7 @@ def check_simulation_options(
         raise InputError(f"is {noise:g}; it is the sd of log loss, so 0.01 means 1% (give at most 1)", param="noise")
     if not 1 <= trials <= 1_000_000:
         raise InputError(f"is {trials}; give a number of simulated studies such as 500", param="trials")
-    if seed < 0:
-        raise InputError(f"is {seed}; give a whole number of zero or more", param="seed")
+    require_seed(seed)
     if not 0 < level < 1:
         raise InputError(f"is {level:g}; give a fraction such as 0.9", param="level")
     if bootstrap < 0 or bootstrap == 1:
