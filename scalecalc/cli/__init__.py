@@ -21,6 +21,7 @@ COMMAND_MODULES = {
     "plan": "plan",
     "predict": "plan",
     "compare": "plan",
+    "hyperparameters": "hyperparameters",
     "fit": "fit",
     "isoflop": "isoflop",
     "envelope": "isoflop",

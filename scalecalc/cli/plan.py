@@ -27,9 +27,10 @@ from scalecalc.cli._common import (
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
-from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
+from scalecalc.plan import Plan, PlanRequest, answer, plan_compute
+from scalecalc.plan.intervals import interval_note, loss_interval
 from scalecalc.plan.request import paired
-from scalecalc.presets import load_all_presets, load_preset
+from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.runs import find_column, numeric_column, read_table
 
@@ -45,6 +46,8 @@ FLAGS = {
     "r_n_star": "--rn-star",
     "inference_mfu": "--inference-mfu",
     "inference_price": "--inference-price",
+    "hyperparameters": "--hparams",
+    "seq_len": "--seq-len",
 }
 
 FlopsOption = Annotated[
@@ -106,6 +109,23 @@ InferencePriceOption = Annotated[
     ),
 ]
 
+# Hyperparameter laws (scalecalc.plan.hyperparameters): batch size, learning rate, steps.
+HparamsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hparams",
+        help="Preset whose batch-size and learning-rate laws add columns (deepseek-2024, steplaw-2025; default: "
+        "the --preset's own, if it has them).",
+        show_default=False,
+    ),
+]
+SeqLenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--seq-len", help="Sequence length in tokens (4096): the batch size in sequences.", show_default=False
+    ),
+]
+
 
 def plan_table(plan: Plan) -> Table:
     data: dict[str, Sequence[Any] | np.ndarray] = {"preset": [plan.preset] * len(plan), **plan.columns}
@@ -124,6 +144,8 @@ def plan(
     rn_star: RnStarOption = None,
     inference_mfu: InferenceMfuOption = None,
     inference_price: InferencePriceOption = None,
+    hparams: HparamsOption = None,
+    seq_len: SeqLenOption = None,
     gpu: hw_cli.GpuOption = None,
     gpus: hw_cli.GpusOption = None,
     mfu: hw_cli.MfuOption = None,
@@ -152,8 +174,13 @@ def plan(
     N=$(scalecalc plan --flops 1e24 -f params)
     scalecalc plan --flops 1e24 --gpu h100 --gpus 1024 --mfu 0.4 --price 2.5   # GPU-hours, days, $, MWh
     scalecalc plan --gpu h100 --gpus 1024 --days 30                           # the budget 30 days buy
+    scalecalc plan --flops 1e23 --hparams deepseek-2024 --seq-len 4096        # batch size, learning rate, steps
+    scalecalc plan --params 7B --tokens 2T -u 500B -p muennighoff-2023        # a run that repeats its data
     """
     law = load_preset(preset)
+    hyperparameters = load_preset(hparams) if hparams is not None else None
+    if hyperparameters is None and law.hyperparameters is not None:
+        hyperparameters = law
     hardware = hw_cli.hardware_request(gpu, gpus, mfu, dtype, price, days)
     request = PlanRequest(
         compute_flops=hw_cli.budgets_for_days(hardware, quantities(flops, "--flops", compute=True)),
@@ -166,6 +193,8 @@ def plan(
         inference_tokens=quantities(inference_tokens, "--inference-tokens"),
         r_d_star=single_quantity(rd_star, "--rd-star"),
         r_n_star=single_quantity(rn_star, "--rn-star"),
+        hyperparameters=hyperparameters,
+        seq_len=single_quantity(seq_len, "--seq-len"),
         **hw_cli.training_cost_options(hardware),
     )
     result = answer(law, request, names=FLAGS)
@@ -180,6 +209,9 @@ def predict(
     ] = None,
     params: ParamsOption = None,
     tokens: TokensOption = None,
+    unique_tokens: UniqueTokensOption = None,
+    rd_star: RdStarOption = None,
+    rn_star: RnStarOption = None,
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
@@ -193,16 +225,17 @@ def predict(
     \b
     scalecalc predict --params 7B --tokens 2T -p chinchilla
     scalecalc predict runs.csv -p my-fit.yaml     # adds predicted_loss and residual (loss - predicted)
+    scalecalc predict --params 6.34B --tokens 242B --unique-tokens 25B -p muennighoff-2023   # repeated data
     """
     law = load_preset(preset)
     loss_law = law.loss_law
     if loss_law is None:
         raise InputError(f"preset {law.name} publishes no loss law, so it cannot predict a loss; use e.g. epoch-2024")
     if file is not None:
-        if params or tokens:
+        if params or tokens or unique_tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
         explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
-        table = _predict_file(law.name, loss_law, file, explicit)
+        table = _predict_file(law, loss_law, file, explicit)
         output(table, fmt, field)
         return
     sizes = quantities(params, "--params")
@@ -211,22 +244,49 @@ def predict(
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
+        if unique_tokens:
+            raise InputError(f"--unique-tokens needs a Chinchilla-form loss law; preset {law.name} has {loss_law.form}")
         flops = FLOPS_PER_PARAM_TOKEN * n * d
         columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss_law.loss(n, d)}
         result = Plan(law.name, "params+tokens", columns)
     else:
-        result = plan_run(law, n, d)
-    names = ["preset", "params", "tokens", "flops", "tokens_per_param", "loss"]
+        request = PlanRequest(
+            n_params=n,
+            n_tokens=d,
+            unique_tokens=quantities(unique_tokens, "--unique-tokens"),
+            r_d_star=single_quantity(rd_star, "--rd-star"),
+            r_n_star=single_quantity(rn_star, "--rn-star"),
+        )
+        result = answer(law, request, names=FLAGS)
+    names = ["preset", "params", "tokens", "flops", "tokens_per_param", "loss", *PREDICT_EXTRAS]
+    names = [name for name in names if name == "preset" or name in result.columns]
     data_columns: dict[str, Sequence[Any] | np.ndarray] = {
         "preset": [law.name] * len(result),
         **{k: result.columns[k] for k in names[1:]},
     }
-    output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)
+    notes = [note for note in result.notes if not note.startswith("compute_overhead")]
+    table = Table(columns_for(names), data_columns, title=f"predict ({law.name})", notes=notes)
+    output(table, fmt, field, result.warnings)
 
 
-def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
+# What predict shows beyond the run and its loss, where the question gives them: the loss interval, and the
+# repeated-data columns (Muennighoff et al. 2023).
+PREDICT_EXTRAS = (
+    "loss_low",
+    "loss_high",
+    "interval_source",
+    "unique_tokens",
+    "epochs",
+    "effective_tokens",
+    "effective_params",
+    "repetition_loss_penalty",
+)
+
+
+def _predict_file(preset: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
     from scalecalc.runs import read_observations
 
+    preset_name = preset.name
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)
     predicted = loss_law.loss(observations.n_params, observations.n_tokens)
@@ -234,6 +294,10 @@ def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict
     kinds = {name: Column(name, "exact" if isinstance(data[name], np.ndarray) else "text") for name in raw.header}
     data["predicted_loss"] = predicted
     notes = []
+    interval = loss_interval(preset, observations.n_params, observations.n_tokens)
+    if interval is not None:
+        data["predicted_loss_low"], data["predicted_loss_high"] = interval
+        notes.append(interval_note(preset, "predicted_loss"))
     if observations.derived:
         notes.append(f"{', '.join(observations.derived)} derived from C = 6ND")
     loss_column = find_column(raw, "loss", explicit.get("loss"))
@@ -277,6 +341,7 @@ def compare(
     if budgets is None:
         raise InputError("give --flops (see scalecalc compare --help)")
     laws = [load_preset(name.strip()) for name in presets.split(",")] if presets else load_all_presets()
+    laws = [law for law in laws if law.allocation is not None or presets]  # steplaw-2025 plans no allocation
     names = ["preset", "params_convention", "flops", "params", "tokens", "tokens_per_param", "loss"]
     data: dict[str, list] = {name: [] for name in names}
     extrapolated: list[str] = []
