@@ -162,3 +162,25 @@ def test_repeated_data_run_carries_a_loss_interval_under_a_fitted_preset() -> No
 def test_unique_tokens_with_a_budget_and_tokens_is_refused(runner: CliRunner) -> None:
     args = ["plan", "--flops", "1e22", "-n", "1B", "-d", "1T", "-u", "1B", "-p", "muennighoff-2023"]
     assert "only as a given run (--params, --tokens and --unique-tokens)" in error_line(run(runner, args, code=2))
+
+
+def test_grid_interpolation_matches_the_percentiles_at_the_rows() -> None:
+    """The fixed-grid interpolation (scalecalc.plan.intervals) against percentiles over draws at the rows."""
+    from scalecalc._numeric import percentile_interval
+    from scalecalc.plan.intervals import draw_laws
+
+    preset = load_preset("epoch-2024")
+    budgets = np.geomspace(1e19, 1e26, 3001)  # more rows than grid nodes: the interpolated path
+    plan = answer(preset, PlanRequest(compute_flops=budgets))
+    law = draw_laws(preset)
+    sample = slice(None, None, 97)
+    n, d = plan.columns["params"][sample], plan.columns["tokens"][sample]
+    low, high = percentile_interval(law.loss(n[None, :], d[None, :]), 0.95, axis=0)
+    assert plan.columns["loss_low"][sample] == pytest.approx(low, rel=1e-4)
+    assert plan.columns["loss_high"][sample] == pytest.approx(high, rel=1e-4)
+    draws_n, _ = law.allocate(budgets[sample][None, :])
+    low, high = percentile_interval(draws_n, 0.95, axis=0)
+    assert plan.columns["params_low"][sample] == pytest.approx(low, rel=1e-3)
+    assert plan.columns["params_high"][sample] == pytest.approx(high, rel=1e-3)
+    single = answer(preset, PlanRequest(compute_flops=budgets[:1]))  # fewer rows than nodes: exact at the row
+    assert single.columns["loss_low"][0] == pytest.approx(plan.columns["loss_low"][0], rel=1e-4)
