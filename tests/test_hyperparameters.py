@@ -128,3 +128,11 @@ def test_steps_times_batch_is_the_tokens(n_params: float, n_tokens: float) -> No
     columns = hyperparameter_columns(laws, np.array([n_params]), np.array([n_tokens]), 4096.0)
     assert columns["steps"][0] * columns["batch_tokens"][0] == pytest.approx(n_tokens, rel=1e-12)
     assert columns["batch_sequences"][0] * 4096 == pytest.approx(columns["batch_tokens"][0], rel=1e-12)
+
+
+def test_presets_show_cites_the_hyperparameter_laws_and_the_interval(runner: CliRunner) -> None:
+    shown = run(runner, ["presets", "show", "deepseek-2024", "--format", "table"]).stdout
+    assert "hyperparameters" in shown and "Sec. 3.1, Eq. 1" in shown
+    assert "learning_rate.flops_exponent" in shown  # every constant with its source
+    epoch = run(runner, ["presets", "show", "epoch-2024", "--format", "table"]).stdout
+    assert "published covariance: Bootstrap covariance re-derived" in epoch

@@ -15,7 +15,7 @@ from scalecalc.errors import InputError
 from scalecalc.plan.hyperparameters import recommend_hyperparameters
 from scalecalc.plan.request import paired
 from scalecalc.presets import load_all_presets, load_preset
-from scalecalc.render import Table, columns_for
+from scalecalc.render import Column, Table, columns_for
 
 
 @command(app, flags={"n_params": "--params", "n_tokens": "--tokens", "seq_len": "--seq-len"})
@@ -52,5 +52,6 @@ def hyperparameters(
         laws = [law for law in load_all_presets() if law.hyperparameters is not None]
     result = recommend_hyperparameters(laws, n, d, single_quantity(seq_len, "--seq-len"))
     data_columns: dict[str, Sequence[Any] | np.ndarray] = {"preset": result.presets, **result.columns}
-    table = Table(columns_for(list(data_columns)), data_columns, title="hyperparameters", notes=result.notes)
+    kinds = {"flops": Column("flops", "flops", "FLOPs", in_table=False)}  # 6ND, for scripts: the table fits 80
+    table = Table(columns_for(list(data_columns), kinds), data_columns, title="hyperparameters", notes=result.notes)
     output(table, fmt, field, result.warnings)
