@@ -184,3 +184,14 @@ def test_grid_interpolation_matches_the_percentiles_at_the_rows() -> None:
     assert plan.columns["params_high"][sample] == pytest.approx(high, rel=1e-3)
     single = answer(preset, PlanRequest(compute_flops=budgets[:1]))  # fewer rows than nodes: exact at the row
     assert single.columns["loss_low"][0] == pytest.approx(plan.columns["loss_low"][0], rel=1e-4)
+
+
+def test_predict_file_rows_carry_the_interval(tmp_path, runner: CliRunner) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n1e9,2e10,2.6\n7e9,2e12,2.1\n")
+    records = json.loads(run(runner, ["predict", str(path), "--format", "json"]).stdout)
+    law = ChinchillaLaw.from_constants({k: v[:, None] for k, v in load_preset("epoch-2024").draws.items()})
+    for record in records:
+        expected = np.percentile(law.loss(record["params"], record["tokens"]), [2.5, 97.5])
+        assert [record["predicted_loss_low"], record["predicted_loss_high"]] == pytest.approx(expected, rel=1e-4)
+        assert record["predicted_loss_low"] < record["predicted_loss"] < record["predicted_loss_high"]
