@@ -95,7 +95,7 @@ def test_a_preset_without_decay_constants_warns_on_stderr(runner) -> None:
         (["--loss", "2.0", "-u", "1B", "-p", "muennighoff-2023"], 3, "best reachable loss is 2.76"),
         (["--loss", "2.0", "--params", "100M", "-p", "chinchilla"], 3, "any size above 1.48e+09"),
         (["--loss", "1.6", "-i", "1T", "-p", "chinchilla"], 3, "irreducible loss E = 1.69"),
-        (["--tokens", "1T", "-u", "1B"], 2, "--tokens does not combine"),
+        (["--tokens", "1T", "-u", "1B"], 2, "--tokens combines with --unique-tokens only as a given run"),
         (["--flops", "1e22", "--rd-star", "5"], 2, "add --unique-tokens"),
         (["--flops", "1e22", "--inference-mfu", "0.3"], 2, "need --inference-tokens"),
         (["--flops", "1e22", "-i", "1T", "--inference-mfu", "40"], 2, "inference MFU is 40"),

@@ -432,7 +432,7 @@ def test_answer_names_parameters_as_the_caller_spells_them() -> None:
 
 def test_answer_refuses_combinations_that_ask_no_question() -> None:
     cases = [
-        (PlanRequest(n_tokens=np.array([1e12]), unique_tokens=np.array([1e10])), "n_tokens does not combine"),
+        (PlanRequest(n_tokens=np.array([1e12]), unique_tokens=np.array([1e10])), "n_tokens combines with unique"),
         (PlanRequest(n_params=np.array([1e9]), inference_tokens=np.array([1e12])), "either compute_flops or loss"),
         (PlanRequest(compute_flops=np.array([1e22]), inference_mfu=0.3), "need inference_tokens"),
         (PlanRequest(compute_flops=np.array([1e22]), n_tokens=np.array([1e12])), "give one of compute_flops"),

@@ -23,7 +23,8 @@ from scalecalc.plan.frontier import (
 )
 from scalecalc.presets import find_preset_files, load_preset
 
-ALL_PRESETS = sorted(find_preset_files())
+# presets that plan a budget: all but those holding hyperparameter laws alone (steplaw-2025)
+ALL_PRESETS = sorted(name for name in find_preset_files() if load_preset(name).allocation is not None)
 LOSS_PRESETS = [name for name in ALL_PRESETS if load_preset(name).loss_law is not None]
 CHINCHILLA_FORM = [name for name in LOSS_PRESETS if load_preset(name).loss_law.form == "chinchilla"]
 budgets = st.floats(1e15, 1e30)

@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "plan": "plan",
     "predict": "plan",
     "compare": "plan",
+    "hyperparameters": "hyperparameters",
     "fit": "fit",
     "isoflop": "isoflop",
     "envelope": "isoflop",

@@ -28,8 +28,9 @@ from scalecalc.cli._common import (
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
-from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
+from scalecalc.plan import Plan, PlanRequest, answer, plan_compute
 from scalecalc.plan.frontier import check_representable, extrapolated
+from scalecalc.plan.intervals import interval_note, loss_interval
 from scalecalc.plan.request import paired
 from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
@@ -47,6 +48,8 @@ FLAGS = {
     "r_n_star": "--rn-star",
     "inference_mfu": "--inference-mfu",
     "inference_price": "--inference-price",
+    "hyperparameters": "--hparams",
+    "seq_len": "--seq-len",
 }
 
 FlopsOption = Annotated[
@@ -108,6 +111,23 @@ InferencePriceOption = Annotated[
     ),
 ]
 
+# Hyperparameter laws (scalecalc.plan.hyperparameters): batch size, learning rate, steps.
+HparamsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hparams",
+        help="Preset whose batch-size and learning-rate laws add columns (deepseek-2024, steplaw-2025; default: "
+        "the --preset's own, if it has them).",
+        show_default=False,
+    ),
+]
+SeqLenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--seq-len", help="Sequence length in tokens (4096): the batch size in sequences.", show_default=False
+    ),
+]
+
 
 def plan_table(plan: Plan, law: Preset) -> Table:
     data: dict[str, Sequence[Any] | np.ndarray] = {"preset": [plan.preset] * len(plan), **plan.columns}
@@ -127,6 +147,8 @@ def plan(
     rn_star: RnStarOption = None,
     inference_mfu: InferenceMfuOption = None,
     inference_price: InferencePriceOption = None,
+    hparams: HparamsOption = None,
+    seq_len: SeqLenOption = None,
     gpu: hw_cli.GpuOption = None,
     gpus: hw_cli.GpusOption = None,
     mfu: hw_cli.MfuOption = None,
@@ -155,8 +177,13 @@ def plan(
     N=$(scalecalc plan --flops 1e24 -f params)
     scalecalc plan --flops 1e24 --gpu h100 --gpus 1024 --mfu 0.4 --price 2.5   # GPU-hours, days, $, MWh
     scalecalc plan --gpu h100 --gpus 1024 --days 30                           # the budget 30 days buy
+    scalecalc plan --flops 1e23 --hparams deepseek-2024 --seq-len 4096        # batch size, learning rate, steps
+    scalecalc plan --params 7B --tokens 2T -u 500B -p muennighoff-2023        # a run that repeats its data
     """
     law = load_preset(preset)
+    hyperparameters = load_preset(hparams) if hparams is not None else None
+    if hyperparameters is None and law.hyperparameters is not None:
+        hyperparameters = law
     hardware = hw_cli.hardware_request(gpu, gpus, mfu, dtype, price, days)
     request = PlanRequest(
         compute_flops=hw_cli.budgets_for_days(hardware, quantities(flops, "--flops", compute=True)),
@@ -169,6 +196,8 @@ def plan(
         inference_tokens=quantities(inference_tokens, "--inference-tokens"),
         r_d_star=single_quantity(rd_star, "--rd-star"),
         r_n_star=single_quantity(rn_star, "--rn-star"),
+        hyperparameters=hyperparameters,
+        seq_len=single_quantity(seq_len, "--seq-len"),
         **hw_cli.training_cost_options(hardware),
     )
     result = answer(law, request, names=FLAGS)
@@ -183,6 +212,9 @@ def predict(
     ] = None,
     params: ParamsOption = None,
     tokens: TokensOption = None,
+    unique_tokens: UniqueTokensOption = None,
+    rd_star: RdStarOption = None,
+    rn_star: RnStarOption = None,
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
@@ -196,13 +228,14 @@ def predict(
     \b
     scalecalc predict --params 7B --tokens 2T -p chinchilla
     scalecalc predict runs.csv -p my-fit.yaml     # adds predicted_loss and residual (loss - predicted)
+    scalecalc predict --params 6.34B --tokens 242B --unique-tokens 25B -p muennighoff-2023   # repeated data
     """
     law = load_preset(preset)
     loss_law = law.loss_law
     if loss_law is None:
         raise InputError(f"preset {law.name} publishes no loss law, so it cannot predict a loss; use e.g. epoch-2024")
     if file is not None:
-        if params or tokens:
+        if params or tokens or unique_tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
         explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
         table = _predict_file(law, loss_law, file, explicit)
@@ -214,21 +247,33 @@ def predict(
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
+        if unique_tokens:
+            raise InputError(f"--unique-tokens needs a Chinchilla-form loss law; preset {law.name} has {loss_law.form}")
         with np.errstate(all="ignore"):  # under- and overflow are refused by check_representable
             flops = FLOPS_PER_PARAM_TOKEN * n * d
             loss = loss_law.loss(n, d)
         columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss}
         result = check_representable(Plan(law.name, "params+tokens", columns), "n_params")
     else:
-        result = plan_run(law, n, d)
-    names = ["preset", "params", "tokens", "flops", "tokens_per_param"]
+        request = PlanRequest(
+            n_params=n,
+            n_tokens=d,
+            unique_tokens=quantities(unique_tokens, "--unique-tokens"),
+            r_d_star=single_quantity(rd_star, "--rd-star"),
+            r_n_star=single_quantity(rn_star, "--rn-star"),
+        )
+        result = answer(law, request, names=FLAGS)
+    # the loss and its interval are named as with a FILE of runs (predicted_loss, _low, _high)
+    renamed = {"loss": "predicted_loss", "loss_low": "predicted_loss_low", "loss_high": "predicted_loss_high"}
+    names = ["params", "tokens", "flops", "tokens_per_param", "loss", *PREDICT_EXTRAS]
+    names = [name for name in names if name in result.columns]
     data_columns: dict[str, Sequence[Any] | np.ndarray] = {
         "preset": [law.name] * len(result),
-        **{k: result.columns[k] for k in names[1:]},
-        "predicted_loss": result.columns["loss"],
+        **{renamed.get(k, k): result.columns[k] for k in names},
         "extrapolated": extrapolated(law, result.columns["flops"], result.columns["params"]),
     }
-    table = Table(columns_for(list(data_columns)), data_columns, title=f"predict ({law.name})")
+    notes = [note for note in result.notes if not note.startswith("compute_overhead")]
+    table = Table(columns_for(list(data_columns)), data_columns, title=f"predict ({law.name})", notes=notes)
     output(table, fmt, _renamed_field(field), result.warnings)
 
 
@@ -240,7 +285,21 @@ def _renamed_field(field: str | None) -> str | None:
     return "predicted_loss"
 
 
-def _predict_file(law: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
+# What predict shows beyond the run and its loss, where the question gives them: the loss interval, and the
+# repeated-data columns (Muennighoff et al. 2023).
+PREDICT_EXTRAS = (
+    "loss_low",
+    "loss_high",
+    "interval_source",
+    "unique_tokens",
+    "epochs",
+    "effective_tokens",
+    "effective_params",
+    "repetition_loss_penalty",
+)
+
+
+def _predict_file(preset: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
     from scalecalc.runs import read_observations
 
     raw = read_table(file)
@@ -254,6 +313,10 @@ def _predict_file(law: Preset, loss_law: LossLaw, file: str, explicit: dict[str,
     kinds = {name: Column(name, "exact" if isinstance(data[name], np.ndarray) else "text") for name in raw.header}
     data["predicted_loss"] = predicted
     notes = []
+    interval = loss_interval(preset, observations.n_params, observations.n_tokens)
+    if interval is not None:
+        data["predicted_loss_low"], data["predicted_loss_high"] = interval
+        notes.append(interval_note(preset, "predicted_loss"))
     if observations.derived:
         notes.append(f"{', '.join(observations.derived)} derived from C = 6ND")
     loss_column = find_column(raw, "loss", explicit.get("loss"))
@@ -265,8 +328,8 @@ def _predict_file(law: Preset, loss_law: LossLaw, file: str, explicit: dict[str,
             "(observed - predicted)"
         )
     n_params, n_tokens = observations.n_params, observations.n_tokens
-    data["extrapolated"] = extrapolated(law, FLOPS_PER_PARAM_TOKEN * n_params * n_tokens, n_params)
-    return Table(columns_for(list(data), kinds), data, title=f"predict ({law.name}): {file}", notes=notes)
+    data["extrapolated"] = extrapolated(preset, FLOPS_PER_PARAM_TOKEN * n_params * n_tokens, n_params)
+    return Table(columns_for(list(data), kinds), data, title=f"predict ({preset.name}): {file}", notes=notes)
 
 
 def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
@@ -299,6 +362,7 @@ def compare(
     if budgets is None:
         raise InputError("give --flops (see scalecalc compare --help)")
     laws = [load_preset(name.strip()) for name in presets.split(",")] if presets else load_all_presets()
+    laws = [law for law in laws if law.allocation is not None or presets]  # steplaw-2025 plans no allocation
     names = ["preset", "params_convention", "flops", "params", "tokens", "tokens_per_param", "loss", "extrapolated"]
     data: dict[str, list] = {name: [] for name in names}
     beyond_range: list[str] = []

@@ -68,21 +68,24 @@ def show_preset(
     if chosen != "table":
         print_document(preset.document, chosen)
         return
+    about_rows = {
+        "name": preset.name,
+        "title": preset.title,
+        "citation": preset.citation,
+        "params": preset.conventions.params,
+        "compute": preset.conventions.compute,
+        "loss": preset.conventions.loss,
+        "form": preset.form,
+        "file": preset.path,
+    }
+    if preset.interval_source:  # where plan's loss_low/loss_high come from
+        uncertainty = preset.document["uncertainty"]
+        about_rows["uncertainty"] = f"{preset.interval_source}: {uncertainty.get('source', uncertainty.get('method'))}"
+    if preset.hyperparameters is not None:
+        about_rows["hyperparameters"] = preset.hyperparameters.citation
     about = Table(
         [Column("key", "text"), Column("value", "text")],
-        {
-            "key": ["name", "title", "citation", "params", "compute", "loss", "form", "file"],
-            "value": [
-                preset.name,
-                preset.title,
-                preset.citation,
-                preset.conventions.params,
-                preset.conventions.compute,
-                preset.conventions.loss,
-                preset.form,
-                preset.path,
-            ],
-        },
+        {"key": list(about_rows), "value": list(about_rows.values())},
         title=preset.name,
         notes=[str(preset.document["notes"])] if "notes" in preset.document else [],
     )

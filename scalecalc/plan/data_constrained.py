@@ -238,6 +238,39 @@ def plan_data_constrained_loss(
     )
 
 
+def plan_data_constrained_run(
+    preset: Preset,
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    unique_tokens: ArrayLike,
+    decay: RepetitionDecay | None = None,
+) -> Plan:
+    """A given run of ``n_params`` on ``n_tokens`` drawn from only ``unique_tokens`` distinct tokens: its loss on
+    effective parameters and data, its epochs, and the loss repetition costs against the same run on fresh data.
+    The datablations README's worked examples are this function (L(6.34e9, 242e9, 25e9) = 2.2256)."""
+    law = chinchilla_law(preset, "unique_tokens")
+    decay, warnings = (decay, ()) if decay is not None else repetition_decay(preset)
+    n, d, unique = np.broadcast_arrays(as_array(n_params), as_array(n_tokens), as_array(unique_tokens))
+    constrained = DataConstrainedLaw(law, unique, decay)
+    compute = FLOPS_PER_PARAM_TOKEN * n * d
+    loss = constrained.loss(n, d)
+    fresh_loss = law.loss(n, d)
+    columns = run_columns(compute, n, d, loss, unique)
+    columns |= {
+        "effective_tokens": constrained.effective_tokens(d),
+        "effective_params": constrained.effective_params(n),
+        "unconstrained_loss": fresh_loss,
+        "repetition_loss_penalty": loss - fresh_loss,
+    }
+    notes: tuple[str, ...] = (
+        f"loss on effective parameters and data (Muennighoff et al. 2023, Eq. 5): {decay.source} "
+        f"(R_D* = {decay.r_d_star:g}, R_N* = {decay.r_n_star:g})",
+        "repetition_loss_penalty: loss above the same run on unique data (unconstrained_loss)",
+    )
+    warnings += extrapolation_warnings(preset, compute, n)
+    return Plan(preset.name, "params+tokens+unique_tokens", columns, warnings, notes)
+
+
 def optimal_params_for_budget(constrained: DataConstrainedLaw, compute: Array, start: Array) -> Array:
     """argmin over N of L(N', D') with D = C / 6N: a grid over 24 nats of log N around the unconstrained optimum,
     then golden-section search in the best grid cell."""

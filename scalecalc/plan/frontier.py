@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from scalecalc._numeric import bisect, percentile_interval
+from scalecalc._numeric import bisect
 from scalecalc.errors import InfeasiblePlanError, InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.laws.base import Array, as_array
@@ -208,14 +208,22 @@ def _loss_or_nan(preset: Preset, n_params: Array, n_tokens: Array) -> Array:
 
 
 def _intervals(preset: Preset, question: str, compute: Array, n_params: Array, n_tokens: Array) -> dict[str, Array]:
-    """Percentile intervals over a fitted preset's bootstrap draws, for the compute-optimal allocation."""
+    """Percentile intervals over a preset's draws (bootstrap or published covariance) of the compute-optimal
+    allocation of each budget, on the fixed log-compute grid of :mod:`scalecalc.plan.intervals`."""
+    from scalecalc.plan.intervals import draw_laws, grid_interval
+
     if not preset.draws or preset.loss_law is None or question not in ("flops", "loss"):
         return {}
-    law = type(preset.loss_law).from_constants({k: v[:, None] for k, v in preset.draws.items()})  # type: ignore[attr-defined]
-    draws_n, draws_d = law.allocate(compute[None, :])
+    law = draw_laws(preset)
     columns = {}
-    for name, values in (("params", draws_n), ("tokens", draws_d)):
-        columns[f"{name}_low"], columns[f"{name}_high"] = percentile_interval(values, preset.interval_level, axis=0)
+    for index, name in enumerate(("params", "tokens")):
+
+        def allocation(nodes: Array, index: int = index) -> Array:
+            return law.allocate(np.exp(nodes[0])[None, :])[index]
+
+        columns[f"{name}_low"], columns[f"{name}_high"] = grid_interval(
+            allocation, np.log(compute)[None, :], preset.interval_level
+        )
     return columns
 
 

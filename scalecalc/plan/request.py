@@ -23,6 +23,7 @@ from scalecalc.plan.data_constrained import (
     RepetitionDecay,
     plan_data_constrained,
     plan_data_constrained_loss,
+    plan_data_constrained_run,
     repetition_decay,
 )
 from scalecalc.plan.frontier import (
@@ -34,7 +35,9 @@ from scalecalc.plan.frontier import (
     plan_run,
     plan_tokens,
 )
+from scalecalc.plan.hyperparameters import with_hyperparameters
 from scalecalc.plan.inference import CostModel, cost_from_options, plan_inference_aware
+from scalecalc.plan.intervals import interval_note, loss_interval
 from scalecalc.plan.smaller import plan_smaller_model
 from scalecalc.presets import Preset
 
@@ -44,7 +47,8 @@ class PlanRequest:
     """What a planning question gives. Arrays are one row per value; arrays of equal length pair up row by row, and
     a single value serves every row. The cost fields price inference against training (Sardana et al. 2024):
     ``inference_mfu`` and ``inference_price`` ask for it; a known training GPU (``peak_flops``) prices it whenever
-    ``inference_tokens`` is given."""
+    ``inference_tokens`` is given. ``hyperparameters`` names a preset whose batch-size and learning-rate laws
+    add their columns to every row (batch in sequences of ``seq_len`` tokens, when given)."""
 
     compute_flops: Array | None = None
     n_params: Array | None = None
@@ -59,6 +63,8 @@ class PlanRequest:
     train_mfu: float | None = None
     train_price: float | None = None
     peak_flops: float | None = None
+    hyperparameters: Preset | None = None
+    seq_len: float | None = None
 
 
 def answer(preset: Preset, request: PlanRequest, *, names: Mapping[str, str] | None = None) -> Plan:
@@ -73,14 +79,42 @@ def answer(preset: Preset, request: PlanRequest, *, names: Mapping[str, str] | N
             f"the inference cost options ({say('inference_mfu')}, {say('inference_price')}) need "
             f"{say('inference_tokens')}"
         )
+    if request.seq_len is not None and request.hyperparameters is None:
+        raise InputError(f"{say('seq_len')} sizes the batch in sequences; add {say('hyperparameters')}")
+    decay: RepetitionDecay | None = None
+    warnings: tuple[str, ...] = ()
+    if request.unique_tokens is not None:
+        decay, warnings = repetition_decay(preset, request.r_d_star, request.r_n_star, names=names)
     beyond = (
         request.unique_tokens is not None
         or request.inference_tokens is not None
         or (request.loss is not None and request.n_params is not None)
     )
     if not beyond:
-        return _on_the_frontier(preset, request, names)
-    return _beyond_compute_optimal(preset, request, cost, names)
+        result = _on_the_frontier(preset, request, names)
+    else:
+        result = _beyond_compute_optimal(preset, request, cost, decay, names)
+        if warnings:
+            result = replace(result, warnings=warnings + result.warnings)
+    result = _with_loss_interval(preset, result, decay)
+    if request.hyperparameters is not None:
+        result = with_hyperparameters(result, request.hyperparameters, request.seq_len)
+    return result
+
+
+def _with_loss_interval(preset: Preset, plan: Plan, decay: RepetitionDecay | None) -> Plan:
+    """``plan`` with loss_low and loss_high after its loss, where the preset's constants have draws."""
+    unique = plan.columns.get("unique_tokens")
+    interval = loss_interval(preset, plan.columns["params"], plan.columns["tokens"], unique, decay)
+    if interval is None:
+        return plan
+    columns: dict[str, Array] = {}
+    for key, values in plan.columns.items():
+        columns[key] = values
+        if key == "loss":
+            columns["loss_low"], columns["loss_high"] = interval
+            columns["interval_source"] = np.full(len(plan), preset.interval_source)
+    return replace(plan, columns=columns, notes=(*plan.notes, interval_note(preset)))
 
 
 def _on_the_frontier(preset: Preset, request: PlanRequest, names: Mapping[str, str] | None) -> Plan:
@@ -117,20 +151,24 @@ def _beyond_compute_optimal(
     preset: Preset,
     request: PlanRequest,
     cost: CostModel | None,
+    decay: RepetitionDecay | None,
     names: Mapping[str, str] | None,
 ) -> Plan:
     """Repeated data, inference demand, or a model size at a target loss."""
     say = _speller(names)
+    unique = ("unique_tokens", request.unique_tokens)
     if request.n_tokens is not None:
+        run_given = request.n_params is not None and request.unique_tokens is not None
+        if run_given and request.compute_flops is None and request.loss is None and request.inference_tokens is None:
+            n_params, n_tokens, available = paired(
+                names, ("n_params", request.n_params), ("n_tokens", request.n_tokens), unique
+            )
+            return plan_data_constrained_run(preset, n_params, n_tokens, available, decay)
         raise InputError(
-            f"{say('n_tokens')} does not combine with {say('unique_tokens')}, {say('inference_tokens')} or "
+            f"{say('n_tokens')} combines with {say('unique_tokens')} only as a given run ({say('n_params')}, "
+            f"{say('n_tokens')} and {say('unique_tokens')}); not with {say('inference_tokens')}, or "
             f"{say('loss')} with {say('n_params')}"
         )
-    decay: RepetitionDecay | None = None
-    warnings: tuple[str, ...] = ()
-    if request.unique_tokens is not None:
-        decay, warnings = repetition_decay(preset, request.r_d_star, request.r_n_star, names=names)
-    unique = ("unique_tokens", request.unique_tokens)
     budget, size, target = request.compute_flops is not None, request.n_params is not None, request.loss is not None
     if request.inference_tokens is not None:
         inference = ("inference_tokens", request.inference_tokens)
@@ -165,7 +203,7 @@ def _beyond_compute_optimal(
             f"{say('unique_tokens')} goes with {say('compute_flops')}, {say('loss')}, {say('loss')} and "
             f"{say('n_params')}, or {say('inference_tokens')}"
         )
-    return replace(result, warnings=warnings + result.warnings) if warnings else result
+    return result
 
 
 def _cost_model(request: PlanRequest) -> CostModel | None:

@@ -11,6 +11,10 @@ A preset is one YAML file. The schema (``schema_version: 1``) is documented in R
               (a tokens law may also carry flops_per_token: {coefficient, exponent}, checked against it)
     data_constrained: {R_D_star, R_N_star}                       optional (Muennighoff et al. 2023)
     uncertainty: {method, level, draws: {SYMBOL: [...]}}         optional (written by `fit --save`)
+               | {method, level, source, covariance: {parameters: [log_A, ..., alpha], matrix: [[...]]}}
+                 (a published covariance of the loss constants, about the preset's values; ``log_X`` is ln X)
+    hyperparameters: {citation, conventions, fitted_range, batch_size, learning_rate}   optional: laws for the
+                 optimal batch size (tokens) and peak learning rate (scalecalc.plan.hyperparameters)
 
 At least one of ``loss`` and ``allocation`` is required; a Chinchilla-form loss law implies its own
 allocation. Every constant is a mapping with a ``value`` and a ``source`` (paper, table or equation).
@@ -30,6 +34,7 @@ import numpy as np
 
 from scalecalc.errors import PresetError
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
+from scalecalc.laws.hyperparameters import VARIABLES, HyperparameterLaws, PowerProduct
 from scalecalc.presets._loader import find_files, given_path, read_yaml
 from scalecalc.units import PF_DAY_FLOPS, shown
 
@@ -49,7 +54,13 @@ TOP_LEVEL_KEYS = (
     "allocation",
     "data_constrained",
     "uncertainty",
+    "hyperparameters",
 )
+# Draws sampled from a published covariance: 25 in each tail of a 95% interval (plan's cost grows with the
+# draws), seeded so that a preset always gives the same interval.
+COVARIANCE_DRAWS = 1000
+COVARIANCE_SEED = 0
+INTERVAL_SOURCES = {"draws": "bootstrap draws", "covariance": "published covariance"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class Preset:
     data_constrained: Mapping[str, Constant] = field(default_factory=dict)
     draws: Mapping[str, np.ndarray] = field(default_factory=dict)
     interval_level: float = 0.95
+    interval_source: str = ""  # "bootstrap draws" or "published covariance": where ``draws`` came from
+    hyperparameters: HyperparameterLaws | None = None
     path: str = ""
     document: Mapping[str, Any] = field(default_factory=dict)
 
@@ -91,6 +104,8 @@ class Preset:
         allocation_form = self.document.get("allocation", {}).get("form")
         if allocation_form:
             parts.append(f"{allocation_form} allocation")
+        if self.hyperparameters is not None:
+            parts.append("hyperparameters")
         return " + ".join(parts)
 
 
@@ -139,8 +154,8 @@ def preset_from_document(document: Any, origin: str) -> Preset:
     constants: dict[str, Constant] = {}
     loss_law = _read_loss_law(reader, top, constants)
     allocation = _read_allocation(reader, top, constants)
-    if loss_law is None and allocation is None:
-        reader.fail("loss", "a preset needs a 'loss' law, an 'allocation', or both")
+    if loss_law is None and allocation is None and "hyperparameters" not in top:
+        reader.fail("loss", "a preset needs a 'loss' law, an 'allocation', 'hyperparameters', or several")
     if allocation is None and loss_law is not None:
         if hasattr(loss_law, "allocate"):
             allocation = loss_law  # type: ignore[assignment]
@@ -151,7 +166,7 @@ def preset_from_document(document: Any, origin: str) -> Preset:
         section = reader.mapping(top["data_constrained"], "data_constrained")
         for key in ("R_D_star", "R_N_star"):
             data_constrained[key] = reader.constant(section, key, "data_constrained.")
-    draws, level = _read_uncertainty(reader, top, loss_law)
+    draws, level, interval_source = _read_uncertainty(reader, top, loss_law, constants)
     return Preset(
         name=name,
         title=reader.text(top, "title"),
@@ -164,6 +179,8 @@ def preset_from_document(document: Any, origin: str) -> Preset:
         data_constrained=data_constrained,
         draws=draws,
         interval_level=level,
+        interval_source=interval_source,
+        hyperparameters=_read_hyperparameters(reader, top, constants),
         path=origin,
         document=top,
     )
@@ -236,13 +253,48 @@ def _check_flops_per_token(
         )
 
 
-def _read_ranges(reader: _Reader, top: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+def _read_hyperparameters(
+    reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]
+) -> HyperparameterLaws | None:
+    """The optimal batch size (tokens) and peak learning rate as power products of C = 6ND, N and D; each
+    constant is listed in ``constants`` as ``batch_size.coefficient``, ``learning_rate.params_exponent``, ..."""
+    if "hyperparameters" not in top:
+        return None
+    where = "hyperparameters"
+    section = reader.mapping(top[where], where)
+    reader.known_keys(section, ("citation", "conventions", "fitted_range", "batch_size", "learning_rate"), where + ".")
+    conventions = reader.mapping(section.get("conventions"), where + ".conventions")
+    laws = {}
+    for quantity in ("batch_size", "learning_rate"):
+        law = reader.mapping(section.get(quantity), f"{where}.{quantity}")
+        keys = ("coefficient", *(f"{variable}_exponent" for variable in VARIABLES))
+        reader.known_keys(law, keys, f"{where}.{quantity}.")
+        coefficient = constants[f"{quantity}.coefficient"] = reader.constant(law, "coefficient", f"{where}.{quantity}.")
+        exponents = {}
+        for variable in VARIABLES:
+            key = f"{variable}_exponent"
+            if key in law:
+                exponent = reader.constant(law, key, f"{where}.{quantity}.", positive=False)
+                constants[f"{quantity}.{key}"] = exponent
+                exponents[variable] = exponent.value
+        laws[quantity] = PowerProduct(coefficient.value, exponents)
+    return HyperparameterLaws(
+        citation=reader.text(section, "citation", where + "."),
+        params_convention=reader.choice(conventions, "params", PARAM_CONVENTIONS, where + ".conventions."),
+        compute_convention=reader.text(conventions, "compute", where + ".conventions."),
+        batch_size=laws["batch_size"],
+        learning_rate=laws["learning_rate"],
+        fitted_range=_read_ranges(reader, section, where + "."),
+    )
+
+
+def _read_ranges(reader: _Reader, top: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[float, float]]:
     if "fitted_range" not in top:
         return {}
-    section = reader.mapping(top["fitted_range"], "fitted_range")
+    section = reader.mapping(top["fitted_range"], prefix + "fitted_range")
     ranges = {}
     for key, value in section.items():
-        where = f"fitted_range.{key}"
+        where = f"{prefix}fitted_range.{key}"
         if key not in RANGE_KEYS:
             reader.fail(where, f"unknown range; use one of {', '.join(RANGE_KEYS)}")
         if not (isinstance(value, list) and len(value) == 2):
@@ -255,19 +307,29 @@ def _read_ranges(reader: _Reader, top: Mapping[str, Any]) -> dict[str, tuple[flo
 
 
 def _read_uncertainty(
-    reader: _Reader, top: Mapping[str, Any], loss_law: LossLaw | None
-) -> tuple[dict[str, np.ndarray], float]:
+    reader: _Reader, top: Mapping[str, Any], loss_law: LossLaw | None, constants: Mapping[str, Constant]
+) -> tuple[dict[str, np.ndarray], float, str]:
+    """Draws of the loss law's constants: given (a fit's bootstrap), or sampled from a published covariance."""
     if "uncertainty" not in top:
-        return {}, 0.95
+        return {}, 0.95, ""
     section = reader.mapping(top["uncertainty"], "uncertainty")
+    reader.known_keys(section, ("method", "level", "source", "draws", "covariance"), "uncertainty.")
     level = reader.positive(section.get("level", 0.95), "uncertainty.level")
     if level >= 1:
         reader.fail("uncertainty.level", f"is {level}; give a fraction such as 0.95")
     if loss_law is None:
         reader.fail("uncertainty", "draws need a loss law to apply to")
+    symbols: tuple[str, ...] = loss_law.symbols  # type: ignore[attr-defined]
+    kinds = [kind for kind in INTERVAL_SOURCES if kind in section]
+    if len(kinds) != 1:
+        reader.fail("uncertainty", "needs exactly one of 'draws' (bootstrap draws) or 'covariance'")
+    if kinds[0] == "covariance":
+        reader.text(section, "source", "uncertainty.")
+        draws = _covariance_draws(reader, section["covariance"], symbols, constants)
+        return draws, level, INTERVAL_SOURCES["covariance"]
     draws_doc = reader.mapping(section.get("draws"), "uncertainty.draws")
     draws = {}
-    for symbol in loss_law.symbols:  # type: ignore[attr-defined]
+    for symbol in symbols:
         values = draws_doc.get(symbol)
         if not isinstance(values, list) or not values:
             reader.fail(f"uncertainty.draws.{symbol}", "must be a non-empty list of numbers")
@@ -275,7 +337,39 @@ def _read_uncertainty(
         draws[symbol] = np.array([reader.positive(v, f"uncertainty.draws.{symbol}") for v in values])
     if len({len(v) for v in draws.values()}) != 1:
         reader.fail("uncertainty.draws", "every constant needs the same number of draws")
-    return draws, level
+    return draws, level, INTERVAL_SOURCES["draws"]
+
+
+def _covariance_draws(
+    reader: _Reader, document: Any, symbols: tuple[str, ...], constants: Mapping[str, Constant]
+) -> dict[str, np.ndarray]:
+    """Seeded multivariate-normal draws about the preset's constants. A parameter ``log_A`` is ln A: Besiroglu et
+    al. 2024 sample their constants this way (log A, log B, log E, alpha, beta; notebook cell 64), which keeps
+    A, B and E positive and matches their skewed bootstrap better than a normal in A itself."""
+    where = "uncertainty.covariance"
+    section = reader.mapping(document, where)
+    parameters = section.get("parameters")
+    if not isinstance(parameters, list) or sorted(str(p).removeprefix("log_") for p in parameters) != sorted(symbols):
+        reader.fail(f"{where}.parameters", f"must name each of {', '.join(symbols)} once (log_X for ln X)")
+    matrix = section.get("matrix")
+    size = len(parameters)
+    if not isinstance(matrix, list) or len(matrix) != size or any(
+        not isinstance(row, list) or len(row) != size for row in matrix
+    ):
+        reader.fail(f"{where}.matrix", f"must be a {size} x {size} list of rows, in the order of 'parameters'")
+    covariance = np.array([[reader.number(v, f"{where}.matrix") for v in row] for row in matrix])
+    if not np.allclose(covariance, covariance.T, rtol=1e-6, atol=0) or np.linalg.eigvalsh(covariance).min() < 0:
+        reader.fail(f"{where}.matrix", "must be symmetric and positive semi-definite")
+    logged = [str(p).startswith("log_") for p in parameters]
+    mean = [
+        np.log(constants[str(p).removeprefix("log_")].value) if log else constants[str(p)].value
+        for p, log in zip(parameters, logged, strict=True)
+    ]
+    samples = np.random.default_rng(COVARIANCE_SEED).multivariate_normal(mean, covariance, size=COVARIANCE_DRAWS)
+    return {
+        str(p).removeprefix("log_"): np.exp(samples[:, i]) if log else samples[:, i]
+        for i, (p, log) in enumerate(zip(parameters, logged, strict=True))
+    }
 
 
 class _Reader:
@@ -340,7 +434,7 @@ class _Reader:
             self.fail(key, f"is {shown(value)}; too small to compute with (the smallest is {sys.float_info.min:.3g})")
         return number
 
-    def constant(self, section: Mapping[str, Any], key: str, prefix: str = "") -> Constant:
+    def constant(self, section: Mapping[str, Any], key: str, prefix: str = "", *, positive: bool = True) -> Constant:
         where = prefix + key
         entry = section.get(key)
         if not isinstance(entry, dict) or "value" not in entry:
@@ -348,7 +442,8 @@ class _Reader:
         source = entry.get("source")
         if not isinstance(source, str) or not source.strip():
             self.fail(where + ".source", "is missing: every constant names its paper, table or equation")
-        return Constant(self.positive(entry["value"], where + ".value"), source)
+        read = self.positive if positive else self.number
+        return Constant(read(entry["value"], where + ".value"), source)
 
 
 def dump_preset(document: Mapping[str, Any]) -> str:

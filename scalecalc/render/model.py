@@ -78,6 +78,9 @@ COMMON_COLUMNS: dict[str, Column] = {
         Column("tokens", "count"),
         Column("tokens_per_param", "ratio", "tokens/param"),
         Column("loss", "number"),
+        Column("loss_low", "number"),
+        Column("loss_high", "number"),
+        Column("interval_source", "text", "interval from", in_table=False),  # the table says it in a note
         Column("params_low", "count"),
         Column("params_high", "count"),
         Column("tokens_low", "count"),
@@ -112,6 +115,11 @@ COMMON_COLUMNS: dict[str, Column] = {
         Column("compute_optimal_total_cost", "money", "compute-optimal total cost"),
         Column("cost_saving", "percent", "cost saving"),
         Column("size_ratio", "ratio", "size / optimal"),
+        # hyperparameter laws (scalecalc.plan.hyperparameters)
+        Column("batch_tokens", "count", "batch tokens"),
+        Column("batch_sequences", "count", "batch seqs"),
+        Column("learning_rate", "number", "peak LR"),
+        Column("steps", "count"),
         Column("token_ratio", "ratio", "tokens / optimal"),
         # a row beyond ten times the preset's fitted range: the warning says so to a person, this column to a script
         Column("extrapolated", "text", in_table=False),

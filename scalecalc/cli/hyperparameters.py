@@ -1,0 +1,57 @@
+"""`scalecalc hyperparameters`: the batch size and learning rate published laws give for a run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from scalecalc.cli._app import app
+from scalecalc.cli._common import FieldOption, FormatOption, command, output, quantities, single_quantity
+from scalecalc.cli.plan import FLAGS, ParamsOption, SeqLenOption, TokensOption
+from scalecalc.errors import InputError
+from scalecalc.plan.hyperparameters import recommend_hyperparameters
+from scalecalc.plan.request import paired
+from scalecalc.presets import load_all_presets, load_preset
+from scalecalc.render import Column, Table, columns_for
+
+
+@command(app, flags={"n_params": "--params", "n_tokens": "--tokens", "seq_len": "--seq-len"})
+def hyperparameters(
+    params: ParamsOption = None,
+    tokens: TokensOption = None,
+    seq_len: SeqLenOption = None,
+    presets: Annotated[
+        str | None,
+        typer.Option(
+            "--presets",
+            help="Comma-separated presets with hyperparameter laws (default: every one, e.g. deepseek-2024, "
+            "steplaw-2025).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    field: FieldOption = None,
+) -> None:
+    """Optimal batch size, peak learning rate and steps for a run of N parameters on D tokens, under every
+    published law: one row per law, and how far they disagree.
+
+    \b
+    scalecalc hyperparameters --params 7B --tokens 2T --seq-len 4096
+    scalecalc hyperparameters --params 1B --tokens 100B --presets steplaw-2025 -f learning_rate
+    """
+    sizes, data = quantities(params, "--params"), quantities(tokens, "--tokens")
+    if sizes is None or data is None:
+        raise InputError("give --params and --tokens (see scalecalc hyperparameters --help)")
+    n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
+    if presets:
+        laws = [load_preset(name.strip()) for name in presets.split(",")]
+    else:
+        laws = [law for law in load_all_presets() if law.hyperparameters is not None]
+    result = recommend_hyperparameters(laws, n, d, single_quantity(seq_len, "--seq-len"))
+    data_columns: dict[str, Sequence[Any] | np.ndarray] = {"preset": result.presets, **result.columns}
+    kinds = {"flops": Column("flops", "flops", "FLOPs", in_table=False)}  # 6ND, for scripts: the table fits 80
+    table = Table(columns_for(list(data_columns), kinds), data_columns, title="hyperparameters", notes=result.notes)
+    output(table, fmt, field, result.warnings)
