@@ -231,7 +231,10 @@ def fit(
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
     if save is not None and text is not None:
         write_new_file(save, text, force=force)
-        note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
+        if result.form == "sigmoid":
+            note(f"saved the fit as preset {save}: forecast with scalecalc predict -p TASK-LOSS-LAW.yaml --then {save}")
+        else:
+            note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
     output(fit_report(result), fmt, field, result.warnings)
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 

@@ -29,7 +29,7 @@ from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
 from scalecalc.plan import Plan, PlanRequest, answer, plan_compute, plan_run
 from scalecalc.plan.request import paired
-from scalecalc.presets import load_all_presets, load_preset
+from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.runs import find_column, numeric_column, read_table
 
@@ -185,6 +185,15 @@ def predict(
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
     preset: PresetOption = defaults.PRESET,
+    then: Annotated[
+        str | None,
+        typer.Option(
+            "--then",
+            help="A sigmoid preset (fit --form sigmoid --save) of a metric against the task loss -p predicts: "
+            "forecast the metric, with an interval from both presets' bootstrap draws.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -193,6 +202,7 @@ def predict(
     \b
     scalecalc predict --params 7B --tokens 2T -p chinchilla
     scalecalc predict runs.csv -p my-fit.yaml     # adds predicted_loss and residual (loss - predicted)
+    scalecalc predict --params 7B --tokens 4T -p task-loss.yaml --then accuracy.yaml
     """
     law = load_preset(preset)
     loss_law = law.loss_law
@@ -210,6 +220,10 @@ def predict(
     if sizes is None or data is None:
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
+    if then is not None:
+        forecast, warnings = _forecast_table(law, load_preset(then), n, d)
+        output(forecast, fmt, field, warnings)
+        return
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
         flops = FLOPS_PER_PARAM_TOKEN * n * d
         columns = {"flops": flops, "params": n, "tokens": d, "tokens_per_param": d / n, "loss": loss_law.loss(n, d)}
@@ -222,6 +236,31 @@ def predict(
         **{k: result.columns[k] for k in names[1:]},
     }
     output(Table(columns_for(names), data_columns, title=f"predict ({law.name})"), fmt, field, result.warnings)
+
+
+def _forecast_table(law: Preset, metric: Preset, n: np.ndarray, d: np.ndarray) -> tuple[Table, tuple[str, ...]]:
+    from scalecalc.plan.task import forecast_metric
+
+    result = forecast_metric(law, metric, n, d)
+    level = f"{result.level:.0%}"
+    data: dict[str, Sequence[Any] | np.ndarray] = {
+        "params": n,
+        "tokens": d,
+        "flops": FLOPS_PER_PARAM_TOKEN * n * d,
+        "task_loss": result.task_loss,
+        "task_loss_low": result.task_loss_low,
+        "task_loss_high": result.task_loss_high,
+        "metric": result.metric,
+        "metric_low": result.metric_low,
+        "metric_high": result.metric_high,
+    }
+    columns = [Column("params", "count"), Column("tokens", "count"), Column("flops", "flops")]
+    columns += [
+        Column(name, label=name.replace("_low", f" {level} low").replace("_high", f" {level} high"))
+        for name in list(data)[3:]
+    ]
+    title = f"forecast: {law.name} (task loss) then {metric.name} ({metric.loss_law.variable} -> metric)"  # type: ignore[union-attr]
+    return Table(columns, data, title=title), result.warnings
 
 
 def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
