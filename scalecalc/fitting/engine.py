@@ -245,7 +245,10 @@ def _check_shape(observations: Observations, data: FitData, form: Form, constant
         midpoint = float(constants["x0"])
         y = np.exp(data.log_loss)
         change = abs(float(constants["y_right"]) - float(constants["y_left"]))
-        if not low <= midpoint <= high or change < 0.5 * float(np.ptp(y)) or np.ptp(y) == 0:
+        # Over the data a jump moves the curve at least from sigmoid(-1) to sigmoid(1) (k times the span of t
+        # at least 2); a gentler sigmoid is a straight line, fitted with an arbitrarily large amplitude.
+        across = float(constants["k"]) * float(np.ptp(form.axis(data)))  # type: ignore[attr-defined]
+        if not low <= midpoint <= high or across < 2 or change < 0.5 * float(np.ptp(y)) or np.ptp(y) == 0:
             raise FitError(
                 f"{source}: the data show no jump in {variable} {low:.4g} to {high:.4g} (the best sigmoid puts its "
                 f"midpoint at {midpoint:.4g}); fit --form power, or add runs across the jump"
