@@ -277,3 +277,31 @@ def test_then_needs_a_sigmoid(runner: CliRunner) -> None:
         invoke(runner, ["predict", "-p", "chinchilla", "--then", "chinchilla", "--params", "7B", "--tokens", "1T"])
     )
     assert "not a sigmoid" in line
+
+
+# -- figures ---------------------------------------------------------------------------------------------
+def test_a_curves_figure_marks_break_floor_and_held_out_runs() -> None:
+    from scalecalc.plotting.builders.fit import fit_figure
+
+    x = np.logspace(6, 11, 30)
+    truth = BrokenPowerLaw(1.5, 50.0, (0.1, 0.5), (1e8,), (0.3,), "params")
+    data = curve(x, noisy(truth.value(x), 0.003, np.random.default_rng(5)))
+    result = fit_law(data, FitSpec(form="broken", variable="params"), bootstrap=30, holdout=Holdout(largest=4))
+    panel = fit_figure(result, data).panels[0]
+    (marker,) = panel.markers
+    assert marker.x == result.constants["d1"] and "break d1" in marker.label and " to " in marker.label
+    assert any(c.label.startswith("floor E") and set(c.y) == {result.constants["E"]} for c in panel.curves)
+    held = next(p for p in panel.points if p.role == "excluded")
+    assert held.x == tuple(x[-4:]) and len(panel.points[0].x) == 26  # held-out runs drawn once, in their own marker
+
+
+def test_a_sigmoids_figure_marks_its_midpoint_on_a_linear_axis() -> None:
+    from scalecalc.plotting.builders.fit import fit_figure
+
+    loss = np.linspace(0.6, 1.6, 25)
+    nan = np.full(len(loss), np.nan)
+    y = SigmoidLaw(0.85, 0.25, 6.0, 1.1, variable="task_loss").value(loss)
+    data = Observations("synthetic", nan, nan, nan, y, columns={"x": "task_loss"}, x=loss)
+    panel = fit_figure(fit_law(data, FitSpec(form="sigmoid", variable="task_loss")), data).panels[0]
+    assert panel.x.log is False and panel.x.label == "task_loss"
+    assert panel.markers[0].x == pytest.approx(1.1) and panel.markers[0].label.startswith("midpoint")
