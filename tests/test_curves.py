@@ -305,3 +305,26 @@ def test_a_sigmoids_figure_marks_its_midpoint_on_a_linear_axis() -> None:
     panel = fit_figure(fit_law(data, FitSpec(form="sigmoid", variable="task_loss")), data).panels[0]
     assert panel.x.log is False and panel.x.label == "task_loss"
     assert panel.markers[0].x == pytest.approx(1.1) and panel.markers[0].label.startswith("midpoint")
+
+
+def test_two_step_forecast_on_the_olmo_ladder_covers_olmo_2_on_hellaswag(runner: CliRunner, tmp_path: Path) -> None:
+    """Bhagia et al. 2024's ladder (190M-1.3B at 1-10x Chinchilla tokens, tests/data/SOURCES.md): task loss by a
+    Chinchilla-form law on the final checkpoints, then a sigmoid to accuracy on every checkpoint past the first
+    10%. The 95% intervals cover what OLMo 2 7B (4T tokens, 0.813) and 13B (5T, 0.834) scored on HellaSwag
+    (the paper: within 2 points on its ranked-classification tasks), with the point forecasts within 3 points."""
+    data = ROOT / "tests" / "data"
+    step1, step2 = str(tmp_path / "task.yaml"), str(tmp_path / "acc.yaml")
+    run(runner, ["fit", str(data / "olmo-ladder-final.csv"), "--loss-col", "hellaswag_bpb", "--bootstrap", "200",
+                 "--save", step1])  # fmt: skip
+    run(runner, ["fit", str(data / "olmo-ladder-all.csv"), "--form", "sigmoid", "--x", "hellaswag_bpb",
+                 "--loss-col", "hellaswag_acc", "--bootstrap", "200", "--save", step2])  # fmt: skip
+    targets = rows((data / "olmo-targets.csv").read_text(), ",")
+    sizes = ",".join(t["params"] for t in targets)
+    tokens = ",".join(t["tokens"] for t in targets)
+    result = run(runner, ["predict", "-p", step1, "--then", step2, "--params", sizes, "--tokens", tokens, "--format",
+                          "json"])  # fmt: skip
+    for forecast, target in zip(json.loads(result.stdout), targets, strict=True):
+        actual = float(target["hellaswag_acc"])
+        assert forecast["metric_low"] <= actual <= forecast["metric_high"], target["run"]
+        assert forecast["metric"] == pytest.approx(actual, abs=0.03), target["run"]
+        assert forecast["task_loss_low"] <= float(target["hellaswag_bpb"]) <= forecast["task_loss_high"]
