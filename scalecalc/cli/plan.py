@@ -242,7 +242,6 @@ def _forecast_table(law: Preset, metric: Preset, n: np.ndarray, d: np.ndarray) -
     from scalecalc.plan.task import forecast_metric
 
     result = forecast_metric(law, metric, n, d)
-    level = f"{result.level:.0%}"
     data: dict[str, Sequence[Any] | np.ndarray] = {
         "params": n,
         "tokens": d,
@@ -254,12 +253,13 @@ def _forecast_table(law: Preset, metric: Preset, n: np.ndarray, d: np.ndarray) -
         "metric_low": result.metric_low,
         "metric_high": result.metric_high,
     }
-    columns = [Column("params", "count"), Column("tokens", "count"), Column("flops", "flops")]
-    columns += [
-        Column(name, label=name.replace("_low", f" {level} low").replace("_high", f" {level} high"))
-        for name in list(data)[3:]
-    ]
-    title = f"forecast: {law.name} (task loss) then {metric.name} ({metric.loss_law.variable} -> metric)"  # type: ignore[union-attr]
+    # flops stay in the machine formats; the person's table keeps to 80 columns.
+    columns = [Column("params", "count"), Column("tokens", "count"), Column("flops", "flops", in_table=False)]
+    columns += [Column(name, label=name.rsplit("_", 1)[-1].replace("loss", "task loss")) for name in list(data)[3:]]
+    title = (
+        f"forecast: {law.name} (task loss), then {metric.name} (the metric), {result.level:.0%} intervals "
+        "from both steps' bootstrap draws"
+    )
     return Table(columns, data, title=title), result.warnings
 
 
