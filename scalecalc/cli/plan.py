@@ -211,6 +211,8 @@ def predict(
     if file is not None:
         if params or tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
+        if then is not None:
+            raise InputError("--then forecasts runs given by --params and --tokens, not a FILE")
         explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
         table = _predict_file(law.name, loss_law, file, explicit)
         output(table, fmt, field)
