@@ -63,6 +63,7 @@ class Observations:
     columns: Mapping[str, str] = field(default_factory=dict)  # role -> column name used
     derived: tuple[str, ...] = ()
     locations: Sequence[str] = ()
+    x: np.ndarray | None = None  # the one variable of a curve read by read_curve (columns["x"] names it)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -296,4 +297,37 @@ def read_observations(
         columns={role: name for role, name in found.items() if name is not None},
         derived=derived,
         locations=table.locations,
+    )
+
+
+def read_curve(table: RawTable, x: str, columns: Mapping[str, str | None] | None = None) -> Observations:
+    """Runs for a one-variable law: the column ``x`` and the loss (or any metric named as ``columns["loss"]``).
+
+    ``x`` is params, tokens or flops (found through their aliases, or ``columns[x]``), or any column by name.
+    Nothing is derived: the sizes the file does not hold are NaN.
+    """
+    columns = columns or {}
+    roles = ("params", "tokens", "flops")
+    if x in roles:
+        x_column = find_column(table, x, columns.get(x))
+        if x_column is None:
+            raise missing_column_error(table, x)
+    else:
+        x_column = find_column(table, "loss", x)  # any column, by its name
+    loss_column = find_column(table, "loss", columns.get("loss"))
+    if loss_column is None:
+        raise missing_column_error(table, "loss")
+    if normalise(loss_column) == normalise(str(x_column)):
+        raise InputError(f"{table.source}: column {loss_column!r} cannot be both the variable and the metric")
+    values = numeric_column(table, str(x_column))
+    missing = np.full(len(values), np.nan)
+    return Observations(
+        source=table.source,
+        n_params=values if x == "params" else missing,
+        n_tokens=values if x == "tokens" else missing,
+        compute_flops=values if x == "flops" else missing,
+        loss=numeric_column(table, loss_column),
+        columns={"x": str(x_column), "loss": loss_column},
+        locations=table.locations,
+        x=values,
     )

@@ -30,7 +30,8 @@ from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
 from scalecalc.render import Column, Report, Table, check_field
 
 if TYPE_CHECKING:
-    from scalecalc.fitting import FitResult
+    from scalecalc.fitting import Backtest, FitResult
+    from scalecalc.runs import Observations
 
 ColumnOption = Annotated[str | None, typer.Option(show_default=False)]
 
@@ -45,15 +46,24 @@ FLAGS = {
     "count": "--drop-highest",
     "low": "--min-flops",
     "result": "--save",  # from_fit refuses a result it cannot save
+    "holdout_largest": "--holdout-largest",
+    "holdout_above": "--holdout-above",
+    "at_x": "--at-x",
+    "saturation": "--saturation",
 }
 
 
 @command(app, flags=FLAGS)
 def fit(
     file: Annotated[str, typer.Argument(help="Runs: CSV, TSV, JSON (array of objects) or JSONL; - reads stdin.")],
-    form: Annotated[str, typer.Option("--form", help="chinchilla, kaplan, power or broken.")] = "chinchilla",
+    form: Annotated[str, typer.Option("--form", help="chinchilla, kaplan, power, broken or sigmoid.")] = "chinchilla",
     x: Annotated[
-        str | None, typer.Option("--x", help="Variable of a power or broken law: params, tokens or flops (C = 6ND).")
+        str | None,
+        typer.Option(
+            "--x",
+            help="Variable of a power, broken or sigmoid law: params, tokens, flops or any column by name "
+            "(default params; flops for sigmoid). The metric is the loss column (--loss-col names any other).",
+        ),
     ] = None,
     breaks: Annotated[int, typer.Option("--breaks", help="Number of breaks of a broken power law.")] = 1,
     params_col: ParamsColOption = None,
@@ -96,6 +106,38 @@ def fit(
     compare_objectives: Annotated[
         bool, typer.Option("--compare-objectives", help="Also fit every objective and show how far the results move.")
     ] = False,
+    compare_forms: Annotated[
+        bool,
+        typer.Option(
+            "--compare-forms", help="Also fit every form the data allow; rank by held-out error (or AIC) with BIC."
+        ),
+    ] = False,
+    holdout_largest: Annotated[
+        int,
+        typer.Option(
+            "--holdout-largest",
+            help="Backtest: fit without the K largest runs (by compute; by --x for one-variable forms) and "
+            "report the error predicting them.",
+        ),
+    ] = 0,
+    holdout_above: Annotated[
+        str | None,
+        typer.Option(
+            "--holdout-above", help="Backtest: hold out the runs above this size (compute, or --x).", show_default=False
+        ),
+    ] = None,
+    at_x: Annotated[
+        str | None,
+        typer.Option(
+            "--at-x",
+            help="Size for the reducible loss left (power, broken; default 10x the largest).",
+            show_default=False,
+        ),
+    ] = None,
+    saturation: Annotated[
+        float,
+        typer.Option(help="x_saturation is where one more 10x buys less than this fraction of the loss."),
+    ] = 0.01,
     save: Annotated[
         str | None, typer.Option("--save", help="Write the fit as a preset YAML for plan/predict.", show_default=False)
     ] = None,
@@ -128,19 +170,26 @@ def fit(
     scalecalc fit curve.csv --form power --x flops --fix E=0
     scalecalc fit curve.csv --form broken --x params --breaks 1
     scalecalc fit runs.csv --compare-objectives
+    scalecalc fit curve.csv --form power --x params --holdout-largest 2 --compare-forms
+    scalecalc fit ladder.csv --form sigmoid --x task_loss --loss-col accuracy --bootstrap 500
     cat runs.csv | scalecalc fit - -f alpha
     """
     # The fitting engine is imported here, not at the top, to keep every other command's start-up fast.
-    from scalecalc.fitting import FitSpec, best_per_group, compute_range, drop_highest, fit_law
-    from scalecalc.runs import read_observations, read_table
+    from scalecalc.fitting import CurveQuestions, FitSpec, Holdout, best_per_group, compute_range, drop_highest, fit_law
 
     resolve_format(fmt)  # a bad --format fails before the fit, and before anything is written
     check_new_file(save, force=force, option="--save")
     check_plot_target(plot_file, force)
-    table = read_table(file)
-    observations = read_observations(
-        table, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
+    observations = _read_runs(
+        file, form, x, {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
     )
+    if observations.x is not None:
+        x = observations.columns["x"] if x not in ("params", "tokens", "flops") else x
+        if best_per_run or min_flops is not None or max_flops is not None:
+            raise InputError(
+                f"{file}: --best-per-group, --min-flops and --max-flops need runs with N and D; "
+                f"this fit reads only the {x} column"
+            )
     filters = []
     if best_per_run:
         observations, message = best_per_group(observations)
@@ -173,6 +222,9 @@ def fit(
         at_flops=single_quantity(at_flops, "--at-flops", compute=True),
         compare_objectives=compare_objectives,
         filters=tuple(filters),
+        holdout=Holdout(holdout_largest, single_quantity(holdout_above, "--holdout-above")),
+        compare_forms=compare_forms,
+        curve=CurveQuestions(single_quantity(at_x, "--at-x"), saturation),
     )
     text = (
         None
@@ -186,7 +238,10 @@ def fit(
         check_field(report, field)  # before --save writes anything
     if save is not None and text is not None:
         write_new_file(save, text, force=force)
-        note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
+        if result.form == "sigmoid":
+            note(f"saved the fit as preset {save}: forecast with scalecalc predict -p TASK-LOSS-LAW.yaml --then {save}")
+        else:
+            note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
     if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
     output(report, fmt, field, (*result.warnings, *quality_warnings(result)))
@@ -202,6 +257,20 @@ def quality_warnings(result: FitResult) -> tuple[str, ...]:
         return ()
     allocation = "; its compute-optimal run is not a recommendation" if "params_opt" in result.derived else ""
     return (f"{POOR_FIT} ({'; '.join(result.quality_reasons)}){allocation}",)
+
+
+def _read_runs(file: str, form: str, x: str | None, columns: dict[str, str | None]) -> Observations:
+    """A one-variable form reads its variable's column and the metric alone; a size it does not find is
+    derived from the other two through C = 6ND (and said so). Two-variable forms read N, D and C."""
+    from scalecalc.runs import find_column, read_curve, read_observations, read_table
+
+    table = read_table(file)
+    if form in ("power", "broken", "sigmoid"):
+        variable = x or ("flops" if form == "sigmoid" else "params")
+        sizes = ("params", "tokens", "flops")
+        if variable not in sizes or find_column(table, variable, columns.get(variable)) is not None:
+            return read_curve(table, variable, columns)
+    return read_observations(table, columns)
 
 
 # -- option parsing -----------------------------------------------------------------------------------------
@@ -256,7 +325,9 @@ KINDS = {
     "params_opt": "count",
     "tokens_opt": "count",
     "tokens_per_param": "ratio",
+    "x_saturation": "count",
 }
+CURVE_QUANTITIES = ("x_saturation", "loss_at_x", "reducible_at_x", "reducible_share_at_x")
 
 
 def fit_report(result: FitResult) -> Report:
@@ -288,7 +359,10 @@ def fit_report(result: FitResult) -> Report:
 
     title = f"{result.form} fit" + (f" in {result.variable}" if result.variable else "")
     tables = [Table(columns(), rows(dict(result.constants)), title=title)]
-    if result.derived:
+    curve = {k: v for k, v in result.derived.items() if k in CURVE_QUANTITIES}
+    if curve:
+        tables.append(Table(columns(), rows(curve), title=f"saturation in {result.variable}"))
+    if result.derived and not curve:
         counts = {k: v for k, v in result.derived.items() if k in KINDS}
         exponents = {k: v for k, v in result.derived.items() if k not in KINDS}
         tables.append(Table(columns(), rows(exponents), title="allocation exponents (N_opt ~ C^a, D_opt ~ C^b)"))
@@ -305,9 +379,7 @@ def fit_report(result: FitResult) -> Report:
         "rmse (log loss)": f"{result.rmse:.4g}",
         "R^2 (log loss)": f"{result.r2:.4f}",
         "quality": ": ".join((result.quality, "; ".join(result.quality_reasons))).rstrip(": "),
-        "params range": f"{ranges['params'][0]:.3g} to {ranges['params'][1]:.3g}",
-        "tokens range": f"{ranges['tokens'][0]:.3g} to {ranges['tokens'][1]:.3g}",
-        "flops range": f"{ranges['flops'][0]:.3g} to {ranges['flops'][1]:.3g}",
+        **{f"{name} range": f"{low:.3g} to {high:.3g}" for name, (low, high) in ranges.items()},
         "optimizer": (
             f"{'converged' if optimizer.converged else 'NOT converged'}; {optimizer.starts} starts, "
             f"{optimizer.starts_at_best} reached the best, {optimizer.distinct_optima} distinct end points"
@@ -327,6 +399,7 @@ def fit_report(result: FitResult) -> Report:
             notes=notes,
         )
     )
+    primary = _primary(result)
     if result.comparisons:
         names = list(result.comparisons[0].constants) + [
             k for k in ("a", "params_opt", "tokens_opt") if k in result.comparisons[0].derived
@@ -335,9 +408,60 @@ def fit_report(result: FitResult) -> Report:
         for key in names:
             data[key] = [c.constants.get(key, c.derived.get(key)) for c in result.comparisons]
         kinds = [Column("objective", "text")] + [Column(k, KINDS.get(k, "number")) for k in names]
-        tables.append(Table(kinds, data, title="objectives compared"))
-    primary = _primary(result)
+        objectives = Table(kinds, data, title="objectives compared")
+        tables.append(objectives)
+        primary = objectives  # csv/tsv/jsonl carry the comparison, one row per objective
+    if result.backtest is not None:
+        tables.append(_backtest_table(result.backtest))
+    if result.form_scores:
+        primary = _forms_table(result)
+        tables.append(primary)
     return Report(document=result.to_dict(), tables=tables, primary=primary)
+
+
+def _backtest_table(backtest: Backtest) -> Table:
+    errors = backtest.percent_errors
+    notes = [
+        f"fitted on {backtest.fitted_points} runs, held out {backtest.rule}: rmse {backtest.rmse:.4g} in log loss, "
+        f"mean |error| {backtest.mean_abs_percent:.2f}%, worst {backtest.max_abs_percent:.2f}%"
+    ]
+    data = {
+        backtest.x_name: list(backtest.x),
+        "actual": list(backtest.actual),
+        "predicted": list(backtest.predicted),
+        "error_percent": [float(e) for e in errors],
+    }
+    columns = [Column(backtest.x_name), Column("actual"), Column("predicted"), Column("error_percent", label="error %")]
+    return Table(columns, data, title="backtest on held-out runs", notes=notes)
+
+
+def _forms_table(result: FitResult) -> Table:
+    scores = result.form_scores
+    held = any(s.held_out_rmse is not None for s in scores)
+    data: dict[str, list[Any]] = {
+        "rank": list(range(1, len(scores) + 1)),
+        "form": [s.form + (f" ({s.variable})" if s.variable else "") for s in scores],
+        "parameters": [s.free_parameters for s in scores],
+        "rmse": [s.rmse for s in scores],
+        "aic": [s.aic for s in scores],
+        "bic": [s.bic for s in scores],
+    }
+    columns = [Column("rank", "integer"), Column("form", "text"), Column("parameters", "integer", "k")]
+    columns += [Column("rmse"), Column("aic", label="AIC"), Column("bic", label="BIC")]
+    if held:
+        data["held_out_rmse"] = [s.held_out_rmse for s in scores]
+        data["held_out_mean_abs_percent"] = [s.held_out_mean_abs_percent for s in scores]
+        columns += [
+            Column("held_out_rmse", label="test rmse"),
+            Column("held_out_mean_abs_percent", label="test |err| %"),
+        ]
+    notes = [f"{s.form}: not fitted: {s.failure}" for s in scores if s.failure]
+    notes.append(
+        "ranked by "
+        + ("the held-out runs' rmse (log loss)" if held else "AIC")
+        + "; rmse, AIC = n ln(RSS/n) + 2k and BIC = n ln(RSS/n) + k ln n on the fitted runs' log-loss residuals"
+    )
+    return Table(columns, data, title="forms compared", notes=notes)
 
 
 def _primary(result: FitResult) -> Table:
@@ -353,6 +477,10 @@ def _primary(result: FitResult) -> Table:
         spread = result.interval(key)
         if spread is not None:
             data[f"{key}_se"], data[f"{key}_low"], data[f"{key}_high"] = [spread[0]], [spread[1]], [spread[2]]
+    if result.backtest is not None:
+        data["held_out_rmse"] = [result.backtest.rmse]
+        data["held_out_mean_abs_percent"] = [result.backtest.mean_abs_percent]
+        data["held_out_max_abs_percent"] = [result.backtest.max_abs_percent]
     data["converged"] = [result.optimizer.converged]
     data["quality"] = [result.quality]
     data["quality_reasons"] = ["; ".join(result.quality_reasons)]

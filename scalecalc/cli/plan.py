@@ -220,6 +220,15 @@ def predict(
     flops_col: FlopsColOption = None,
     loss_col: LossColOption = None,
     preset: PresetOption = defaults.PRESET,
+    then: Annotated[
+        str | None,
+        typer.Option(
+            "--then",
+            help="A sigmoid preset (fit --form sigmoid --save) of a metric against the task loss -p predicts: "
+            "forecast the metric, with an interval from both presets' bootstrap draws.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -229,6 +238,7 @@ def predict(
     scalecalc predict --params 7B --tokens 2T -p chinchilla
     scalecalc predict runs.csv -p my-fit.yaml     # adds predicted_loss and residual (loss - predicted)
     scalecalc predict --params 6.34B --tokens 242B --unique-tokens 25B -p muennighoff-2023   # repeated data
+    scalecalc predict --params 7B --tokens 4T -p task-loss.yaml --then accuracy.yaml
     """
     law = load_preset(preset)
     loss_law = law.loss_law
@@ -237,6 +247,8 @@ def predict(
     if file is not None:
         if params or tokens or unique_tokens:
             raise InputError("give either a FILE or --params with --tokens, not both")
+        if then is not None:
+            raise InputError("--then forecasts runs given by --params and --tokens, not a FILE")
         explicit = {"params": params_col, "tokens": tokens_col, "flops": flops_col, "loss": loss_col}
         table = _predict_file(law, loss_law, file, explicit)
         output(table, fmt, field)
@@ -246,6 +258,10 @@ def predict(
     if sizes is None or data is None:
         raise InputError("give --params and --tokens (or a FILE of runs); see scalecalc predict --help")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
+    if then is not None:
+        forecast, warnings = _forecast_table(law, load_preset(then), n, d)
+        output(forecast, fmt, field, warnings)
+        return
     if law.allocation is None:  # a one-variable fitted law (power, broken): a loss, but no optimum to plan
         if unique_tokens:
             raise InputError(f"--unique-tokens needs a Chinchilla-form loss law; preset {law.name} has {loss_law.form}")
@@ -297,6 +313,31 @@ PREDICT_EXTRAS = (
     "effective_params",
     "repetition_loss_penalty",
 )
+
+
+def _forecast_table(law: Preset, metric: Preset, n: np.ndarray, d: np.ndarray) -> tuple[Table, tuple[str, ...]]:
+    from scalecalc.plan.task import forecast_metric
+
+    result = forecast_metric(law, metric, n, d)
+    data: dict[str, Sequence[Any] | np.ndarray] = {
+        "params": n,
+        "tokens": d,
+        "flops": FLOPS_PER_PARAM_TOKEN * n * d,
+        "task_loss": result.task_loss,
+        "task_loss_low": result.task_loss_low,
+        "task_loss_high": result.task_loss_high,
+        "metric": result.metric,
+        "metric_low": result.metric_low,
+        "metric_high": result.metric_high,
+    }
+    # flops stay in the machine formats; the person's table keeps to 80 columns.
+    columns = [Column("params", "count"), Column("tokens", "count"), Column("flops", "flops", in_table=False)]
+    columns += [Column(name, label=name.rsplit("_", 1)[-1].replace("loss", "task loss")) for name in list(data)[3:]]
+    title = (
+        f"forecast: {law.name} (task loss), then {metric.name} (the metric), {result.level:.0%} intervals "
+        "from both steps' bootstrap draws"
+    )
+    return Table(columns, data, title=title), result.warnings
 
 
 def _predict_file(preset: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:

@@ -9,19 +9,23 @@ compute range), result (the frozen result and its JSON document).
 """
 
 from scalecalc.fitting.diagnostics import derived_quantities, kaplan_allocation
-from scalecalc.fitting.engine import FORMS, FitSpec, fit_law
+from scalecalc.fitting.engine import FORMS, CurveQuestions, FitSpec, Holdout, fit_law
 from scalecalc.fitting.filters import best_per_group, compute_range, drop_highest
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES
-from scalecalc.fitting.result import BootstrapSummary, Comparison, FitResult, OptimizerReport
+from scalecalc.fitting.result import Backtest, BootstrapSummary, Comparison, FitResult, FormScore, OptimizerReport
 
 __all__ = [
     "DEFAULT_DELTA",
     "FORMS",
     "OBJECTIVES",
+    "Backtest",
     "BootstrapSummary",
     "Comparison",
+    "CurveQuestions",
     "FitResult",
     "FitSpec",
+    "FormScore",
+    "Holdout",
     "OptimizerReport",
     "best_per_group",
     "compute_range",

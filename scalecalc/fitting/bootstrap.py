@@ -7,12 +7,12 @@ Standard errors use ddof = 1; intervals are percentiles at ``level`` (``scalecal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from scalecalc._numeric import percentile_interval
-from scalecalc.fitting.diagnostics import derived_quantities, public_constants
+from scalecalc.fitting.diagnostics import public_constants
 from scalecalc.fitting.forms import Form
 from scalecalc.fitting.optimize import Problem, batch_rows, minimise
 from scalecalc.fitting.result import BootstrapSummary
@@ -26,10 +26,10 @@ def bootstrap_fit(
     resamples: int,
     seed: int,
     level: float,
-    at_flops: float | None,
+    derive: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]],
 ) -> BootstrapSummary:
     """Refit ``resamples`` resamples of ``problem``'s points from its optimum ``z``; summarise the constants
-    (``fixed`` as in the fit) and their derived quantities at ``at_flops``."""
+    (``fixed`` as in the fit) and the quantities ``derive`` computes from them (the fit's derived quantities)."""
     n = len(problem.data)
     rng = np.random.default_rng(seed)
     batch = batch_rows(problem)
@@ -43,7 +43,7 @@ def bootstrap_fit(
     draws_z = np.concatenate(parts_z)
     converged = np.concatenate(parts_ok)
     draws = public_constants(form, problem.constraints.expand(draws_z), fixed)
-    draws.update(derived_quantities(form.name, draws, at_flops))
+    draws.update(derive(draws))
     standard_errors, low, high = {}, {}, {}
     for name, values in draws.items():
         values = np.asarray(values, dtype=float)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scalecalc._numeric import bisect
 from scalecalc.fitting.forms import Form
 from scalecalc.fitting.objective import Constraints
 from scalecalc.fitting.optimize import Problem
@@ -72,6 +73,43 @@ def _derived(form: str, constants: Mapping[str, np.ndarray | float], at_flops: f
     return {}
 
 
+def curve_quantities(
+    form: Form, constants: Mapping[str, np.ndarray | float], at_x: float, fraction: float, x_range: tuple[float, float]
+) -> dict[str, np.ndarray]:
+    """Where a one-variable loss curve (power, broken) flattens, and what is left to gain at ``at_x``.
+
+    ``x_saturation``: the smallest x at which one more 10x buys less than ``fraction`` of the loss,
+    1 - L(10x) / L(x) < fraction. (Measured against the remaining *reducible* loss L - E the gain of a 10x is
+    1 - 10^-alpha at every size of a power law: scale-free, it has no threshold. Against the loss itself it
+    falls to zero as L approaches its floor E, which is the flattening a user sees.) NaN where the curve never
+    flattens so far (no floor: E = 0) within 1e20 times the data, or where every size is already past it.
+    ``loss_at_x``, ``reducible_at_x`` = L(at_x) - E and ``reducible_share_at_x`` = (L - E) / L at ``at_x``.
+    Works on arrays of constants (bootstrap draws).
+    """
+    if form.name not in ("power", "broken"):
+        return {}
+    law = form.law(dict(constants))
+    floor = np.asarray(constants.get("E", 0.0), dtype=float)
+    loss_at = np.asarray(law.value(at_x), dtype=float)
+
+    def gain(log_x: np.ndarray) -> np.ndarray:
+        x = np.exp(log_x)
+        return 1 - law.value(10 * x) / law.value(x)
+
+    shape = np.broadcast(loss_at, floor).shape
+    low = np.full(shape, np.log(x_range[0]) - 23.0)  # 1e-10 times the smallest size ...
+    high = np.full(shape, np.log(x_range[1]) + 46.0)  # ... to 1e20 times the largest
+    with np.errstate(all="ignore"):
+        flattens = (gain(high) < fraction) & ~(gain(low) < fraction)
+        _, past = bisect(lambda u: gain(u) < fraction, low, high)
+        return {
+            "x_saturation": np.where(flattens, np.exp(past), np.nan),
+            "loss_at_x": loss_at,
+            "reducible_at_x": loss_at - floor,
+            "reducible_share_at_x": (loss_at - floor) / loss_at,
+        }
+
+
 def kaplan_allocation(constants: Mapping[str, np.ndarray | float]) -> tuple[np.ndarray, np.ndarray]:
     """(a, log k) of N_opt = k C^a for a Kaplan-form law (see :func:`derived_quantities`)."""
     a_n, a_d = np.asarray(constants["alpha_N"]), np.asarray(constants["alpha_D"])
@@ -92,14 +130,18 @@ def quality_reasons(result: FitResult, observations: Observations) -> tuple[str,
     size or a tokens-per-parameter ratio outside ``TOKENS_PER_PARAM_RANGE``.
     """
     reasons = []
-    x = {"params": observations.n_params, "tokens": observations.n_tokens}.get(
-        result.variable or "", observations.compute_flops
-    )
-    name = {"params": "model size", "tokens": "tokens"}.get(result.variable or "", "compute")
+    if observations.x is not None:  # a curve read against one column, which may be any column
+        x, name = observations.x, str(result.variable)
+    else:
+        x = {"params": observations.n_params, "tokens": observations.n_tokens}.get(
+            result.variable or "", observations.compute_flops
+        )
+        name = {"params": "model size", "tokens": "tokens"}.get(result.variable or "", "compute")
     with np.errstate(all="ignore"):
         log_x, log_loss = np.log(x), np.log(observations.loss)
     usable = np.isfinite(log_x) & np.isfinite(log_loss)
-    if np.unique(log_x[usable]).size > 1:
+    # a sigmoid describes a metric that may rise (accuracy) or fall: its direction is no sign of poor data
+    if result.form != "sigmoid" and np.unique(log_x[usable]).size > 1:
         slope = np.polyfit(log_x[usable], log_loss[usable], 1)[0]
         if slope >= 0:
             reasons.append(f"loss does not fall with {name} (log-log slope {slope:+.2g})")

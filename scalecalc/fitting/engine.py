@@ -26,19 +26,25 @@ from scalecalc.fitting.bootstrap import bootstrap_fit, bootstrap_warnings, preci
 from scalecalc.fitting.diagnostics import (
     bound_warnings,
     constants_on_bounds,
+    curve_quantities,
     derived_quantities,
     identification_warnings,
     public_constants,
     quality_reasons,
 )
+from scalecalc.fitting.filters import select
 from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
 from scalecalc.fitting.optimize import Problem, Solution, batch_rows, distinct_points, minimise
-from scalecalc.fitting.result import Comparison, FitResult, OptimizerReport
+from scalecalc.fitting.result import Backtest, Comparison, FitResult, FormScore, OptimizerReport
 from scalecalc.runs import Observations
 from scalecalc.units import require_seed
 
-FORMS = ("chinchilla", "kaplan", "power", "broken")
+FORMS = ("chinchilla", "kaplan", "power", "broken", "sigmoid")
+ONE_VARIABLE = ("power", "broken", "sigmoid")
+SIZES = ("params", "tokens", "flops")
+SATURATION_FRACTION = 0.01  # x_saturation: where one more 10x buys less than 1% of the loss
+AT_X_FACTOR = 10.0  # the reducible loss left is reported at 10x the largest x in the data (set at_x)
 GRIDS = ("projected", "full")
 SEED_STARTS = 16  # projected-grid points, besides Hoffmann's 25 exponent pairs, that start the optimiser
 STAGE_POINTS = 5000  # above this many points, starts first run on a subsample of this size
@@ -61,6 +67,27 @@ class FitSpec:
     grid: str = "projected"
 
 
+@dataclass(frozen=True)
+class Holdout:
+    """Which runs a backtest holds out: the ``largest`` runs, or those above ``above``. Runs are ranked by
+    compute for a two-variable law and by the law's variable for a one-variable law."""
+
+    largest: int = 0
+    above: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.largest > 0 or self.above is not None
+
+
+@dataclass(frozen=True)
+class CurveQuestions:
+    """What to ask of a one-variable curve: the reducible loss left at ``at_x`` (default: 10x the largest x)
+    and the size where one more 10x buys less than ``saturation`` of the loss."""
+
+    at_x: float | None = None
+    saturation: float = SATURATION_FRACTION
+
+
 def fit_law(
     observations: Observations,
     spec: FitSpec | None = None,
@@ -71,14 +98,43 @@ def fit_law(
     at_flops: float | None = None,
     compare_objectives: bool = False,
     filters: tuple[str, ...] = (),
+    holdout: Holdout | None = None,
+    compare_forms: bool = False,
+    curve: CurveQuestions | None = None,
 ) -> FitResult:
-    """Fit ``spec.form`` to ``observations``; see the module docstring for the steps."""
+    """Fit ``spec.form`` to ``observations``; see the module docstring for the steps. With a ``holdout`` the
+    law is fitted without the largest runs and scored on them (``result.backtest``); ``compare_forms`` also fits
+    every form the data allow and scores them alike (``result.form_scores``)."""
     spec = spec or FitSpec()
     if not 0 < level < 1:
         raise FitError(f"is {level}; give a fraction such as 0.95", param="level")
     if bootstrap < 0:
         raise FitError(f"is {bootstrap}; give a number of resamples such as 1000", param="bootstrap")
     require_seed(seed)
+    holdout = holdout or Holdout()
+    form = _make_form(spec)
+    train, held = _split(observations, form, holdout)
+    result = _fit_law(train, spec, bootstrap, seed, level, at_flops, compare_objectives, filters, curve)
+    if holdout:
+        result = replace(result, backtest=_backtest(result, form, held, holdout))
+    if compare_forms:
+        scores = tuple(_score_form(name, observations, spec, holdout) for name in _comparable_forms(observations, spec))
+        ranked = sorted(scores, key=lambda s: (bool(s.failure), _rank_key(s, holdout)))
+        result = replace(result, form_scores=tuple(ranked))
+    return result
+
+
+def _fit_law(
+    observations: Observations,
+    spec: FitSpec,
+    bootstrap: int,
+    seed: int,
+    level: float,
+    at_flops: float | None,
+    compare_objectives: bool,
+    filters: tuple[str, ...],
+    curve: CurveQuestions | None,
+) -> FitResult:
     form = _make_form(spec)
     data = _fit_data(observations, form)
     constraints = _constraints(form, spec)
@@ -88,6 +144,7 @@ def fit_law(
     z, report, _ = _solve(problem, spec.grid)
     theta = constraints.expand(z[None, :])[0]
     constants = public_constants(form, theta, spec.fixed)
+    _check_shape(observations, data, form, constants)
     has_allocation = form.name in ("chinchilla", "kaplan")
     notes: list[str] = []
     if has_allocation and at_flops is None:
@@ -96,7 +153,28 @@ def fit_law(
             f"derived quantities at {at_flops:.3g} FLOPs, {TARGET_FACTOR:g}x the largest budget in the data "
             "(set --at-flops)"
         )
-    derived = {k: float(v) for k, v in derived_quantities(form.name, constants, at_flops).items()}
+    curve = curve or CurveQuestions()
+    x_range = (
+        (float(np.exp(np.min(data.log_x))), float(np.exp(np.max(data.log_x)))) if data.log_x is not None else (0, 0)
+    )
+    at_x = curve.at_x if curve.at_x is not None else AT_X_FACTOR * x_range[1]
+    if not 0 < curve.saturation < 1:
+        raise FitError(f"is {curve.saturation}; give a fraction such as 0.01", param="saturation")
+    if data.log_x is not None and not (np.isfinite(at_x) and at_x > 0):
+        raise FitError(f"is {at_x}; give a positive size", param="at_x")
+
+    def derive(values: Mapping[str, np.ndarray | float]) -> dict[str, np.ndarray]:
+        found = derived_quantities(form.name, values, at_flops)
+        if form.name in ("power", "broken"):
+            found.update(curve_quantities(form, values, at_x, curve.saturation, x_range))
+        return found
+
+    derived = {k: float(v) for k, v in derive(constants).items()}
+    if form.name in ("power", "broken"):
+        notes.append(
+            f"x_saturation: where one more 10x of {form.variable} buys less than {curve.saturation:.0%} lower loss; "
+            f"reducible loss left (L - E) at {at_x:.3g} {form.variable}" + ("" if curve.at_x else " (set --at-x)")
+        )
     residuals = problem.residuals(z[None, :])[0]
     log_loss = data.log_loss
     ss_total = float(np.sum((log_loss - np.mean(log_loss)) ** 2))
@@ -110,7 +188,7 @@ def fit_law(
     warnings += identification_warnings(problem, z, form, constraints)
     summary = None
     if bootstrap:
-        summary = bootstrap_fit(problem, z, form, spec.fixed, bootstrap, seed, level, at_flops)
+        summary = bootstrap_fit(problem, z, form, spec.fixed, bootstrap, seed, level, derive)
         warnings += bootstrap_warnings(summary, constants)
         notes += precision_notes(summary, derived, at_flops)
     elif "params_opt" in derived:
@@ -131,11 +209,7 @@ def fit_law(
         n_points=len(data),
         rmse=float(np.sqrt(np.mean(residuals**2))),
         r2=r2,
-        ranges={
-            "params": (float(np.min(observations.n_params)), float(np.max(observations.n_params))),
-            "tokens": (float(np.min(observations.n_tokens)), float(np.max(observations.n_tokens))),
-            "flops": (float(np.min(observations.compute_flops)), float(np.max(observations.compute_flops))),
-        },
+        ranges=_ranges(observations, form),
         derived=derived,
         at_flops=at_flops if has_allocation else None,
         optimizer=report,
@@ -149,8 +223,166 @@ def fit_law(
         notes=tuple(notes),
         residuals=residuals,
         on_bounds=tuple(dict.fromkeys(symbol for symbol, _, _ in constants_on_bounds(form, constraints, z))),
+        free_parameters=constraints.n_free,
     )
     return replace(result, quality_reasons=quality_reasons(result, observations))
+
+
+def _ranges(observations: Observations, form: Form) -> dict[str, tuple[float, float]]:
+    """The span of each size the data hold (a curve's file may hold one column only)."""
+    columns = {"params": observations.n_params, "tokens": observations.n_tokens, "flops": observations.compute_flops}
+    if observations.x is not None and form.variable is not None:
+        columns[form.variable] = observations.x
+    return {
+        name: (float(np.min(values)), float(np.max(values)))
+        for name, values in columns.items()
+        if np.all(np.isfinite(values))
+    }
+
+
+def _check_shape(observations: Observations, data: FitData, form: Form, constants: Mapping[str, np.ndarray]) -> None:
+    """A sigmoid needs a jump inside the data, a broken law its breaks inside the data: otherwise the data do
+    not show what the form describes, and its midpoint or break is an extrapolation the fit cannot pin."""
+    if form.name not in ("sigmoid", "broken") or data.log_x is None:
+        return
+    low, high = float(np.exp(np.min(data.log_x))), float(np.exp(np.max(data.log_x)))
+    source, variable = observations.source, form.variable
+    if form.name == "sigmoid":
+        midpoint = float(constants["x0"])
+        y = np.exp(data.log_loss)
+        change = abs(float(constants["y_right"]) - float(constants["y_left"]))
+        # Over the data a jump moves the curve at least from sigmoid(-1) to sigmoid(1) (k times the span of t
+        # at least 2); a gentler sigmoid is a straight line, fitted with an arbitrarily large amplitude.
+        across = float(constants["k"]) * float(np.ptp(form.axis(data)))  # type: ignore[attr-defined]
+        if not low <= midpoint <= high or across < 2 or change < 0.5 * float(np.ptp(y)) or np.ptp(y) == 0:
+            raise FitError(
+                f"{source}: the data show no jump in {variable} {low:.4g} to {high:.4g} (the best sigmoid puts its "
+                f"midpoint at {midpoint:.4g}); fit --form power, or add runs across the jump"
+            )
+        return
+    for name, value in constants.items():
+        if name.startswith("d") and name[1:].isdigit() and not low <= float(value) <= high:
+            raise FitError(
+                f"{source}: the fitted break {name} = {float(value):.4g} lies outside the data ({variable} {low:.4g} "
+                f"to {high:.4g}), so the data show no break there; fit --form power or fewer --breaks"
+            )
+
+
+# -- backtests and form comparisons ---------------------------------------------------------------------
+def _ranking_size(observations: Observations, form: Form) -> tuple[str, np.ndarray]:
+    """What ranks the runs for a hold-out: compute for a two-variable law, the law's variable otherwise."""
+    if form.variable is None:
+        return "flops", observations.compute_flops
+    if observations.x is not None:
+        return form.variable, observations.x
+    return form.variable, {"params": observations.n_params, "tokens": observations.n_tokens}.get(
+        form.variable, observations.compute_flops
+    )
+
+
+def _split(observations: Observations, form: Form, holdout: Holdout) -> tuple[Observations, Observations]:
+    if not holdout:
+        return observations, observations
+    name, size = _ranking_size(observations, form)
+    if holdout.largest < 0:
+        raise FitError(f"is {holdout.largest}; give a count of runs such as 3", param="holdout_largest")
+    if holdout.above is not None:
+        held = size > holdout.above
+    else:
+        held = np.zeros(len(size), dtype=bool)
+        held[np.argsort(size, kind="stable")[len(size) - holdout.largest :]] = True
+    if not held.any():
+        raise FitError(
+            f"no run lies above {holdout.above:.4g} {name} (the largest is {np.max(size):.4g}); lower the threshold",
+            param="holdout_above",
+        )
+    if held.all():
+        raise FitError(
+            f"holding out {int(held.sum())} runs leaves none of the {len(size)} to fit; hold out fewer",
+            param="holdout_above" if holdout.above is not None else "holdout_largest",
+        )
+    return select(observations, ~held), select(observations, held)
+
+
+def _predict(result: FitResult, form: Form, observations: Observations) -> np.ndarray:
+    law = result.law
+    if form.variable is None:
+        return np.asarray(law.loss(observations.n_params, observations.n_tokens), dtype=float)
+    return np.asarray(law.value(_ranking_size(observations, form)[1]), dtype=float)
+
+
+def _backtest(result: FitResult, form: Form, held: Observations, holdout: Holdout) -> Backtest:
+    name, size = _ranking_size(held, form)
+    order = np.argsort(size, kind="stable")
+    rule = (
+        f"runs above {holdout.above:.4g} {name}"
+        if holdout.above is not None
+        else f"the {holdout.largest} largest by {name}"
+    )
+    return Backtest(
+        rule=rule,
+        x_name=name,
+        fitted_points=result.n_points,
+        x=tuple(float(v) for v in size[order]),
+        actual=tuple(float(v) for v in held.loss[order]),
+        predicted=tuple(float(v) for v in _predict(result, form, held)[order]),
+    )
+
+
+def _comparable_forms(observations: Observations, spec: FitSpec) -> tuple[str, ...]:
+    """Loss forms the data allow: every form for runs with N and D; one-variable forms for a curve."""
+    if observations.x is None and np.all(np.isfinite(observations.n_params) & np.isfinite(observations.n_tokens)):
+        forms = ["chinchilla", "kaplan", "power", "broken"]
+    else:
+        forms = ["power", "broken"]
+    if spec.form not in forms:
+        forms.append(spec.form)
+    return tuple(forms)
+
+
+def _score_form(name: str, observations: Observations, spec: FitSpec, holdout: Holdout) -> FormScore:
+    """Fit one form (the user's constraints apply to the user's form only) and score it."""
+    variable = None if name in ("chinchilla", "kaplan") else (spec.variable or "flops")
+    same = name == spec.form
+    other = FitSpec(
+        form=name,
+        variable=variable,
+        breaks=spec.breaks if same else 1,
+        objective=spec.objective,
+        delta=spec.delta,
+        fixed=spec.fixed if same else {},
+        ties=spec.ties if same else (),
+        bounds=spec.bounds if same else {},
+    )
+    form = _make_form(other)
+    try:
+        train, held = _split(observations, form, holdout)
+        fitted = _fit_law(train, other, 0, 0, 0.95, None, False, (), None)
+    except FitError as error:
+        nan = float("nan")
+        return FormScore(name, variable, 0, 0, nan, nan, nan, failure=str(error))
+    n, k = fitted.n_points, fitted.free_parameters
+    rss = float(np.sum(np.asarray(fitted.residuals) ** 2))
+    base = n * np.log(max(rss, 1e-300) / n)
+    test = _backtest(fitted, form, held, holdout) if holdout else None
+    return FormScore(
+        form=name,
+        variable=variable,
+        free_parameters=k,
+        points=n,
+        rmse=fitted.rmse,
+        aic=float(base + 2 * k),
+        bic=float(base + k * np.log(n)),
+        held_out_rmse=None if test is None else test.rmse,
+        held_out_mean_abs_percent=None if test is None else test.mean_abs_percent,
+        constants=dict(fitted.constants),
+    )
+
+
+def _rank_key(score: FormScore, holdout: Holdout) -> float:
+    if holdout and score.held_out_rmse is not None:
+        return score.held_out_rmse
+    return score.aic
 
 
 # -- set-up ---------------------------------------------------------------------------------------------
@@ -165,14 +397,12 @@ def _make_form(spec: FitSpec) -> Form:
         raise FitError(
             "full: Hoffmann's grid belongs to the chinchilla form; other forms use the projected grid", param="grid"
         )
-    one_variable = spec.form in ("power", "broken")
+    one_variable = spec.form in ONE_VARIABLE
     if spec.variable is not None and not one_variable:
         raise FitError(
-            f"the {spec.form} form uses both N and D; a variable applies to the power or broken form",
+            f"the {spec.form} form uses both N and D; a variable applies to the power, broken or sigmoid form",
             param="variable",
         )
-    if spec.variable is not None and spec.variable not in ("params", "tokens", "flops"):
-        raise FitError(f"is {spec.variable!r}; use params, tokens or flops", param="variable")
     if not 1 <= spec.breaks <= 4:
         raise FitError(f"is {spec.breaks}; give 1 to 4 breaks", param="breaks")
     return make_form(spec.form, spec.variable, spec.breaks)
@@ -187,6 +417,17 @@ def _fit_data(observations: Observations, form: Form) -> FitData:
         where = observations.locations[bad] if len(observations.locations) else f"row {bad + 1}"
         raise FitError(f"{where}: the loss must be a positive number to fit, not {observations.loss[bad]!r}")
     log_x = {"params": log_n, "tokens": log_d, "flops": log_c}.get(form.variable or "")
+    if observations.x is not None:
+        log_x = np.log(observations.x)
+    elif form.variable is not None and form.variable not in SIZES:
+        raise FitError(
+            f"is {form.variable!r}; use params, tokens or flops, or read the column as a curve", param="variable"
+        )
+    if log_x is not None and not np.all(np.isfinite(log_x)):
+        raise FitError(
+            f"{observations.source}: the file holds no {form.variable} values; name the column with --x or "
+            f"--{form.variable}-col"
+        )
     return FitData(log_n, log_d, log_c, log_loss, log_x)
 
 
@@ -263,7 +504,17 @@ def _check_identifiable(observations: Observations, data: FitData, form: Form, c
             ("alpha_N", data.log_n, "model size", "parameters"),
             ("alpha_D", data.log_d, "token count", "tokens"),
         ],
-    }.get(form.name, [("alpha" if form.name == "power" else "s0", data.log_x, f"{form.variable} value", form.variable)])
+    }.get(
+        form.name,
+        [
+            (
+                {"power": "alpha", "sigmoid": "k"}.get(form.name, "s0"),
+                data.log_x,
+                f"{form.variable} value",
+                form.variable,
+            )
+        ],
+    )
     for exponent, logs, what, unit in checks:
         if exponent in free and logs is not None and np.ptp(logs) < 1e-9:
             symbol = form.symbols[form.internal.index(exponent)]
@@ -385,4 +636,4 @@ def _comparison_notes(comparisons: tuple[Comparison, ...]) -> list[str]:
     ]
 
 
-__all__ = ["FORMS", "FitSpec", "fit_law"]
+__all__ = ["FORMS", "CurveQuestions", "FitSpec", "Holdout", "fit_law"]

@@ -24,6 +24,7 @@ def select(observations: Observations, keep: np.ndarray) -> Observations:
         columns=observations.columns,
         derived=observations.derived,
         locations=locations,
+        x=None if observations.x is None else observations.x[index],
     )
 
 

@@ -10,6 +10,8 @@ predictions and Jacobians for S parameter vectors at n points are a handful of (
     power       log L = LSE(e, a - alpha log x)                           E, A = exp(e), exp(a)
     broken      log L = LSE(e, b - s_0 log x - sum_i (s_i - s_{i-1}) f_i softplus((log x - log d_i) / f_i))
                 (Caballero et al. 2022, Eq. 1, with c_0 = s_0 and c_i = s_i - s_{i-1})
+    sigmoid     log y = LSE(l - softplus(z), h - softplus(-z)), z = k (t - t0), t = log x (sizes) or x
+                y_left, y_right = exp(l), exp(h)    (the OLMo ladder's step 2, see laws/sigmoid.py)
 
 For fixed exponents each law is linear in its scale constants ((E, A, B) for Chinchilla), so a weighted
 non-negative least-squares solve gives the best scale constants for every exponent pair at once. That
@@ -28,6 +30,7 @@ import numpy as np
 from scalecalc.laws import ChinchillaLaw, KaplanLaw
 from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.power import PowerLaw
+from scalecalc.laws.sigmoid import SigmoidLaw, on_log_axis
 
 # Hoffmann et al. 2022, App. D.2: the initialisation grid of the published fit.
 HOFFMANN_EXPONENTS = np.arange(0.0, 2.0 + 1e-9, 0.5)  # alpha, beta in {0, 0.5, ..., 2}
@@ -391,7 +394,57 @@ class BrokenForm(Form):
         return BrokenPowerLaw.from_constants(constants, variable=self.variable)
 
 
+class SigmoidForm(Form):
+    """y = y_left + (y_right - y_left) sigmoid(k (t - t0)) in one variable (see laws/sigmoid.py)."""
+
+    name = "sigmoid"
+    symbols = ("y_left", "y_right", "k", "x0")
+
+    def __init__(self, variable: str = "flops") -> None:
+        self.variable = variable
+        self.log_axis = on_log_axis(variable)
+        # t0 is log x0 for a size (the internal "log_x0"), x0 itself for any other column.
+        self.internal = ("l", "h", "k", "log_x0" if self.log_axis else "x0")
+        self.log_scale = (True, True, False, self.log_axis)
+        self.lower = (-np.inf, -np.inf, 0.0, -np.inf)
+        self.upper = (np.inf, np.inf, np.inf, np.inf)
+
+    def axis(self, data: FitData) -> np.ndarray:
+        """t: log x for a size, x for any other column."""
+        assert data.log_x is not None, "a one-variable form needs log_x"
+        return data.log_x if self.log_axis else np.exp(data.log_x)
+
+    def predict(self, theta, data, jac=True):
+        low, high, k, t0 = (theta[:, j : j + 1] for j in range(4))
+        t = self.axis(data)
+        z = k * (t - t0)
+        value, w = _lse([low - np.logaddexp(0.0, z), high - np.logaddexp(0.0, -z)], jac)
+        if w is None:
+            return value, None
+        with np.errstate(over="ignore"):
+            share = 1.0 / (1.0 + np.exp(-z))
+        d_z = w[1] - share  # w0 (-share) + w1 (1 - share), with w0 + w1 = 1
+        return value, np.stack([w[0], w[1], d_z * (t - t0), -d_z * k], axis=-1)
+
+    def seeds(self, data):
+        t = self.axis(data)
+        span = max(float(np.ptp(t)), 1e-12)
+        steepness = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]) / span
+        middles = np.quantile(t, np.linspace(0.05, 0.95, 13))
+        k, t0 = (g.ravel() for g in np.meshgrid(steepness, middles, indexing="ij"))
+        with np.errstate(over="ignore"):
+            share = 1.0 / (1.0 + np.exp(-k[:, None] * (t - t0[:, None])))
+        y = np.exp(data.log_loss)
+        coef, score = _project(np.stack([1.0 - share, share], axis=-1), y, 1.0 / y**2)
+        return np.column_stack([_safe_log(coef[:, 0]), _safe_log(coef[:, 1]), k, t0]), score
+
+    def law(self, constants):
+        return SigmoidLaw.from_constants(constants, variable=self.variable or "flops")
+
+
 def make_form(name: str, variable: str | None = None, breaks: int = 1) -> Form:
+    if name == "sigmoid":
+        return SigmoidForm(variable or "flops")
     if name == "chinchilla":
         return ChinchillaForm()
     if name == "kaplan":

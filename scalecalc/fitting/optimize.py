@@ -32,6 +32,7 @@ SWITCH_BACK_LAMBDA = 10.0
 BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
 MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and are merged
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
+EXACT_OBJECTIVE = 1e-20  # per point: an objective this small is an exact fit
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,10 @@ def minimise(
         irls[active] = phase
         iterations[active] += 1
         finished = done | stuck
-        # A start that cannot move any more is converged only if its gradient says it is stationary.
-        converged[active[finished]] = done[finished] | (gradient[active[finished]] <= STUCK_GTOL)
+        # A start that cannot move any more is converged only if its gradient says it is stationary, or if it
+        # fits the data exactly (log residuals ~1e-10): there the gradient relative to sqrt(f) is rounding noise.
+        exact = objective[active] <= EXACT_OBJECTIVE * len(problem.data)
+        converged[active[finished]] = done[finished] | (gradient[active[finished]] <= STUCK_GTOL) | exact[finished]
         active = active[~finished]
     # A merged start ends where the start it joined ended.
     for s in range(count):

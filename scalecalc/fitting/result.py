@@ -86,6 +86,87 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Backtest:
+    """The fit made without the largest runs, scored on them (``--holdout-largest``, ``--holdout-above``).
+
+    ``x`` is the size that ranked the runs (compute for a two-variable law, the law's variable otherwise);
+    errors are in log loss (rmse) and in percent of the actual value.
+    """
+
+    rule: str
+    x_name: str
+    fitted_points: int
+    x: tuple[float, ...]
+    actual: tuple[float, ...]
+    predicted: tuple[float, ...]
+
+    @property
+    def percent_errors(self) -> np.ndarray:
+        return 100 * (np.asarray(self.predicted) / np.asarray(self.actual) - 1)
+
+    @property
+    def rmse(self) -> float:
+        return float(np.sqrt(np.mean(np.log(np.asarray(self.predicted) / np.asarray(self.actual)) ** 2)))
+
+    @property
+    def mean_abs_percent(self) -> float:
+        return float(np.mean(np.abs(self.percent_errors)))
+
+    @property
+    def max_abs_percent(self) -> float:
+        return float(np.max(np.abs(self.percent_errors)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "x_name": self.x_name,
+            "fitted_points": self.fitted_points,
+            "held_out_points": len(self.x),
+            "rmse": self.rmse,
+            "mean_abs_percent": self.mean_abs_percent,
+            "max_abs_percent": self.max_abs_percent,
+            "points": [
+                {"x": x, "actual": a, "predicted": p, "percent_error": float(e)}
+                for x, a, p, e in zip(self.x, self.actual, self.predicted, self.percent_errors, strict=True)
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class FormScore:
+    """One form fitted to the same data (``--compare-forms``): fit quality, information criteria and, with a
+    hold-out, the error on the held-out runs. AIC = n ln(RSS/n) + 2k and BIC = n ln(RSS/n) + k ln n, with RSS
+    the sum of squared log-loss residuals of the n fitted points and k the free parameters (Gaussian errors)."""
+
+    form: str
+    variable: str | None
+    free_parameters: int
+    points: int
+    rmse: float
+    aic: float
+    bic: float
+    held_out_rmse: float | None = None
+    held_out_mean_abs_percent: float | None = None
+    constants: Mapping[str, float] = field(default_factory=dict)
+    failure: str = ""  # why the form could not be fitted (then every number is NaN)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.form,
+            "variable": self.variable,
+            "free_parameters": self.free_parameters,
+            "points": self.points,
+            "rmse": self.rmse,
+            "aic": self.aic,
+            "bic": self.bic,
+            "held_out_rmse": self.held_out_rmse,
+            "held_out_mean_abs_percent": self.held_out_mean_abs_percent,
+            "constants": dict(self.constants),
+            "failure": self.failure,
+        }
+
+
+@dataclass(frozen=True)
 class FitResult:
     """A fitted law: constants on the paper's scale, fit statistics, uncertainty and provenance."""
 
@@ -113,6 +194,9 @@ class FitResult:
     residuals: np.ndarray | None = field(default=None, compare=False)
     on_bounds: tuple[str, ...] = ()  # constants that ended on a bound of the fit
     quality_reasons: tuple[str, ...] = ()  # why the data do not look like a scaling law (diagnostics.py)
+    free_parameters: int = 0
+    backtest: Backtest | None = None
+    form_scores: tuple[FormScore, ...] = ()
 
     @property
     def quality(self) -> str:
@@ -121,6 +205,7 @@ class FitResult:
 
     @property
     def law(self):
+        """The fitted law (a one-variable law evaluates ``law.value(x)``)."""
         from scalecalc.fitting.forms import make_form
 
         breaks = sum(1 for key in self.constants if key.startswith("d") and key[1:].isdigit())
@@ -167,6 +252,8 @@ class FitResult:
             "comparisons": [c.to_dict() for c in self.comparisons],
             "quality": self.quality,
             "quality_reasons": list(self.quality_reasons),
+            "backtest": None if self.backtest is None else self.backtest.to_dict(),
+            "form_comparison": [score.to_dict() for score in self.form_scores],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
         }

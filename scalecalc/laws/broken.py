@@ -59,8 +59,6 @@ class BrokenPowerLaw:
 
     @classmethod
     def from_constants(cls, constants: Mapping[str, float | Array], variable: str = "params") -> BrokenPowerLaw:
-        if variable not in VARIABLES:
-            raise ValueError(f"variable must be one of {VARIABLES}, not {variable!r}")
         count = sum(1 for key in constants if re.fullmatch(r"d\d+", str(key)))
         floor = "E" in constants
         return cls(
@@ -84,7 +82,11 @@ class BrokenPowerLaw:
         return values
 
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> Array:
-        log_x = np.log(variable_values(self.variable, n_params, n_tokens))
+        return self.value(variable_values(self.variable, n_params, n_tokens))
+
+    def value(self, x: ArrayLike) -> Array:
+        """L at ``x`` (in the units of the variable)."""
+        log_x = np.log(np.asarray(x, dtype=float))
         # In logs: log b - c0 log x - sum c_i f_i softplus((log x - log d_i) / f_i), softplus = log(1 + e^z).
         term = np.log(self.B) - self.slopes[0] * log_x
         for i, (d, f) in enumerate(zip(self.breaks, self.sharpness, strict=True)):

@@ -28,7 +28,9 @@ def variable_values(variable: str, n_params: ArrayLike, n_tokens: ArrayLike) -> 
         return n + 0 * d
     if variable == "tokens":
         return d + 0 * n
-    return FLOPS_PER_PARAM_TOKEN * n * d
+    if variable == "flops":
+        return FLOPS_PER_PARAM_TOKEN * n * d
+    raise ValueError(f"a law in {variable!r} is not a function of N and D; give values of {variable} instead")
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,15 @@ class PowerLaw:
 
     @classmethod
     def from_constants(cls, constants: Mapping[str, float | Array], variable: str = "params") -> PowerLaw:
-        if variable not in VARIABLES:
-            raise ValueError(f"variable must be one of {VARIABLES}, not {variable!r}")
         floor = "E" in constants
         return cls(constants["E"] if floor else 0.0, constants["A"], constants["alpha"], variable, floor)
 
     def constants(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in self.symbols}
 
+    def value(self, x: ArrayLike) -> Array:
+        """L at ``x`` (in the units of the variable)."""
+        return self.E + self.A * as_array(x) ** (-np.asarray(self.alpha))
+
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> Array:
-        x = variable_values(self.variable, n_params, n_tokens)
-        return self.E + self.A * x ** (-np.asarray(self.alpha))
+        return self.value(variable_values(self.variable, n_params, n_tokens))

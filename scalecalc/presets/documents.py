@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scalecalc.errors import InputError
-from scalecalc.presets.laws import PARAM_CONVENTIONS
+from scalecalc.presets.laws import PARAM_CONVENTIONS, RANGE_KEYS
 
 if TYPE_CHECKING:
     from scalecalc.approaches.allocation_fit import AllocationLaw
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 
 def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[str, Any]:
-    """A preset document named ``name`` for the fit: constants with their source, the fitted data range and,
-    for a Chinchilla-form law, the bootstrap draws that give `plan` its intervals. ``params_convention`` says
+    """A preset document named ``name`` for the fit: constants with their source, the fitted data range and
+    the bootstrap draws that give `plan` and `predict --then` their intervals. ``params_convention`` says
     how the runs counted parameters (one of :data:`PARAM_CONVENTIONS`). Write it with :func:`dump_preset`."""
     if params_convention not in PARAM_CONVENTIONS:
         raise InputError(
@@ -64,7 +64,9 @@ def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[st
             "compute": "flops",
             "loss": f"as in {result.source}, column {result.columns.get('loss', 'loss')!r}",
         },
-        "fitted_range": {key: [float(low), float(high)] for key, (low, high) in result.ranges.items()},
+        "fitted_range": {
+            key: [float(low), float(high)] for key, (low, high) in result.ranges.items() if key in RANGE_KEYS
+        },
         "loss": loss,
     }
     if result.form == "kaplan":
@@ -81,7 +83,9 @@ def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[st
             },
             "exponent": {"value": float(exponent), "source": "alpha_D / (alpha_N + alpha_D) of the fitted Kaplan law"},
         }
-    if result.bootstrap is not None and result.form == "chinchilla":
+    if result.variable is not None and result.variable not in RANGE_KEYS:
+        document["conventions"]["loss"] += f", against column {result.variable!r}"
+    if result.bootstrap is not None:  # `plan` (Chinchilla form) and `predict --then` draw intervals from these
         draws = result.bootstrap.draws
         document["uncertainty"] = {
             "method": f"bootstrap over runs ({result.bootstrap.resamples} resamples, seed {result.bootstrap.seed})",

@@ -199,6 +199,8 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
     options = {
         key: reader.choice(section, key, allowed, "loss.") for key, allowed in getattr(law_class, "options", {}).items()
     }
+    if form == "sigmoid":  # a metric against any column: its variable is that column's name
+        options["variable"] = reader.text(section, "variable", "loss.")
     for symbol in symbols:
         constants[symbol] = reader.constant(values, symbol, "loss.constants.")
     for symbol in values:

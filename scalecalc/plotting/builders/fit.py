@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalecalc.errors import InputError
-from scalecalc.laws import BrokenPowerLaw, ChinchillaLaw, KaplanLaw, PowerLaw
+from scalecalc.laws import BrokenPowerLaw, ChinchillaLaw, KaplanLaw, PowerLaw, SigmoidLaw
 from scalecalc.laws.power import variable_values
 from scalecalc.plotting.builders._common import (
     COMPUTE_AXIS,
@@ -26,13 +26,15 @@ if TYPE_CHECKING:
     from scalecalc.fitting import FitResult
     from scalecalc.runs import Observations
 
-FittedLaw = ChinchillaLaw | KaplanLaw | PowerLaw | BrokenPowerLaw  # the forms `fit_law` fits
+FittedLaw = ChinchillaLaw | KaplanLaw | PowerLaw | BrokenPowerLaw | SigmoidLaw  # the forms `fit_law` fits
+OneVariableLaw = PowerLaw | BrokenPowerLaw | SigmoidLaw
 
 FORMULAS = {
     "chinchilla": "L = E + A/N^α + B/D^β",
     "kaplan": "L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D",
     "power": "L = E + A x^-α",
     "broken": "L = E + smoothly broken power law in x",
+    "sigmoid": "y = y_left + (y_right - y_left) / (1 + e^(-k (t - t0)))",
 }
 SIZE_BINS = 6  # runs of many distinct sizes are coloured in this many log-spaced bins
 EXTRAPOLATE_TO = 100.0  # without targets, the frontier runs this factor past the largest budget fitted
@@ -63,8 +65,11 @@ def loss_law_figure(
     targets_array = np.asarray(targets if targets is not None else [], dtype=float)
     formula = Law(name, FORMULAS.get(law.form, law.form), tuple(law.constants().items()))
     percent = int(round(100 * level))
-    if isinstance(law, PowerLaw | BrokenPowerLaw):
-        return _one_variable_figure(law, formula, n, d, loss, draws, level, targets_array, name, title)
+    if isinstance(law, OneVariableLaw):
+        x = observations.x if observations.x is not None else variable_values(law.variable, n, d)
+        return _one_variable_figure(
+            law, formula, np.asarray(x, dtype=float), loss, draws, level, targets_array, name, title
+        )
     groups, member = _size_bins(n)
     points = [
         Points(group.label, as_tuple(c[member == i]), as_tuple(loss[member == i]), i) for i, group in enumerate(groups)
@@ -140,6 +145,8 @@ def fit_figure(result: FitResult, observations: Observations | None = None, **_:
     objective = result.objective.get("name", "")
     title = f"{result.form} law fitted to {result.n_points} runs" + (f" ({objective})" if objective else "")
     figure = loss_law_figure(law, observations, draws=draws, level=level, targets=targets, name="fit", title=title)
+    if isinstance(law, OneVariableLaw):
+        return _curve_landmarks(result, figure)
     if not result.at_flops or "params_opt" not in result.derived or len(figure.panels) < 2:
         return figure
     # The recommended size at at_flops, with its bootstrap interval when there is one.
@@ -153,11 +160,37 @@ def fit_figure(result: FitResult, observations: Observations | None = None, **_:
     return replace(figure, panels=(figure.panels[0], sizes))
 
 
+def _curve_landmarks(result: FitResult, figure: Figure) -> Figure:
+    """On a one-variable fit's panel: each break or the midpoint (with its bootstrap interval), the floor E,
+    and the held-out runs of a backtest in their own marker."""
+    panel = figure.panels[0]
+    markers = list(panel.markers)
+    for name, value in result.constants.items():
+        if name == "x0" or (name.startswith("d") and name[1:].isdigit()):
+            spread = result.interval(name)
+            what = "midpoint" if name == "x0" else f"break {name}"
+            interval = f" ({spread[1]:.3g} to {spread[2]:.3g})" if spread else ""
+            markers.append(Marker(float(value), f"{what} {value:.3g}{interval}"))
+    curves = list(panel.curves)
+    if "E" in result.constants and panel.curves:
+        grid = panel.curves[0].x + panel.curves[-1].x
+        ends = (min(grid), max(grid))
+        curves.append(Curve(f"floor E = {result.constants['E']:.4g}", ends, (result.constants["E"],) * 2, None, "law"))
+    points = list(panel.points)
+    if result.backtest is not None:
+        test = result.backtest
+        runs = points[0]
+        held = set(zip(test.x, test.actual, strict=True))
+        fitted = [(x, y) for x, y in zip(runs.x, runs.y, strict=True) if (x, y) not in held]
+        points[0] = replace(runs, x=tuple(x for x, _ in fitted), y=tuple(y for _, y in fitted))
+        points.append(Points(f"held out ({test.rule})", test.x, test.actual, None, "excluded"))
+    return replace(figure, panels=(replace(panel, markers=tuple(markers), curves=tuple(curves), points=tuple(points)),))
+
+
 def _one_variable_figure(
-    law: PowerLaw | BrokenPowerLaw,
+    law: OneVariableLaw,
     formula: Law,
-    n: np.ndarray,
-    d: np.ndarray,
+    x: np.ndarray,
     loss: np.ndarray,
     draws: Mapping[str, np.ndarray] | None,
     level: float,
@@ -165,27 +198,29 @@ def _one_variable_figure(
     name: str,
     title: str,
 ) -> Figure:
-
     variable = law.variable
-    x = variable_values(variable, n, d)
-    kind: AxisKind = "flops" if variable == "flops" else "count"
-    label, unit = {"params": ("model size N", "parameters"), "tokens": ("training tokens D", "tokens"),
-                   "flops": ("training compute C", "FLOPs")}[variable]  # fmt: skip
+    sizes = {"params": ("model size N", "parameters"), "tokens": ("training tokens D", "tokens"),
+             "flops": ("training compute C", "FLOPs")}  # fmt: skip
+    label, unit = sizes.get(variable, (variable, ""))
+    kind: AxisKind = "flops" if variable == "flops" else "count" if variable in sizes else "value"
+    on_log = variable in sizes  # any other column (a task loss) is drawn on its own, linear scale
     low, high = float(x.min()), float(x.max())
-    reach = float(targets.max()) if variable == "flops" and len(targets) else high * EXTRAPOLATE_TO
-    grid = log_grid(low, max(reach, high))
-    as_runs = {"params": (grid, np.ones_like(grid)), "tokens": (np.ones_like(grid), grid),
-               "flops": (np.ones_like(grid), grid / 6.0)}[variable]  # fmt: skip
-    curves = split_by_range("fit", grid, law.loss(*as_runs), None, (low, high))
+    if on_log:
+        reach = float(targets.max()) if variable == "flops" and len(targets) else high * EXTRAPOLATE_TO
+        grid = log_grid(low, max(reach, high))
+    else:
+        grid = np.linspace(low - 0.25 * (high - low), high + 0.25 * (high - low), 200)
+    curves = split_by_range("fit", grid, law.value(grid), None, (low, high))
     bands: list[Band] = []
     if draws:
         with np.errstate(over="ignore", invalid="ignore"):
-            drawn = type(law).from_constants(_draw_columns(draws), variable=law.variable).loss(*as_runs)
+            drawn = type(law).from_constants(_draw_columns(draws), variable=law.variable).value(grid)
         bands.append(percentile_band(grid, drawn, level, f"{int(round(100 * level))}% bootstrap band"))
+    metric = "loss" if law.form != "sigmoid" else "metric"
     panel = Panel(
-        f"loss against {label.rsplit(' ', 1)[0].removeprefix('training ')}",
-        Axis(label, unit, kind),
-        Axis("loss", "", "value"),
+        f"{metric} against {label.rsplit(' ', 1)[0].removeprefix('training ') if on_log else label}",
+        Axis(label, unit, kind, log=on_log),
+        Axis(metric, "", "value", log=law.form != "sigmoid"),
         points=(Points("runs", as_tuple(x), as_tuple(loss)),),
         curves=tuple(curves),
         bands=tuple(bands),
