@@ -394,3 +394,18 @@ def test_allocation_laws_follow_from_the_params_line() -> None:
     # the exponent interval of D/N comes from 1 - 2 * slope of each draw: 50% of (0.12, 0.10, 0.08)
     assert (ratio.exponent_low, ratio.exponent_high) == pytest.approx((0.09, 0.11))
     assert (tokens.exponent_low, tokens.exponent_high) == pytest.approx((0.545, 0.555))
+
+
+def test_quality_flags_an_allocation_that_is_no_frontier() -> None:
+    from dataclasses import replace
+
+    from scalecalc.approaches.allocation_fit import AllocationLaw
+
+    result = fit_file(LLAMA3)
+    assert result.quality == "good" and result.quality_reasons == ()
+    shrinking = replace(result, params_law=AllocationLaw("params", 1.0, -0.2))
+    assert shrinking.quality == "poor"
+    assert "N_opt does not grow" in shrinking.quality_reasons[0]
+    # N_opt = 1e-3 C^0.5 puts D/N = C / (6 k^2 C) = 1.7e5 tokens per parameter at every budget
+    overtrained = replace(result, ratio_law=AllocationLaw("tokens_per_param", 1 / (6 * 1e-6), 0.0))
+    assert "tokens per parameter" in overtrained.quality_reasons[0]

@@ -196,6 +196,35 @@ class AllocationFit:
         """N_opt, D_opt and D_opt / N_opt as functions of C."""
         return self.params_law, self.tokens_law, self.ratio_law
 
+    @property
+    def quality_reasons(self) -> tuple[str, ...]:
+        """Why the allocation does not look like a compute-optimal frontier (empty when it does).
+
+        Poor when N_opt does not grow with compute, or D_opt shrinks with it (the exponent a of N_opt = k C^a
+        outside (0, 1)), or when the optimum over the fitted budgets has a tokens-per-parameter ratio outside
+        the sane range the fit's quality gate uses (:data:`scalecalc.fitting.diagnostics.TOKENS_PER_PARAM_RANGE`).
+        """
+        from scalecalc.fitting.diagnostics import TOKENS_PER_PARAM_RANGE
+
+        reasons = []
+        exponent = self.params_law.exponent
+        if not 0 < exponent < 1:
+            growth = "does not grow" if not exponent > 0 else "grows faster than compute, so D_opt shrinks"
+            reasons.append(f"N_opt {growth} (N_opt ~ C^{exponent:.3g})")
+        low, high = TOKENS_PER_PARAM_RANGE
+        ratios = self.ratio_law(np.array(self.fitted_flops))
+        if np.all(np.isfinite(ratios)) and not (np.all(ratios >= low) and np.all(ratios <= high)):
+            reasons.append(
+                f"the optima have {np.min(ratios):.3g} to {np.max(ratios):.3g} tokens per parameter, "
+                f"outside [{low:g}, {high:g}]"
+            )
+        return tuple(reasons)
+
+    @property
+    def quality(self) -> str:
+        """good, or poor when there are ``quality_reasons`` (then the allocation is no recommendation)."""
+        return "poor" if self.quality_reasons else "good"
+
 
 def law_document(law: AllocationLaw, level: float) -> Mapping[str, object]:
     """The JSON form of one allocation law with its interval at ``level``."""
