@@ -9,6 +9,7 @@ memory grows with the columns (the numbers themselves), not with the text they p
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
@@ -121,7 +122,15 @@ def _machine_value(value: Any, style: str = "text", integer: bool = False) -> st
         return str(int(value)) if integer and value.is_integer() and abs(value) < 2**53 else repr(value)
     if isinstance(value, int) or style == "text":
         return str(value)
+    if isinstance(value, str):
+        return _json_string(value)
     return json.dumps(value, allow_nan=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_string(text: str) -> str:
+    """A string as JSON, remembered: a column repeats a few names (the preset) on every row."""
+    return json.dumps(text)
 
 
 def _column_texts(values: Sequence[Any] | np.ndarray, column: Column, style: str) -> list[str]:
