@@ -40,7 +40,7 @@ class RawTable:
 
     source: str
     header: tuple[str, ...]
-    cells: Mapping[str, Sequence[Any]]
+    cells: Mapping[str, Sequence[Any] | np.ndarray]
     locations: Sequence[str]
 
     def __len__(self) -> int:
@@ -105,20 +105,20 @@ class _LineLocations(Sequence[str]):
     a million such strings would cost more memory than the numbers)."""
 
     def __init__(self, source: str, first: int, count: int) -> None:
-        self.source, self.first, self.count = source, first, count
+        self.source, self.first, self.rows = source, first, count
 
     def __len__(self) -> int:
-        return self.count
+        return self.rows
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self.count))]
-        if not -self.count <= index < self.count:
+            return [self[i] for i in range(*index.indices(self.rows))]
+        if not -self.rows <= index < self.rows:
             raise IndexError(index)
-        return f"{self.source} line {self.first + index % self.count}"
+        return f"{self.source} line {self.first + index % self.rows}"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(other) == self.count and list(self) == list(other)
+        return isinstance(other, Sequence) and len(other) == self.rows and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 

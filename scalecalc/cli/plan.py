@@ -247,7 +247,7 @@ def _predict_file(preset_name: str, loss_law: LossLaw, file: str, explicit: dict
     return Table(columns_for(list(data), kinds), data, title=f"predict ({preset_name}): {file}", notes=notes)
 
 
-def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
+def _as_numbers(cells: Sequence[Any] | np.ndarray) -> np.ndarray | Sequence[Any]:
     """A column of plain numbers as floats (so JSON carries numbers, not strings); anything else as it was."""
     try:
         return np.array(cells, dtype=np.float64)

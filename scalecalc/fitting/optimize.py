@@ -90,6 +90,7 @@ class Problem:
         curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
         if weights is not None:
             rho, psi, curvature = rho * weights, psi * weights, curvature * weights
+        assert jac is not None  # asked for with jac=True
         jz = jac if self.matrix is None else jac @ self.matrix  # (S, n, F)
         f = np.sum(rho, axis=-1)
         g = np.einsum("snf,sn->sf", jz, psi)

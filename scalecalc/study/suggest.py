@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalecalc.approaches.budgets import Grouping, group_budgets
 from scalecalc.defaults import STUDY_NOISE, STUDY_SPAN
 from scalecalc.errors import InputError
-from scalecalc.approaches.budgets import Grouping, group_budgets
 from scalecalc.fitting.batch import BATCH_ELEMENTS, TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.study.simulate import check_design, check_simulation_options, log_spread, simulated_log_losses
@@ -121,7 +121,8 @@ def suggest_runs(
     cand_loss = simulated_log_losses(law, cand_n, cand_d, noise, trials, seed, stream=2)
     from scalecalc.fitting import FitSpec, fit_law
 
-    reference = fit_law(trial_observations(n_params, n_tokens, compute_flops, done_loss[0]), FitSpec(), at_flops=target_flops)
+    observed = trial_observations(n_params, n_tokens, compute_flops, done_loss[0])
+    reference = fit_law(observed, FitSpec(), at_flops=target_flops)
     batch = TrialFits(n_params, n_tokens, compute_flops)
     z_ref = batch.internal(reference.constants)
     # The runs done, fitted on every trial: the baseline, and the warm start of every candidate's fits.
