@@ -417,3 +417,13 @@ def test_compare_spread_among_presets_that_count_parameters_alike(runner: CliRun
     n, d = frontier(HOFFMANN, 1e24)
     ne, de = frontier(EPOCH, 1e24)
     assert f"({(d / n) / (de / ne):.1f}x) among presets counting total" in " ".join(table.split())
+
+
+def test_field_takes_several_fields_as_a_list_or_repeated(runner) -> None:
+    from tests.conftest import run
+
+    listed = run(runner, ["plan", "--flops", "1e22,1e23", "-f", "flops,params"]).stdout.splitlines()
+    repeated = run(runner, ["plan", "--flops", "1e22,1e23", "-f", "flops", "-f", "params"]).stdout.splitlines()
+    assert listed == repeated and len(listed) == 2
+    flops, params = listed[1].split("\t")
+    assert float(flops) == 1e23 and float(params) > 1e9

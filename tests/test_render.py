@@ -203,3 +203,52 @@ def test_one_wide_row_is_shown_one_field_per_line() -> None:
     # several rows stay a table, drawn wider rather than cropped
     two = Table(columns_for(names), {name: [value, value] for name, value in zip(names, values, strict=True)})
     assert "optimal params" in _emit(two, "table", width=40)
+
+
+def _long_table(rows: int = 25) -> Table:
+    data = {
+        "preset": ["epoch-2024"] * rows,
+        "flops": np.geomspace(1e20, 1e24, rows),
+        "gpus": np.full(rows, 1024.0),
+        "fits": np.arange(rows) % 2 == 0,
+        "loss": np.where(np.arange(rows) % 7 == 3, np.nan, 1.9),
+    }
+    kinds = {"gpus": Column("gpus", "integer"), "fits": Column("fits", "text")}
+    return Table(columns_for(list(data), kinds), data)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv"])
+def test_streamed_output_is_the_same_whatever_the_chunk(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scalecalc.render import machine
+
+    whole = _emit(_long_table(), fmt)
+    monkeypatch.setattr(machine, "STREAM_ROWS", 4)  # 25 rows in 7 chunks
+    assert _emit(_long_table(), fmt) == whole
+    if fmt == "json":
+        records = json.loads(json.dumps(_long_table().records(), indent=2).replace("1024.0", "1024"))
+        assert _strict_json(whole) == records
+
+
+def test_integers_stay_integers_and_booleans_are_true_false_in_every_format() -> None:
+    table = _long_table(2)
+    assert _strict_json(_emit(table, "json"))[0]["gpus"] == 1024
+    assert '"gpus": 1024,' in _emit(table, "json") and '"fits": true' in _emit(table, "json")
+    assert json.loads(_emit(table, "jsonl").splitlines()[1]) == {
+        "preset": "epoch-2024", "flops": 1e24, "gpus": 1024, "fits": False, "loss": 1.9
+    }  # fmt: skip
+    assert _emit(table, "csv").splitlines()[1] == "epoch-2024,1e+20,1024,true,1.9"
+    assert _emit(table, "tsv", field_name="fits") == "true\nfalse\n"
+    listed = Table([Column("n", "integer"), Column("ok", "text")], {"n": [3.0, 2.5], "ok": [True, None]})
+    assert _emit(listed, "csv") == "n,ok\n3,true\n2.5,\n"
+
+
+def test_several_fields_print_as_headerless_tsv() -> None:
+    assert _emit(_table(), "json", field_name="params,tokens_per_param") == (
+        "70000000000.0\t20.0\n41296702419.41515\t80.7\n"
+    )
+    assert _emit(_table(), "json", field_name=["preset", "loss"]) == "epoch-2024\t\nchinchilla\t1.9\n"
+    report = Report({"law": "x", "E": 1.8}, [Table(columns_for(["b"]), {"b": np.array([3.0, 4.0])})])
+    assert _emit(report, "tsv", field_name="b,E") == "3.0\t1.8\n4.0\t1.8\n"  # a document scalar on every row
+    assert _emit(report, "tsv", field_name="law,E") == "x\t1.8\n"
+    with pytest.raises(InputError, match=r"--field: no field 'N'"):
+        _emit(_table(), "tsv", field_name="params,N")

@@ -216,3 +216,42 @@ def test_aliases_find_the_columns_of_shared_data(name: Path, columns: dict[str, 
     assert observations.columns == columns
     assert len(observations) > 10
     assert np.all(observations.loss > 0)
+
+
+def _both_paths(path: str):
+    """The table as the fast reader reads it, and as the careful path reads it."""
+    from scalecalc import runs
+
+    return read_table(path), runs._read_delimited(path, Path(path).read_text(), ",")
+
+
+def test_the_fast_reader_agrees_with_the_careful_path(tmp_path: Path) -> None:
+    rows = "\n".join(f"{7e7 * (i + 1)!r},{1.4e9 * (i + 1)},{3.0 - i / 10}" for i in range(20))
+    path = _file(tmp_path, "runs.csv", "params,tokens,loss\n" + rows + "\n")
+    fast, careful = _both_paths(path)
+    assert isinstance(fast.cells["params"], np.ndarray)  # it did take the fast path
+    assert fast.locations == careful.locations and fast.locations[-1] == f"{path} line 21"
+    a, b = read_observations(fast), read_observations(careful)
+    for name in ("n_params", "n_tokens", "compute_flops", "loss"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("70B,1.4T,1.9\n400M,8.0B,3.1\n", None),  # suffixes: the careful path reads them
+        ("7e10,1.4e12,1.9\n\n4e8,8e9,3.1\n", None),  # a blank line: locations must still count it
+        ('"7e10",1.4e12,1.9\n4e8,8e9,3.1\n', None),  # quoting
+        ("7e10,1.4e12,1.9\n4e8,8e9,-3.1\n", "line 3, column 'loss'"),
+        ("7e10,1.4e12,1.9\n4e8,8e9\n", "line 3: 2 fields where the header has 3"),
+        ("7e10,1.4e12,1.9\n4e8,8e9,nan\n", "line 3, column 'loss'"),
+    ],
+)
+def test_rows_the_fast_reader_cannot_take_go_the_careful_way(tmp_path: Path, body: str, message: str | None) -> None:
+    path = _file(tmp_path, "runs.csv", "params,tokens,loss\n" + body)
+    if message is None:
+        observations = read_observations(read_table(str(path)))
+        assert len(observations) == 2 and observations.locations[-1] == f"{path} line {body.count(chr(10)) + 1}"
+        return
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_observations(read_table(str(path)))

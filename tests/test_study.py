@@ -266,3 +266,51 @@ def test_suggests_baseline_is_simulates_spread_on_the_same_seed() -> None:
     spread = _row(_simulate(design, trials=40, seed=5), "fit", "params").log_sd
     suggestion = study.suggest_runs(EPOCH, *arrays, next_runs=1, target_flops=1e23, trials=40, seed=5)
     assert suggestion.baseline_spread == pytest.approx(spread, rel=1e-6)
+
+
+def test_each_candidate_is_scored_as_if_every_other_candidate_had_zero_weight() -> None:
+    """`suggest` fits each candidate on the runs so far plus itself; the formulation it replaced fitted every
+    point with zero weight on the other candidates. The two must give the same trial fits."""
+    from scalecalc.fitting.batch import TrialFits
+    from scalecalc.study.suggest import _fit_candidates
+
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    n, d, c = design.n_params, design.n_tokens, design.compute_flops
+    trials = 12
+    cand_n = np.array([3e7, 1e8, 4e8])
+    cand_c = np.full(3, 1e19)
+    cand_d = cand_c / (6 * cand_n)
+    done_loss = study.simulated_log_losses(EPOCH, n, d, 0.01, trials, 3)
+    cand_loss = study.simulated_log_losses(EPOCH, cand_n, cand_d, 0.01, trials, 3, stream=2)
+    short = TrialFits(n, d, c)
+    z_ref = short.internal(EPOCH.constants())
+    z_base, _ = short.fit(done_loss, np.tile(z_ref, (trials, 1)), None)
+    options = np.arange(3)
+    z = _fit_candidates(short, z_base, np.log(n), np.log(d), done_loss, cand_n, cand_d, cand_loss, options)
+    every = TrialFits(np.concatenate([n, cand_n]), np.concatenate([d, cand_d]), np.concatenate([c, cand_c]))
+    weights = np.zeros((3 * trials, len(n) + 3))
+    weights[:, : len(n)] = 1.0
+    weights[np.arange(3 * trials), len(n) + np.repeat(options, trials)] = 1.0
+    z_all, _ = every.fit(np.tile(np.hstack([done_loss, cand_loss]), (3, 1)), np.tile(z_base, (3, 1)), weights)
+    assert np.allclose(z, z_all, rtol=1e-5, atol=1e-6)
+
+
+def test_suggest_groups_scattered_compute_into_budgets_and_refuses_oversized_designs() -> None:
+    """Measured compute scatters around a budget: runs within 10% are one budget (as `isoflop` groups them), so
+    240 runs of distinct FLOPs do not make 240 x 17 candidates."""
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    jitter = np.random.default_rng(0).uniform(0.97, 1.03, len(design.n_params))
+    compute = design.compute_flops * jitter
+    kwargs = {"next_runs": 1, "target_flops": 1e23, "trials": 20, "seed": 1, "sizes": 5}
+    result = study.suggest_runs(EPOCH, design.n_params, compute / (6 * design.n_params), compute, **kwargs)
+    assert result.candidates <= (3 + 2) * 5
+    with pytest.raises(InputError, match="MiB suggest allows itself; give fewer --sizes or --trials"):
+        study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops,
+                           **{**kwargs, "sizes": 100, "trials": 200_000})  # fmt: skip
+
+
+def test_the_jacobian_is_used_as_it_is_when_nothing_is_fixed_or_tied() -> None:
+    from scalecalc.fitting.batch import TrialFits
+
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    assert TrialFits(design.n_params, design.n_tokens, design.compute_flops).problem.matrix is None

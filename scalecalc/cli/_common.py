@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -35,9 +35,13 @@ FormatOption = Annotated[
     ),
 ]
 FieldOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
-        "--field", "-f", help="Print only this field's values, one per line (for $(...)).", show_default=False
+        "--field",
+        "-f",
+        help="Print only these fields' values (-f params or -f params,tokens), one row per line, tab-separated, "
+        "no header (for $(...) and read).",
+        show_default=False,
     ),
 ]
 PresetOption = Annotated[
@@ -184,14 +188,16 @@ def print_document(document: Any, fmt: str) -> None:
     print(yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100), end="")
 
 
-def output(result: Table | Report, fmt: str | None, field_name: str | None, warnings: tuple[str, ...] = ()) -> None:
+def output(
+    result: Table | Report, fmt: str | None, field_name: str | Sequence[str] | None, warnings: tuple[str, ...] = ()
+) -> None:
     """Warnings to stderr, then the data to stdout in the chosen format (both checked before any output)."""
     chosen = resolve_format(fmt)
-    if field_name is not None:
+    if field_name:
         check_field(result, field_name)
     for message in warnings:
         warn(message)
-    emit(result, chosen, field_name=field_name)
+    emit(result, chosen, field_name=field_name or None)
 
 
 def warn(message: str) -> None:

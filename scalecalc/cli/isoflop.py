@@ -176,7 +176,7 @@ def isoflop(
         locations=table.locations,
     )
     report = isoflop_report(result, table.source, observations)
-    if field is not None:
+    if field:
         check_field(report, field)  # before --save writes anything
     if save is not None:
         what = f"least-squares line through {len(result.included)} isoFLOP minima"
@@ -252,7 +252,7 @@ def envelope(
         run_column=run_column or "params",
     )
     report = envelope_report(result, table.source, observations, run_column)
-    if field is not None:
+    if field:
         check_field(report, field)
     if save is not None:
         _save(save, force, name, result, table.source, "envelope", observations, params_convention,

@@ -373,7 +373,7 @@ def _predict_file(preset: Preset, loss_law: LossLaw, file: str, explicit: dict[s
     return Table(columns_for(list(data), kinds), data, title=f"predict ({preset.name}): {file}", notes=notes)
 
 
-def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
+def _as_numbers(cells: Sequence[Any] | np.ndarray) -> np.ndarray | Sequence[Any]:
     """A column of plain numbers as floats (so JSON carries numbers, not strings); anything else as it was."""
     try:
         return np.array(cells, dtype=np.float64)

@@ -318,7 +318,7 @@ def suggest(
         "notes": notes,
     }
     report = Report(document, [table], primary=table)
-    if field is not None:
+    if field:
         check_field(report, field)
     output(report, fmt, field, result.warnings)
 

@@ -1,9 +1,9 @@
 """Many data sets in one minimiser call, for :mod:`scalecalc.study`: the Chinchilla form fitted, as `scalecalc
-fit` fits it, to MANY sets of losses observed at the same runs.
+fit` fits it, to MANY sets of losses observed at the same runs (or each at its own runs).
 
 ``fit_law`` fits one data set per call, with ~40 starts. A simulated study refits hundreds of noisy copies of one
 design, and a bootstrap of each; here every row of one batched Levenberg-Marquardt run (:func:`minimise`) gets
-its own losses (the problem's ``targets``) and point weights. The objective, penalty (Huber, delta 1e-3 on log
+its own losses (the problem's ``rows``) and point weights. The objective, penalty (Huber, delta 1e-3 on log
 loss, Hoffmann et al. 2022 App. D.2), bounds and Jacobians are the engine's own :class:`Problem`.
 """
 
@@ -15,10 +15,12 @@ import numpy as np
 
 from scalecalc.fitting.forms import FitData, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, Penalty, build_constraints
-from scalecalc.fitting.optimize import Problem, batch_rows, minimise
-from scalecalc.laws import ChinchillaLaw
+from scalecalc.fitting.optimize import Problem, minimise
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 
-BATCH_ELEMENTS = 300_000  # rows x points x parameters per minimiser call: ~1,000 rows of 54 points (fastest measured)
+LOG_FLOPS_PER_PARAM_TOKEN = float(np.log(FLOPS_PER_PARAM_TOKEN))  # log C = log 6 + log N + log D
+MALLOC_KEEP_BYTES = 32 * 2**20
+BATCH_ELEMENTS = 1_000_000  # rows x points x parameters per minimiser call: ~3,600 rows of 55 points (fastest measured)
 
 
 def at_target(constants: Mapping[str, np.ndarray], target: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,11 +32,30 @@ def at_target(constants: Mapping[str, np.ndarray], target: float) -> tuple[np.nd
     return tuple(np.where(np.isfinite(v), v, np.nan) for v in (n, d, loss))  # type: ignore[return-value]
 
 
+def keep_freed_memory() -> None:
+    """Ask glibc to keep freed blocks up to 32 MiB in the heap instead of returning them to the system.
+
+    Every iteration of a batched fit allocates and frees the same few multi-megabyte temporaries; with glibc's
+    defaults each is handed back to the kernel and faulted in again, page by page, on the next iteration (half
+    the CPU of `suggest` went to page faults, and raising these thresholds halved one step's time). Elsewhere
+    (another C library) this does nothing."""
+    import ctypes.util
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    libc.mallopt(m_mmap_threshold, MALLOC_KEEP_BYTES)  # the largest glibc accepts on 64-bit
+    libc.mallopt(m_trim_threshold, 2 * MALLOC_KEEP_BYTES)
+
+
 class TrialFits:
     """The Chinchilla form of `fit` (Huber, delta 1e-3, default bounds) on a fixed set of runs, minimised for many
     rows at once where each row has its OWN losses and point weights."""
 
     def __init__(self, n_params: np.ndarray, n_tokens: np.ndarray, compute_flops: np.ndarray) -> None:
+        keep_freed_memory()
         self.form = make_form("chinchilla", None, 1)
         self.constraints = build_constraints(self.form.internal, self.form.lower, self.form.upper, {}, [])
         data = FitData(np.log(n_params), np.log(n_tokens), np.log(compute_flops), np.zeros(len(n_params)))
@@ -53,26 +74,37 @@ class TrialFits:
         z0: np.ndarray,
         weights: np.ndarray | None,
         *,
+        points: tuple[np.ndarray, np.ndarray] | None = None,
         max_iter: int = 500,
+        near: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minimise each row's objective (its ``log_loss`` row, weighted by its ``weights`` row) from its row of
-        ``z0``; returns (z, converged)."""
-        rows = len(log_loss)
-        size = batch_rows(self.problem, BATCH_ELEMENTS)
+        ``z0``; returns (z, converged). ``points`` = (log N, log D), each shaped like ``log_loss``, gives each row
+        its own runs (else every row has the runs this object was made with). ``near``: every ``z0`` row is
+        already close to its minimum (a Newton finish from the start, as the bootstrap does)."""
+        rows, width = log_loss.shape
+        size = max(1, BATCH_ELEMENTS // (width * self.constraints.n_free))
         z_out = np.empty_like(z0)
         converged = np.zeros(rows, dtype=bool)
+        data = self.problem.data
         for start in range(0, rows, size):
             part = slice(start, min(rows, start + size))
+            count = part.stop - part.start
+            if points is None:
+                log_n, log_d = (np.broadcast_to(a, (count, width)) for a in (data.log_n, data.log_d))
+            else:
+                log_n, log_d = points[0][part], points[1][part]
             solution = minimise(
                 self.problem,
                 z0[part],
                 weights=None if weights is None else weights[part],
-                targets=log_loss[part],
+                rows=FitData(log_n, log_d, log_n + log_d + LOG_FLOPS_PER_PARAM_TOKEN, log_loss[part]),
                 max_iter=max_iter,
+                near=near,
             )
             z_out[part] = solution.z
             converged[part] = solution.converged & np.isfinite(solution.objective)
             if progress is not None:
-                progress(part.stop - part.start)
+                progress(count)
         return z_out, converged

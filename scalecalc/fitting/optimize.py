@@ -51,28 +51,27 @@ class Solution:
 class Problem:
     """One form, its constraints, the data and the penalty: evaluates f, g and H for batches of z.
 
-    Every row of z is fitted to ``data.log_loss``, unless ``targets`` (S, n) gives each row its own log losses
-    at the same points (many data sets in one minimiser call: :mod:`scalecalc.fitting.batch`)."""
+    Every row of z is fitted to ``data``, unless ``rows`` (a :class:`FitData` of (S, n) arrays) gives each row
+    its own points and log losses (many data sets in one minimiser call: :mod:`scalecalc.fitting.batch`)."""
 
     def __init__(self, form: Form, constraints: Constraints, data: FitData, penalty: Penalty) -> None:
         self.form = form
         self.constraints = constraints
         self.data = data
         self.penalty = penalty
-        self.matrix = constraints.jacobian_matrix()
+        matrix = constraints.jacobian_matrix()
+        # With nothing fixed or tied d theta / d z is the identity: J @ M would only copy J (S x n x F).
+        identity = matrix.shape[0] == matrix.shape[1] and np.array_equal(matrix, np.eye(matrix.shape[0]))
+        self.matrix = None if identity else matrix
 
-    def _log_loss(self, targets: np.ndarray | None) -> np.ndarray:
-        return self.data.log_loss if targets is None else targets
+    def residuals(self, z: np.ndarray, rows: FitData | None = None) -> np.ndarray:
+        data = self.data if rows is None else rows
+        pred, _ = self.form.predict(self.constraints.expand(z), data, jac=False)
+        return pred - data.log_loss
 
-    def residuals(self, z: np.ndarray, targets: np.ndarray | None = None) -> np.ndarray:
-        pred, _ = self.form.predict(self.constraints.expand(z), self.data, jac=False)
-        return pred - self._log_loss(targets)
-
-    def objective(
-        self, z: np.ndarray, weights: np.ndarray | None = None, targets: np.ndarray | None = None
-    ) -> np.ndarray:
+    def objective(self, z: np.ndarray, weights: np.ndarray | None = None, rows: FitData | None = None) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
-            rho = self.penalty.value(self.residuals(z, targets))
+            rho = self.penalty.value(self.residuals(z, rows))
         values = np.sum(rho if weights is None else weights * rho, axis=-1)
         return np.where(np.isfinite(values), values, np.inf)
 
@@ -81,17 +80,19 @@ class Problem:
         z: np.ndarray,
         weights: np.ndarray | None = None,
         irls: np.ndarray | None = None,
-        targets: np.ndarray | None = None,
+        rows: FitData | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """f (S,), g (S, F), H (S, F, F) at z (S, F). ``irls`` (S,) in [0, 1] blends the exact curvature
         (0) with the IRLS one (1)."""
+        data = self.data if rows is None else rows
         with np.errstate(over="ignore", invalid="ignore"):
-            pred, jac = self.form.predict(self.constraints.expand(z), self.data, jac=True)
-            rho, psi, reweighted, exact = self.penalty.terms(pred - self._log_loss(targets))
+            pred, jac = self.form.predict(self.constraints.expand(z), data, jac=True)
+            rho, psi, reweighted, exact = self.penalty.terms(pred - data.log_loss)
         curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
         if weights is not None:
             rho, psi, curvature = rho * weights, psi * weights, curvature * weights
-        jz = jac @ self.matrix  # (S, n, F)
+        assert jac is not None  # asked for with jac=True
+        jz = jac if self.matrix is None else jac @ self.matrix  # (S, n, F)
         f = np.sum(rho, axis=-1)
         g = np.einsum("snf,sn->sf", jz, psi)
         h = np.matmul(np.swapaxes(jz * curvature[..., None], 1, 2), jz)
@@ -103,7 +104,7 @@ def minimise(
     z0: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-    targets: np.ndarray | None = None,
+    rows: FitData | None = None,
     max_iter: int = 1000,
     ftol: float = 1e-12,
     gtol: float = 1e-7,
@@ -111,12 +112,12 @@ def minimise(
     near: bool = False,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
-    counts) and ``targets`` (S, n) give each start its own log losses (see :class:`Problem`). With ``merge``,
-    starts that reach the same point (to 1e-7 relative) are merged as they go."""
+    counts) and ``rows`` (a FitData of (S, n) arrays) give each start its own points and log losses (see
+    :class:`Problem`). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
-    objective = problem.objective(z, weights, targets)
+    objective = problem.objective(z, weights, rows)
     gradient = np.full(count, np.inf)
     iterations = np.zeros(count, dtype=int)
     converged = np.zeros(count, dtype=bool)
@@ -126,13 +127,18 @@ def minimise(
     irls = np.full(count, 0.0 if near else 1.0)
     active = np.flatnonzero(np.isfinite(objective))
     eye = np.eye(n_free)
+    rows_for = -1
+    w: np.ndarray | None = None
+    t: FitData | None = None
     for iteration in range(max_iter):
         if active.size == 0:
             break
         if merge and iteration % 5 == 4 and active.size > 1:
             active = _merge(z, objective, active, merged)
-        w = None if weights is None else weights[active]
-        t = None if targets is None else targets[active]
+        if active.size != rows_for:  # active only shrinks: a new size is a new set of starts
+            w = None if weights is None else weights[active]
+            t = None if rows is None else rows.subset(active)
+            rows_for = active.size
         za = z[active]
         f, g, h = problem.derivatives(za, w, irls[active], t)
         diagonal = np.maximum(np.einsum("sii->si", h), 0.0)

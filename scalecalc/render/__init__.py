@@ -14,6 +14,7 @@ when a table is drawn.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from scalecalc.errors import InputError
@@ -42,21 +43,21 @@ def emit(
     result: Table | Report,
     fmt: str,
     *,
-    field_name: str | None = None,
+    field_name: str | Sequence[str] | None = None,
     out: TextIO | None = None,
     width: int | None = None,
 ) -> None:
-    """Write ``result`` to ``out`` (stdout) in ``fmt``; ``field_name`` prints one field's bare values."""
+    """Write ``result`` to ``out`` (stdout) in ``fmt``; ``field_name`` (``a,b`` or a list) prints the chosen fields'
+    bare values, tab-separated."""
     out = sys.stdout if out is None else out
     table = result.main_table if isinstance(result, Report) else result
-    if field_name is not None:
+    if field_name:
         machine.emit_field(result, table, field_name, out)
     elif fmt == "table":
         tables = result.tables if isinstance(result, Report) else [result]
         terminal.emit_rich(tables, out, width)
     elif fmt == "json":
-        document = result.document if isinstance(result, Report) else table.records()
-        out.write(dumps(document, indent=2) + "\n")
+        machine.emit_json(result, table, out)
     elif fmt == "jsonl":
         machine.emit_jsonl(result, table, out)
     elif fmt in ("csv", "tsv"):

@@ -14,15 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalecalc.approaches.budgets import Grouping, group_budgets
 from scalecalc.defaults import STUDY_NOISE, STUDY_SPAN
 from scalecalc.errors import InputError
-from scalecalc.fitting.batch import TrialFits, at_target
+from scalecalc.fitting.batch import BATCH_ELEMENTS, TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.study.simulate import check_design, check_simulation_options, log_spread, simulated_log_losses
 from scalecalc.study.trials import trial_observations
 
 SUGGEST_SIZES = 17  # candidate sizes per budget: a default sweep's 9 and the midpoints between them
 SUGGEST_TRIALS = 200  # simulated studies per candidate: fewer than `simulate`, as every candidate is scored
+SUGGEST_MEMORY_BYTES = 256 * 2**20  # refuse designs whose per-candidate fits alone would hold more than this
+N_CONSTANTS = 5  # E, A, B, alpha, beta: the free constants of each trial's fit
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ def suggest_runs(
         raise InputError(f"is {span:g}; give a factor above 1, such as 4", param="span")
     n_params, n_tokens, compute_flops = (np.asarray(a, dtype=float) for a in (n_params, n_tokens, compute_flops))
     check_design(n_params, n_tokens, source)
-    cand_n, cand_c, cand_opt = _candidates(law, n_params, compute_flops, span, sizes, target_flops)
+    grouping = group_budgets(compute_flops)
+    cand_n, cand_c, cand_opt = _candidates(law, n_params, grouping, span, sizes, target_flops)
     if budget_flops is not None:
         affordable = cand_c <= budget_flops
         if not affordable.any():
@@ -105,30 +109,27 @@ def suggest_runs(
                 f"{budget_flops:.3g} FLOPs buys no candidate run; the cheapest costs {cand_c.min():.3g}",
                 param="budget_flops",
             )
-    points_n = np.concatenate([n_params, cand_n])
-    points_c = np.concatenate([compute_flops, cand_c])
-    points_d = np.concatenate([n_tokens, cand_c / (FLOPS_PER_PARAM_TOKEN * cand_n)])
-    done = len(n_params)
+    held = len(cand_n) * trials * (N_CONSTANTS + 1) * 8  # every candidate's fitted trials and simulated losses
+    if held > SUGGEST_MEMORY_BYTES:
+        raise InputError(
+            f"{len(cand_n)} candidates x {trials} trials would hold {held / 2**20:.0f} MiB, over the "
+            f"{SUGGEST_MEMORY_BYTES / 2**20:.0f} MiB suggest allows itself; give fewer --sizes or --trials"
+        )
+    cand_d = cand_c / (FLOPS_PER_PARAM_TOKEN * cand_n)
     # The runs done see the same draws as simulate_study with this seed (stream 0); the candidates their own (stream 2).
-    log_loss = np.concatenate(
-        [
-            simulated_log_losses(law, n_params, n_tokens, noise, trials, seed),
-            simulated_log_losses(law, points_n[done:], points_d[done:], noise, trials, seed, stream=2),
-        ],
-        axis=1,
-    )
+    done_loss = simulated_log_losses(law, n_params, n_tokens, noise, trials, seed)
+    cand_loss = simulated_log_losses(law, cand_n, cand_d, noise, trials, seed, stream=2)
     from scalecalc.fitting import FitSpec, fit_law
 
-    reference = fit_law(
-        trial_observations(n_params, n_tokens, compute_flops, log_loss[0, :done]), FitSpec(), at_flops=target_flops
-    )
-    batch = TrialFits(points_n, points_d, points_c)
+    observed = trial_observations(n_params, n_tokens, compute_flops, done_loss[0])
+    reference = fit_law(observed, FitSpec(), at_flops=target_flops)
+    batch = TrialFits(n_params, n_tokens, compute_flops)
     z_ref = batch.internal(reference.constants)
-    included = np.zeros(len(points_n), dtype=bool)
-    included[:done] = True
     # The runs done, fitted on every trial: the baseline, and the warm start of every candidate's fits.
-    z_base, _ = batch.fit(log_loss, np.tile(z_ref, (trials, 1)), np.tile(included.astype(float), (trials, 1)))
+    z_base, _ = batch.fit(done_loss, np.tile(z_ref, (trials, 1)), None)
     baseline = _log_spread(batch, z_base, target_flops)
+    # Each candidate is fitted on the runs so far plus itself alone: the other candidates carry no weight.
+    runs_n, runs_d, runs_loss = np.log(n_params), np.log(n_tokens), done_loss
     current = baseline
     chosen: list[int] = []
     spreads: list[float] = []
@@ -142,10 +143,7 @@ def suggest_runs(
                 f"--budget: {budget_flops:.3g} FLOPs allow only {len(chosen)} of the {next_runs} runs asked for"
             )
             break
-        weights = np.repeat(included[None, :].astype(float), len(options) * trials, axis=0)
-        rows = np.repeat(options, trials)
-        weights[np.arange(len(rows)), done + rows] = 1.0
-        z, _ = batch.fit(np.tile(log_loss, (len(options), 1)), np.tile(z_base, (len(options), 1)), weights)
+        z = _fit_candidates(batch, z_base, runs_n, runs_d, runs_loss, cand_n, cand_d, cand_loss, options)
         scores = np.array([_log_spread(batch, z[k * trials : (k + 1) * trials], target_flops)
                            for k in range(len(options))])  # fmt: skip
         gain_per_flop = (current - scores) / cand_c[options]
@@ -162,7 +160,9 @@ def suggest_runs(
         current = float(scores[best])
         spent += float(cand_c[pick])
         remaining[pick] = False
-        included[done + pick] = True
+        runs_n = np.append(runs_n, np.log(cand_n[pick]))
+        runs_d = np.append(runs_d, np.log(cand_d[pick]))
+        runs_loss = np.concatenate([runs_loss, cand_loss[:, pick : pick + 1]], axis=1)
         z_base = z[best * trials : (best + 1) * trials]
         if progress is not None:
             progress(1)
@@ -193,17 +193,53 @@ def _log_spread(batch: TrialFits, z: np.ndarray, target: float) -> float:
     return log_spread(params)
 
 
+def _fit_candidates(
+    batch: TrialFits,
+    z_base: np.ndarray,
+    runs_n: np.ndarray,
+    runs_d: np.ndarray,
+    runs_loss: np.ndarray,
+    cand_n: np.ndarray,
+    cand_d: np.ndarray,
+    cand_loss: np.ndarray,
+    options: np.ndarray,
+) -> np.ndarray:
+    """Every trial refitted with each candidate in ``options`` added to the runs so far (log N ``runs_n``, log D
+    ``runs_d``, the trials' log losses ``runs_loss``), warm-started from the trial's fit without it: rows
+    option-major, (len(options) x trials, constants). Built a block of options at a time, in buffers
+    allocated once, so memory stays at BATCH_ELEMENTS whatever the number of candidates."""
+    trials, width = runs_loss.shape[0], runs_loss.shape[1] + 1
+    per_block = max(1, BATCH_ELEMENTS // (trials * width * N_CONSTANTS))
+    rows = per_block * trials
+    log_n, log_d, log_loss = (np.empty((rows, width)) for _ in range(3))
+    log_n[:, :-1], log_d[:, :-1] = runs_n, runs_d
+    log_loss[:, :-1] = np.tile(runs_loss, (per_block, 1))
+    z = np.empty((len(options) * trials, z_base.shape[1]))
+    for first in range(0, len(options), per_block):
+        block = options[first : first + per_block]
+        used = len(block) * trials
+        log_n[:used, -1] = np.repeat(np.log(cand_n[block]), trials)
+        log_d[:used, -1] = np.repeat(np.log(cand_d[block]), trials)
+        log_loss[:used, -1] = cand_loss[:, block].T.ravel()
+        z[first * trials : first * trials + used], _ = batch.fit(
+            log_loss[:used], np.tile(z_base, (len(block), 1)), None, points=(log_n[:used], log_d[:used]), near=True
+        )
+    return z
+
+
 def _candidates(
-    law: ChinchillaLaw, n_params: np.ndarray, compute_flops: np.ndarray, span: float, sizes: int, target: float
+    law: ChinchillaLaw, n_params: np.ndarray, grouping: Grouping, span: float, sizes: int, target: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    budgets = np.unique(compute_flops)
+    """``sizes`` sizes around N* at each budget of ``grouping`` (runs within 10% of compute are one budget, as
+    `isoflop` groups them) and at sqrt(10) and 10 times the largest, minus sizes already run there (within 1%)."""
+    budgets = grouping.budgets
     beyond = budgets[-1] * np.array([math.sqrt(10), 10.0])
     grid = np.concatenate([budgets, beyond[beyond < target]])
     optimum, _ = law.allocate(grid)
     cand_n, cand_c, cand_opt = [], [], []
-    for budget, n_opt in zip(grid, np.asarray(optimum, dtype=float), strict=True):
+    for k, (budget, n_opt) in enumerate(zip(grid, np.asarray(optimum, dtype=float), strict=True)):
         sizes_here = n_opt * span ** np.linspace(-1, 1, sizes)
-        run = n_params[np.isclose(compute_flops, budget, rtol=1e-6)]
+        run = n_params[grouping.index == k]
         for n in sizes_here:
             if len(run) and np.min(np.abs(np.log(run / n))) < 0.01:
                 continue
