@@ -34,6 +34,7 @@ from scalecalc.plan.intervals import interval_note, loss_interval
 from scalecalc.plan.request import paired
 from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
+from scalecalc.render.machine import field_names
 from scalecalc.runs import find_column, numeric_column, read_table
 
 # The options that set each core parameter, for the messages of `plan` and `predict` (scalecalc.plan.request).
@@ -293,12 +294,13 @@ def predict(
     output(table, fmt, _renamed_field(field), result.warnings)
 
 
-def _renamed_field(field: str | None) -> str | None:
+def _renamed_field(fields: list[str] | None) -> list[str] | None:
     """`-f loss` still answers, for one release: until 0.x the one-run mode named predicted_loss `loss`."""
-    if field != "loss":
-        return field
+    names = field_names(fields) if fields else []
+    if "loss" not in names:
+        return fields
     note("predict's field `loss` is now `predicted_loss` (as with a FILE of runs); `-f loss` goes in a later release")
-    return "predicted_loss"
+    return ["predicted_loss" if name == "loss" else name for name in names]
 
 
 # What predict shows beyond the run and its loss, where the question gives them: the loss interval, and the
