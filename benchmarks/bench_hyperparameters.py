@@ -38,11 +38,11 @@ def main() -> None:
 
             def reference(preset=preset, request=plain, render=render) -> object:
                 result = answer(preset, request)
-                return plan_table(result).records() if render else result
+                return plan_table(result, preset).records() if render else result
 
             def candidate(preset=preset, request=with_columns, render=render) -> object:
                 result = answer(preset, request)
-                return plan_table(result).records() if render else result
+                return plan_table(result, preset).records() if render else result
 
             ratio, seconds = alternating(candidate, reference, args.repeats)
             target = " (target < 1.20)" if not render else ""
