@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,16 +153,19 @@ def _read_plain_numbers(source: str, text: str, delimiter: str, path: str | None
     if lines < 1 or not all(header):
         return None
     try:
-        values = np.loadtxt(
-            io.StringIO(text) if path is None else path,
-            delimiter=delimiter,
-            dtype=np.float64,
-            ndmin=2,
-            comments=None,
-            skiprows=1,
-            encoding="utf-8-sig",
-        )
-    except ValueError:
+        with warnings.catch_warnings():
+            # "input contained no data" (only blank lines after the header): the careful path says what is wrong
+            warnings.simplefilter("error", UserWarning)
+            values = np.loadtxt(
+                io.StringIO(text) if path is None else path,
+                delimiter=delimiter,
+                dtype=np.float64,
+                ndmin=2,
+                comments=None,
+                skiprows=1,
+                encoding="utf-8-sig",
+            )
+    except (ValueError, UserWarning):
         return None
     plain = values.shape == (lines, len(header)) and bool(np.all(np.isfinite(values)) and np.all(values > 0))
     if not plain:  # a blank line was skipped (line numbers would be off), or a value the careful path reports

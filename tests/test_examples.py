@@ -45,7 +45,9 @@ def test_example_names_read_the_shipped_file_wherever_runs_are_read() -> None:
     by_name = read_table("example:llama3-isoflops")
     by_path = read_table(str(find_example("llama3-isoflops").path))
     assert by_name.source == "example:llama3-isoflops"  # what error locations and `fit`'s JSON `source` name
-    assert by_name.cells == by_path.cells
+    assert by_name.header == by_path.header
+    for name in by_name.header:  # numpy arrays from the fast reader, lists of text from the careful one
+        assert list(by_name.cells[name]) == list(by_path.cells[name])
 
 
 def test_example_names_work_in_every_command_that_reads_runs(runner) -> None:

@@ -70,7 +70,7 @@ def test_bootstrap_draws_give_the_interval_and_say_so(tmp_path, runner: CliRunne
     assert row["interval_source"] == "bootstrap draws"
     law = ChinchillaLaw.from_constants({k: np.array(v) for k, v in draws.items()})
     expected = np.percentile(law.loss(7e9, 2e12), [5, 95])  # level 0.9 from the preset
-    assert [row["loss_low"], row["loss_high"]] == pytest.approx(expected, rel=1e-12)
+    assert [row["predicted_loss_low"], row["predicted_loss_high"]] == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,8 @@ def test_datablations_goldens_through_the_cli(runner: CliRunner, command: str) -
     records = json.loads(run(runner, [*args, "--format", "json"]).stdout)
     for record, (n, d, u, loss, epochs, effective) in zip(records, DATABLATIONS, strict=True):
         assert (record["params"], record["tokens"], record["unique_tokens"]) == (n, d, u)
-        assert record["loss"] == pytest.approx(loss, abs=1e-6)  # the README prints 2.2256 and 2.2270
+        found = record["predicted_loss" if command == "predict" else "loss"]  # predict names its answer so
+        assert found == pytest.approx(loss, abs=1e-6)  # the README prints 2.2256 and 2.2270
         assert record["epochs"] == pytest.approx(epochs, rel=1e-12)
         assert record["effective_tokens"] == pytest.approx(effective, rel=1e-4)
         assert record["repetition_loss_penalty"] > 0  # repeats are worth less than fresh tokens
