@@ -12,7 +12,7 @@ from scalecalc.cli._common import State
 app = typer.Typer(
     name="scalecalc",
     help="Scaling-law calculator: plan compute-optimal runs, fit laws to your runs, compare published laws.",
-    no_args_is_help=True,
+    no_args_is_help=True, rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

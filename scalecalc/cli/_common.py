@@ -10,24 +10,108 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
+from typer._click import Context, Parameter
+from typer._click.types import ParamType
+from typer._types import TyperChoice
+from typer.core import TyperCommand
 
-from scalecalc.errors import InputError, ScalecalcError
+from scalecalc.errors import InputError, ScalecalcError, did_you_mean
 from scalecalc.render import FORMATS, Report, Table, check_field, emit
 from scalecalc.units import parse_quantity, parse_quantity_list
 
 DEBUG_VARIABLE = "SCALECALC_DEBUG"
 FORMAT_VARIABLE = "SCALECALC_FORMAT"
 
+
+class Choice(TyperChoice[str]):
+    """A closed set of names, matched case-insensitively: shell completion lists them, ``--help`` shows them,
+    and a typo gets "did you mean"."""
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        super().__init__(choices, case_sensitive=False)
+
+    def get_invalid_choice_message(self, value: Any, ctx: Context | None) -> str:
+        return f"{value!r} is not one of {', '.join(self.choices)}{did_you_mean(str(value), self.choices)}"
+
+
+class Count(ParamType):
+    """A whole number that may carry a decimal suffix (``1k`` = 1000, ``2M``); 0 is allowed (e.g. no bootstrap)."""
+
+    name = "count"
+
+    def get_metavar(self, param: Parameter, ctx: Context) -> str:
+        return "<N>"
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text in ("0", "+0"):
+            return 0
+        try:
+            number = parse_quantity(text)
+        except InputError:
+            self.fail(f"{text!r} is not a whole number (e.g. 200, 1k, 10000)", param, ctx)
+        if number != int(number):
+            self.fail(f"{text!r} is not a whole number", param, ctx)
+        return int(number)
+
+
+class Fraction(ParamType):
+    """A fraction given as a decimal (``0.95``) or a percentage (``95%``)."""
+
+    name = "fraction"
+
+    def get_metavar(self, param: Parameter, ctx: Context) -> str:
+        return "<FRACTION>"
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        try:
+            return float(text) * scale
+        except ValueError:
+            self.fail(f"{value!r} is not a fraction; give e.g. 0.95 or 95%", param, ctx)
+
+
+def aliased_command_class(aliases: Mapping[str, str]) -> type[TyperCommand]:
+    """A command class that reads the old spellings in ``aliases`` (old -> new option) as the new ones, with a
+    one-line deprecation note on stderr; the old spellings stay out of ``--help`` (they go in the next release)."""
+
+    class AliasedCommand(TyperCommand):
+        def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+            return super().parse_args(ctx, rename_options(args, aliases))
+
+    return AliasedCommand
+
+
+def rename_options(args: list[str], aliases: Mapping[str, str]) -> list[str]:
+    renamed: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":  # everything after it is an argument, not an option
+            return renamed + args[index:]
+        old, equals, value = arg.partition("=")
+        if old in aliases:
+            note(f"{old} is deprecated and goes in the next release; use {aliases[old]}")
+            arg = aliases[old] + equals + value
+        renamed.append(arg)
+    return renamed
+
 FormatOption = Annotated[
     str | None,
     typer.Option(
         "--format",
+        click_type=Choice(FORMATS),
         help="Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv in a pipe "
         f"(or ${FORMAT_VARIABLE}).",
         show_default=False,
@@ -41,7 +125,12 @@ FieldOption = Annotated[
 ]
 PresetOption = Annotated[
     str,
-    typer.Option("--preset", "-p", help="Preset name (see `scalecalc presets list`) or path to a preset YAML file."),
+    typer.Option(
+        "--preset",
+        "-p",
+        metavar="<PRESET>",
+        help="Preset name (see `scalecalc presets list`) or path to a preset YAML file.",
+    ),
 ]
 
 # Explicit column names for commands that read runs (aliases are tried when these are not given).
@@ -111,10 +200,18 @@ def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
 
 
 def command(
-    app: typer.Typer, name: str | None = None, *, flags: Mapping[str, str] | None = None, **kwargs: Any
+    app: typer.Typer,
+    name: str | None = None,
+    *,
+    flags: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    **kwargs: Any,
 ) -> Callable[[F], F]:
     """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors` with the command's map
-    of core parameter names to its options (``flags``)."""
+    of core parameter names to its options (``flags``); ``aliases`` maps deprecated option spellings to the
+    current ones."""
+    if aliases:
+        kwargs["cls"] = aliased_command_class(aliases)
 
     def decorate(function: F) -> F:
         @functools.wraps(function)

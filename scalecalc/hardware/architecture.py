@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from scalecalc.errors import InputError
+from scalecalc.errors import InputError, did_you_mean
 
 MLPS = {"gelu": 2, "swiglu": 3}  # number of d x f matrices per MLP
 POSITIONS = ("rotary", "learned", "relative", "none")
@@ -322,6 +322,6 @@ def named_shape(name: str, **overrides: object) -> Shape:
     """A named shape, optionally with fields replaced (``seq=4096``)."""
     key = name.strip().lower()
     if key not in NAMED_SHAPES:
-        raise InputError(f"unknown shape {name!r}; known: {', '.join(NAMED_SHAPES)}", param="model")
+        raise InputError(f"unknown shape {name!r}{did_you_mean(name, NAMED_SHAPES)}; known: {', '.join(NAMED_SHAPES)}", param="model")
     shape = NAMED_SHAPES[key]
     return replace(shape, **overrides) if overrides else shape  # type: ignore[arg-type]

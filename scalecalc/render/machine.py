@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from scalecalc.errors import InputError
+from scalecalc.errors import InputError, did_you_mean
 from scalecalc.render.model import Report, Table, _as_list, _plain
 
 
@@ -56,7 +56,7 @@ def check_field(result: Table | Report, name: str) -> None:
     scalars = _scalar_fields(result)
     if name not in table.data and name not in scalars:
         valid = ", ".join([*table.names, *(k for k in scalars if k not in table.data)])
-        raise InputError(f"--field: no field {name!r}; fields: {valid}")
+        raise InputError(f"--field: no field {name!r}{did_you_mean(name, valid.split(', '))}; fields: {valid}")
 
 
 def _machine_value(value: Any) -> str:
