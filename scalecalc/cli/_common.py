@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 import typer
 from typer._click import Context, Parameter
+from typer._click.exceptions import BadParameter
 from typer._click.types import ParamType
 from typer._types import TyperChoice
 from typer.core import TyperCommand
@@ -36,8 +37,13 @@ class Choice(TyperChoice[str]):
     def __init__(self, choices: Iterable[str]) -> None:
         super().__init__(choices, case_sensitive=False)
 
-    def get_invalid_choice_message(self, value: Any, ctx: Context | None) -> str:
-        return f"{value!r} is not one of {', '.join(self.choices)}{did_you_mean(str(value), self.choices)}"
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> str:
+        if str(value).casefold() not in (choice.casefold() for choice in self.choices):
+            what = max(param.opts, key=len).lstrip("-") + " " if param is not None else ""
+            known = ", ".join(self.choices)
+            hint = did_you_mean(str(value), self.choices)
+            self.fail(f"unknown {what}{value!r}{hint}; use one of {known}", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class Count(ParamType):
@@ -46,7 +52,7 @@ class Count(ParamType):
     name = "count"
 
     def get_metavar(self, param: Parameter, ctx: Context) -> str:
-        return "<N>"
+        return "<COUNT>"
 
     def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> int:
         if isinstance(value, int):
@@ -84,15 +90,22 @@ class Fraction(ParamType):
             self.fail(f"{value!r} is not a fraction; give e.g. 0.95 or 95%", param, ctx)
 
 
-def aliased_command_class(aliases: Mapping[str, str]) -> type[TyperCommand]:
-    """A command class that reads the old spellings in ``aliases`` (old -> new option) as the new ones, with a
-    one-line deprecation note on stderr; the old spellings stay out of ``--help`` (they go in the next release)."""
+def command_class(aliases: Mapping[str, str]) -> type[TyperCommand]:
+    """The class of every command: an option value click refuses (a choice, a count, a fraction) is one
+    ``error: --option: ...`` line and exit 2, like every other bad input; and the old spellings in ``aliases``
+    (old -> new option) are read as the new ones with a one-line deprecation note on stderr, staying out of
+    ``--help`` (they go in the next release)."""
 
-    class AliasedCommand(TyperCommand):
+    class Command(TyperCommand):
         def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-            return super().parse_args(ctx, rename_options(args, aliases))
+            try:
+                return super().parse_args(ctx, rename_options(args, aliases))
+            except BadParameter as error:
+                option = max(error.param.opts, key=len) if error.param is not None else "value"
+                print(f"error: {option}: {error.message}", file=sys.stderr)
+                raise typer.Exit(2) from None
 
-    return AliasedCommand
+    return Command
 
 
 def rename_options(args: list[str], aliases: Mapping[str, str]) -> list[str]:
@@ -106,6 +119,7 @@ def rename_options(args: list[str], aliases: Mapping[str, str]) -> list[str]:
             arg = aliases[old] + equals + value
         renamed.append(arg)
     return renamed
+
 
 FormatOption = Annotated[
     str | None,
@@ -210,8 +224,7 @@ def command(
     """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors` with the command's map
     of core parameter names to its options (``flags``); ``aliases`` maps deprecated option spellings to the
     current ones."""
-    if aliases:
-        kwargs["cls"] = aliased_command_class(aliases)
+    kwargs["cls"] = command_class(aliases or {})
 
     def decorate(function: F) -> F:
         @functools.wraps(function)

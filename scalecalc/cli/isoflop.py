@@ -14,9 +14,12 @@ from scalecalc.approaches.budgets import DEFAULT_SNAP
 from scalecalc.cli._allocation_reports import envelope_report, isoflop_report, level_text
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
+    Choice,
+    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
+    Fraction,
     LossColOption,
     ParamsColOption,
     TokensColOption,
@@ -51,14 +54,16 @@ FlopsScale = Annotated[
 TargetsOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--flops", "-c", help="Budgets to extrapolate the fitted law to (1e24, 3.8e25); a comma list or repeated.",
+        "--flops", "-c", metavar="<FLOPS>",
+        help="Budgets to extrapolate the fitted law to (1e24, 3.8e25); a comma list or repeated.",
         show_default=False,
     ),
 ]  # fmt: skip
 BootstrapOption = Annotated[
-    int, typer.Option("--bootstrap", help="Bootstrap resamples over runs for the intervals (0: none).")
+    int,
+    typer.Option("--bootstrap", click_type=Count(), help="Bootstrap resamples over runs for the intervals (0: none)."),
 ]
-LevelOption = Annotated[float, typer.Option("--level", help="Interval level (a fraction).")]
+LevelOption = Annotated[float, typer.Option("--level", click_type=Fraction(), help="Interval level (0.95 or 95%).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
 EdgesOption = Annotated[
     bool,
@@ -77,7 +82,7 @@ NameOption = Annotated[
 ConventionOption = Annotated[
     str,
     typer.Option(
-        "--params-convention", help=f"How your N counts parameters, for --save: {', '.join(PARAM_CONVENTIONS)}."
+        "--params-convention", click_type=Choice(PARAM_CONVENTIONS), help="How your N counts parameters, for --save."
     ),
 ]
 
@@ -91,24 +96,27 @@ def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None
     return table, read_observations(table, columns)
 
 
-@command(app, flags={"tolerance": "--snap"})
+@command(app, flags={"tolerance": "--snap"}, aliases={"-m": "--method"})
 def isoflop(
     file: FileArgument,
     method: Annotated[
         str,
-        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(profiles.METHODS)}."),
+        typer.Option("--method", click_type=Choice(profiles.METHODS), help="How each profile's minimum is found."),
     ] = profiles.DEFAULT_METHOD,
     flops: TargetsOption = None,
     snap: Annotated[
         float,
         typer.Option(
-            "--snap", help="A budget takes runs up to this fraction above its smallest run (or near --budgets)."
+            "--snap",
+            click_type=Fraction(),
+            help="A budget takes runs up to this fraction above its smallest run (or near --budgets).",
         ),
     ] = DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
         typer.Option(
             "--budgets",
+            metavar="<FLOPS>",
             help="Nominal budgets to snap runs to (1e18,3e18,...), instead of clustering.",
             show_default=False,
         ),

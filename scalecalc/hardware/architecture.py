@@ -322,6 +322,8 @@ def named_shape(name: str, **overrides: object) -> Shape:
     """A named shape, optionally with fields replaced (``seq=4096``)."""
     key = name.strip().lower()
     if key not in NAMED_SHAPES:
-        raise InputError(f"unknown shape {name!r}{did_you_mean(name, NAMED_SHAPES)}; known: {', '.join(NAMED_SHAPES)}", param="model")
+        raise InputError(
+            f"unknown shape {name!r}{did_you_mean(name, NAMED_SHAPES)}; known: {', '.join(NAMED_SHAPES)}", param="model"
+        )
     shape = NAMED_SHAPES[key]
     return replace(shape, **overrides) if overrides else shape  # type: ignore[arg-type]

@@ -103,7 +103,9 @@ def load_accelerator(name_or_path: str) -> Accelerator:
     names = sorted(a.name for a in accelerators)
     known = ", ".join(names)
     raise PresetError(
-        f"unknown accelerator {name_or_path!r}{did_you_mean(name_or_path, names)}; known: {known} (or give a path to a .yaml file)", param="accelerator"
+        f"unknown accelerator {name_or_path!r}{did_you_mean(name_or_path, names)}; known: {known} "
+        "(or give a path to a .yaml file)",
+        param="accelerator",
     )
 
 
