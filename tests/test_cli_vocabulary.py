@@ -198,3 +198,32 @@ def test_choice_lists_named_for_start_up_match_the_core() -> None:
     assert memory.KV_DTYPES == memory_core.INFERENCE_DTYPES
     assert MLPS == tuple(architecture.MLPS)
     assert POSITIONS == architecture.POSITIONS
+
+
+def test_core_messages_name_parameters_and_the_cli_shows_the_options_typed() -> None:
+    from scalecalc.cli._common import with_options
+
+    assert with_options("widen `snap` or give `nominal_budgets`", {"nominal_budgets": "--budgets"}) == (
+        "widen --snap or give --budgets"
+    )
+    commands = "see `scalecalc presets show` and `fit --save`"
+    assert with_options(commands) == commands
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["sweep", "--min-flops", "1e20", "--max-flops", "1e18"], "--max-flops: 1e+18 is below --min-flops 1e+20"),
+        (["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--span", "3", "--tokens-per-param", "5:200"],
+         "--span and --tokens-per-param both set"),
+        (["arch", "--layers", "2", "--d-model", "100", "--heads", "3"], "does not divide --d-model 100; give --head"),
+    ],
+)  # fmt: skip
+def test_core_errors_show_the_options_in_their_text(args: list[str], fragment: str) -> None:
+    assert fragment in error_line(invoke(typer.testing.CliRunner(), args))
+
+
+def test_core_notes_show_the_renamed_option() -> None:
+    result = run(typer.testing.CliRunner(), ["fit", EPOCH, "--format", "table"])
+    assert "(set --target-flops)" in re.sub(r"\s+", " ", result.stdout + result.stderr)
+    assert "`" not in result.stderr

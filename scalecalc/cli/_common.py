@@ -6,12 +6,15 @@ parses option text with :func:`quantities`, calls one core function, and passes 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, TypeVar
 
 import numpy as np
@@ -163,6 +166,22 @@ DocumentFormatOption = Annotated[
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The running command's map of core parameter names to its options (set by @command): the core writes another
+# parameter inside a message as `min_flops`, and the user reads the option they type for it.
+COMMAND_FLAGS: ContextVar[Mapping[str, str] | None] = ContextVar("COMMAND_FLAGS", default=None)
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def option_name(param: str, flags: Mapping[str, str] | None = None) -> str:
+    """The option that sets the core parameter ``param`` in the running command (``--the-param`` by default)."""
+    known = (COMMAND_FLAGS.get() or {}) if flags is None else flags
+    return known.get(param, "--" + param.replace("_", "-"))
+
+
+def with_options(text: str, flags: Mapping[str, str] | None = None) -> str:
+    """``text`` with each backticked core parameter (`` `min_flops` ``) shown as its option (``--min-flops``)."""
+    return _PARAMETER.sub(lambda match: option_name(match[1], flags), text)
+
 
 class State:
     debug = False
@@ -178,6 +197,7 @@ def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
 
     An error naming a core parameter is shown with the option the user typed for it: ``flags`` maps the
     command's parameter names to its options, and a parameter not in it reads as ``--the-parameter``."""
+    token = COMMAND_FLAGS.set(flags or {})
     try:
         yield
     except ScalecalcError as error:
@@ -203,14 +223,16 @@ def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
+    finally:
+        COMMAND_FLAGS.reset(token)
 
 
 def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
     """The error's message, its parameter (if any) named by the command-line option that sets it."""
+    message = with_options(error.message, flags)
     if error.param is None:
-        return error.message
-    option = flags.get(error.param, "--" + error.param.replace("_", "-"))
-    return f"{option}: {error.message}"
+        return message
+    return f"{option_name(error.param, flags)}: {message}"
 
 
 def command(
@@ -275,15 +297,40 @@ def output(result: Table | Report, fmt: str | None, field_name: str | None, warn
         check_field(result, field_name)
     for message in warnings:
         warn(message)
-    emit(result, chosen, field_name=field_name)
+    emit(_options_in_notes(result), chosen, field_name=field_name)
+
+
+def _options_in_notes(result: Any) -> Any:
+    """A table or report whose notes (and the notes and warnings of its JSON document) name options."""
+    if isinstance(result, Table):
+        return dataclasses.replace(result, notes=[with_options(text) for text in result.notes])
+    if isinstance(result, Report):
+        return dataclasses.replace(
+            result,
+            document=_options_in_document(result.document),
+            tables=[_options_in_notes(table) for table in result.tables],
+            primary=None if result.primary is None else _options_in_notes(result.primary),
+            notes=[with_options(text) for text in result.notes],
+        )
+    return result
+
+
+def _options_in_document(value: Any, key: str = "") -> Any:
+    if isinstance(value, Mapping):
+        return {name: _options_in_document(item, name) for name, item in value.items()}
+    if isinstance(value, list | tuple) and key in ("notes", "warnings"):
+        return [with_options(item) if isinstance(item, str) else item for item in value]
+    if isinstance(value, str) and key in ("notes", "warnings", "note", "warning"):
+        return with_options(value)
+    return value
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {with_options(message)}", file=sys.stderr)
 
 
 def note(message: str) -> None:
-    print(f"note: {message}", file=sys.stderr)
+    print(f"note: {with_options(message)}", file=sys.stderr)
 
 
 def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -> np.ndarray | None:

@@ -96,7 +96,11 @@ def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None
     return table, read_observations(table, columns)
 
 
-@command(app, flags={"tolerance": "--snap"}, aliases={"-m": "--method"})
+@command(
+    app,
+    flags={"tolerance": "--snap", "nominal_budgets": "--budgets", "targets": "--flops"},
+    aliases={"-m": "--method"},
+)
 def isoflop(
     file: FileArgument,
     method: Annotated[
@@ -193,7 +197,7 @@ def isoflop(
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations, best_per_size=best_per_size)
 
 
-@command(app)
+@command(app, flags={"targets": "--flops", "run_column": "--run-col"})
 def envelope(
     file: FileArgument,
     flops: TargetsOption = None,

@@ -92,11 +92,11 @@ def make_shape(
     kv_heads = heads if kv_heads is None else kv_heads
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise InputError(
-            f"{kv_heads} must divide --heads {heads} (1 for multi-query, {heads} for multi-head)", param="kv_heads"
+            f"{kv_heads} must divide `heads` {heads} (1 for multi-query, {heads} for multi-head)", param="kv_heads"
         )
     if head_dim is None:
         if d_model % heads:
-            raise InputError(f"{heads} does not divide --d-model {d_model}; give --head-dim", param="heads")
+            raise InputError(f"{heads} does not divide `d_model` {d_model}; give `head_dim`", param="heads")
         head_dim = d_model // heads
     if head_dim < 1:
         raise InputError(f"{head_dim} must be a positive whole number", param="head_dim")
@@ -109,7 +109,7 @@ def make_shape(
         raise InputError(f"{active} must be at least 1", param="active_experts")
     if active > experts:
         raise InputError(
-            f"{active} is more than --experts {experts}; a token can use at most every expert", param="active_experts"
+            f"{active} is more than `experts` {experts}; a token can use at most every expert", param="active_experts"
         )
     return Shape(
         layers,

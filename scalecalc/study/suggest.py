@@ -139,7 +139,7 @@ def suggest_runs(
         options = np.flatnonzero(remaining & ((budget_flops is None) | (cand_c + spent <= (budget_flops or np.inf))))
         if len(options) == 0:
             warnings.append(
-                f"--budget: {budget_flops:.3g} FLOPs allow only {len(chosen)} of the {next_runs} runs asked for"
+                f"`budget_flops`: {budget_flops:.3g} FLOPs allow only {len(chosen)} of the {next_runs} runs asked for"
             )
             break
         weights = np.repeat(included[None, :].astype(float), len(options) * trials, axis=0)
@@ -153,7 +153,7 @@ def suggest_runs(
         if not gain_per_flop[best] > 0:
             warnings.append(
                 f"after {len(chosen)} runs no candidate lowers the simulated spread any further at this noise and "
-                "trial count; add trials (--trials) or budgets beyond the largest"
+                "trial count; add trials (`trials`) or budgets beyond the largest"
             )
             break
         pick = int(options[best])
