@@ -137,7 +137,11 @@ FormatOption = Annotated[
 FieldOption = Annotated[
     str | None,
     typer.Option(
-        "--field", "-f", help="Print only this field's values, one per line (for $(...)).", show_default=False
+        "--field",
+        "-f",
+        metavar="<FIELD>",
+        help="Print only this field's values, one per line (for $(...)).",
+        show_default=False,
     ),
 ]
 PresetOption = Annotated[
@@ -151,10 +155,19 @@ PresetOption = Annotated[
 ]
 
 # Explicit column names for commands that read runs (aliases are tried when these are not given).
-ParamsColOption = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
-TokensColOption = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
-FlopsColOption = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
-LossColOption = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
+COLUMN_METAVAR = "<COLUMN>"
+ParamsColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding parameters (N).", show_default=False)
+]
+TokensColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding training tokens (D).", show_default=False)
+]
+FlopsColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding training compute (C).", show_default=False)
+]
+LossColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding the loss.", show_default=False)
+]
 
 DOCUMENT_FORMATS = ("table", "yaml", "json")
 DocumentFormatOption = Annotated[

@@ -90,11 +90,17 @@ def fit(
     ] = "huber",
     delta: Annotated[float, typer.Option(help="Huber delta on log-loss residuals (Hoffmann et al.: 1e-3).")] = 1e-3,
     fix: Annotated[
-        list[str] | None, typer.Option("--fix", help="Fix a constant: E=1.69 (repeatable or comma-separated).")
+        list[str] | None,
+        typer.Option("--fix", metavar="<NAME=VALUE>", help="Fix a constant: E=1.69 (repeatable or comma-separated)."),
     ] = None,
-    tie: Annotated[list[str] | None, typer.Option("--tie", help="Tie two constants: alpha=beta.")] = None,
+    tie: Annotated[
+        list[str] | None, typer.Option("--tie", metavar="<NAME=NAME>", help="Tie two constants: alpha=beta.")
+    ] = None,
     bound: Annotated[
-        list[str] | None, typer.Option("--bound", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False)
+        list[str] | None,
+        typer.Option(
+            "--bound", metavar="<NAME=LOW:HIGH>", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False
+        ),
     ] = None,
     grid: Annotated[
         str,
@@ -122,11 +128,15 @@ def fit(
         bool, typer.Option("--compare-objectives", help="Also fit every objective and show how far the results move.")
     ] = False,
     save: Annotated[
-        str | None, typer.Option("--save", help="Write the fit as a preset YAML for plan/predict.", show_default=False)
+        str | None,
+        typer.Option(
+            "--save", metavar="<FILE>", help="Write the fit as a preset YAML for plan/predict.", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing --save and --plot-file files.")] = False,
     name: Annotated[
-        str | None, typer.Option(help="Preset name for --save (default: the file name).", show_default=False)
+        str | None,
+        typer.Option(metavar="<NAME>", help="Preset name for --save (default: the file name).", show_default=False),
     ] = None,
     params_convention: Annotated[
         str, typer.Option(click_type=Choice(PARAM_CONVENTIONS), help="How the runs count parameters, for --save.")

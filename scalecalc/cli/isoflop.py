@@ -47,6 +47,7 @@ FlopsScale = Annotated[
     str | None,
     typer.Option(
         "--flops-scale",
+        metavar="<FACTOR>",
         help="Multiply the compute column by this before use: 1e9 for GFLOPs, 3 for forward-pass-only counts.",
         show_default=False,
     ),
@@ -72,12 +73,18 @@ EdgesOption = Annotated[
 SaveOption = Annotated[
     str | None,
     typer.Option(
-        "--save", help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.", show_default=False
+        "--save",
+        metavar="<FILE>",
+        help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.",
+        show_default=False,
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Let --save and --plot-file replace existing files.")]
 NameOption = Annotated[
-    str | None, typer.Option("--name", help="Preset name for --save (default: the file name).", show_default=False)
+    str | None,
+    typer.Option(
+        "--name", metavar="<NAME>", help="Preset name for --save (default: the file name).", show_default=False
+    ),
 ]
 ConventionOption = Annotated[
     str,
@@ -204,13 +211,14 @@ def envelope(
     run_col: Annotated[
         str | None,
         typer.Option(
+            metavar="<COLUMN>",
             help=f"Column naming each run (default: {', '.join(RUN_ALIASES)}, else one run per size).",
             show_default=False,
         ),
     ] = None,  # fmt: skip
-    points: Annotated[int, typer.Option("--points", help="Compute levels on the envelope's log-spaced grid.")] = (
-        approach1.DEFAULT_POINTS
-    ),
+    points: Annotated[
+        int, typer.Option("--points", click_type=Count(), help="Compute levels on the envelope's log-spaced grid.")
+    ] = (approach1.DEFAULT_POINTS),
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,

@@ -58,7 +58,7 @@ INFERENCE_COLUMNS = {
 def memory(
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help=f"Named shape: {NAMED_SHAPES_HELP}.", show_default=False),
+        typer.Option("--model", "-m", metavar="<MODEL>", help=f"Named shape: {NAMED_SHAPES_HELP}.", show_default=False),
     ] = None,
     params: Annotated[
         str | None,
@@ -109,10 +109,15 @@ def memory(
     context: Annotated[
         str | None,
         typer.Option(
-            "--context", help="Inference context length for the KV cache [default: --seq].", show_default=False
+            "--context",
+            metavar="<TOKENS>",
+            help="Inference context length for the KV cache [default: --seq].",
+            show_default=False,
         ),
     ] = None,
-    infer_batch: Annotated[str, typer.Option("--infer-batch", help="Concurrent sequences in the KV cache.")] = "1",
+    infer_batch: Annotated[
+        str, typer.Option("--infer-batch", metavar="<COUNT>", help="Concurrent sequences in the KV cache.")
+    ] = "1",
     kv_dtype: Annotated[str, typer.Option("--kv-dtype", click_type=Choice(KV_DTYPES), help="KV cache dtype.")] = "bf16",
     fmt: FormatOption = None,
     field: FieldOption = None,

@@ -290,7 +290,7 @@ def _as_numbers(cells: Sequence[Any]) -> np.ndarray | Sequence[Any]:
         return cells
 
 
-@command(app, flags={"presets": "--preset"}, aliases={"--presets": "--preset"})
+@command(app, flags={"presets": "--preset", "compute_flops": "--flops"}, aliases={"--presets": "--preset"})
 def compare(
     flops: FlopsOption = None,
     presets: Annotated[

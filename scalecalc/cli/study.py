@@ -112,6 +112,7 @@ def sweep(
         str | None,
         typer.Option(
             "--tokens-per-param",
+            metavar="<LOW:HIGH>",
             help="LOW:HIGH range of tokens per parameter at every budget (instead of --span).",
             show_default=False,
         ),
@@ -178,7 +179,12 @@ def sweep(
 @command(app, flags={"approaches": "--approach"})
 def simulate(
     sweep_file: Annotated[
-        str, typer.Option("--sweep", help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.")
+        str,
+        typer.Option(
+            "--sweep",
+            metavar="<FILE>",
+            help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.",
+        ),
     ],
     preset: PresetOption = PRESET,
     noise: NoiseOption = STUDY_NOISE,
@@ -197,7 +203,10 @@ def simulate(
     approach: Annotated[
         list[str] | None,
         typer.Option(
-            "--approach", help="fit (Approach 3), isoflop (Approach 2), or both (comma list).", show_default=False
+            "--approach",
+            metavar="<APPROACH>",
+            help="fit (Approach 3), isoflop (Approach 2), or both (comma list).",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     method: Annotated[
