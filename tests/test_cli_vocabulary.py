@@ -140,9 +140,12 @@ def test_old_spellings_work_for_one_release_with_a_note(old: list[str], new: lis
     assert spelling not in run(runner, [new[0], "--help"]).stdout.split()
 
 
-def test_isoflops_method_lost_its_m_which_means_model_elsewhere() -> None:
+@pytest.mark.parametrize("method", [["-m", "cubic"], ["-mcubic"]])
+def test_isoflops_method_lost_its_m_which_means_model_elsewhere(method: list[str]) -> None:
     runner = typer.testing.CliRunner()
-    result = run(runner, ["isoflop", LLAMA3, "-m", "cubic", "--bootstrap", "0", "-f", "params_exponent"])
+    result = run(runner, ["isoflop", LLAMA3, *method, "--bootstrap", "0", "-f", "params_exponent"])
+    new = run(runner, ["isoflop", LLAMA3, "--method", "cubic", "--bootstrap", "0", "-f", "params_exponent"])
+    assert result.stdout == new.stdout
     assert "note: -m is deprecated" in result.stderr
     assert "-m," not in run(runner, ["isoflop", "--help"]).stdout
 
@@ -156,6 +159,7 @@ def test_isoflops_method_lost_its_m_which_means_model_elsewhere() -> None:
         (["arch", "-m", "llama3-8"], "unknown shape 'llama3-8' (did you mean 'llama3-8b'?)"),
         (["plan", "-c", "1e24", "-f", "parms"], "no field 'parms' (did you mean 'params'?)"),
         (["fit", "x.csv", "--form", "chinchila"], "--form: unknown form 'chinchila' (did you mean 'chinchilla'?)"),
+        (["presets", "show", "chinchilla", "--format", "yml"], "--format: unknown format 'yml' (did you mean 'yaml'?)"),
         (["fit", "x.csv", "--bootstrap", "1.5"], "--bootstrap: '1.5' is not a whole number"),
         (["fit", "x.csv", "--level", "high"], "--level: 'high' is not a fraction"),
     ],

@@ -117,6 +117,9 @@ def rename_options(args: list[str], aliases: Mapping[str, str]) -> list[str]:
         if arg == "--":  # everything after it is an argument, not an option
             return renamed + args[index:]
         old, equals, value = arg.partition("=")
+        attached = next((flag for flag in aliases if len(flag) == 2 and arg.startswith(flag) and arg != flag), None)
+        if attached is not None and not arg.startswith("--"):  # a short flag with its value attached: -mcubic
+            old, equals, value = attached, "=", arg[2:]
         if old in aliases:
             note(f"{old} is deprecated and goes in the next release; use {aliases[old]}")
             arg = aliases[old] + equals + value
@@ -173,7 +176,10 @@ DOCUMENT_FORMATS = ("table", "yaml", "json")
 DocumentFormatOption = Annotated[
     str | None,
     typer.Option(
-        "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
+        "--format",
+        click_type=Choice(DOCUMENT_FORMATS),
+        help="table, yaml or json (default: table on a terminal, yaml in a pipe).",
+        show_default=False,
     ),
 ]
 
