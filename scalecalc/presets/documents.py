@@ -41,7 +41,7 @@ def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[st
 
     def source(symbol: str) -> str:
         if symbol in result.fixed:
-            return f"fixed by --fix in {origin}"  # provenance written into the file
+            return f"fixed by --fix in {origin}"
         spread = result.interval(symbol)
         if spread is None or result.bootstrap is None:
             return origin
