@@ -8,6 +8,16 @@ knows which option the user typed for it, and it alone turns errors into exit co
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when ``value`` is close to one of the ``known`` names, else an empty string: the
+    tail of an "unknown name" message."""
+    close = difflib.get_close_matches(value.strip().lower(), [name.lower() for name in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
 
 class ScalecalcError(Exception):
     """Base class: an anticipated failure with a one-line message for the user.

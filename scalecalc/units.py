@@ -1,7 +1,8 @@
 """Parse and format quantities: ``1e24``, ``70B``, ``1.4T``, ``400M``, ``6667 PF-days``.
 
-Suffixes are decimal and case-sensitive where it matters: k/K = 1e3, M = 1e6, B = G = 1e9, T = 1e12,
-P = 1e15. ``E`` and lower-case ``m`` are rejected rather than guessed at (general-purpose libraries read
+Suffixes are decimal and case-sensitive where it matters: k/K = 1e3, M = 1e6, B/b = G/g = 1e9, T/t = 1e12,
+P = 1e15 (``70b`` is how model cards write sizes). ``E`` and lower-case ``m`` and ``p`` are rejected rather than
+guessed at (general-purpose libraries read
 ``70B`` as 70 bytes or ``7E`` as 7e18). Compute may carry a PF-day unit (1 PF-day = 1e15 FLOP/s x 86400 s
 = 8.64e19 FLOP, the unit of Kaplan et al. 2020).
 """
@@ -17,12 +18,12 @@ SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
 PF_DAY_FLOPS = 1e15 * SECONDS_PER_DAY  # Kaplan et al. 2020, Sec. 1.2: 1 PF-day = 8.64e19 FLOP
 
-SUFFIXES = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
+SUFFIXES = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "b": 1e9, "G": 1e9, "g": 1e9, "T": 1e12, "t": 1e12, "P": 1e15}
 
 _QUANTITY = re.compile(
     r"""^\s*
     (?P<number>[+-]?(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-    \s*(?P<suffix>[kKMBGTP])?
+    \s*(?P<suffix>[kKMBbGgTtP])?
     \s*$""",
     re.VERBOSE,
 )
@@ -56,7 +57,7 @@ def parse_quantity(text: str | float | int, name: str = "value", *, compute: boo
         if match is None:
             unit = _ANY_UNIT.search(text.strip())
             if unit:
-                allowed = "FLOP or PF-days" if compute else "none"
+                allowed = "FLOP or PF-days" if compute else "none (suffixes: k, M, B, T, P)"
                 raise InputError(
                     f"{name}: unknown unit {shown(unit[1])} in {shown(text)}; units allowed here: {allowed}"
                 )

@@ -117,9 +117,9 @@ def test_grouped_query_attention_shrinks_k_and_v() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"experts": 8, "active_experts": 9}, "active_experts: 9 is more than --experts 8"),
-        ({"kv_heads": 3}, "kv_heads: 3 must divide --heads 32"),
-        ({"heads": 30}, "heads: 30 does not divide --d-model 4096"),
+        ({"experts": 8, "active_experts": 9}, "active_experts: 9 is more than `experts` 8"),
+        ({"kv_heads": 3}, "kv_heads: 3 must divide `heads` 32"),
+        ({"heads": 30}, "heads: 30 does not divide `d_model` 4096"),
         ({"mlp": "relu"}, "mlp: unknown 'relu'"),
         ({"layers": 0}, "layers: 0 must be"),
         ({"positions": "alibi"}, "positions: unknown"),

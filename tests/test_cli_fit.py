@@ -39,7 +39,7 @@ def synthetic_rows(count: int = 30) -> list[dict[str, float]]:
 
 
 def test_epoch_json_document(runner: CliRunner) -> None:
-    result = run(runner, [*EPOCH_ARGS, "--format", "json", "--at-flops", "5.76e23"])
+    result = run(runner, [*EPOCH_ARGS, "--format", "json", "--target-flops", "5.76e23"])
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1 and doc["form"] == "chinchilla"
     assert doc["n_points"] == 240
@@ -210,8 +210,8 @@ def test_bad_input_is_one_line_exit_2(runner: CliRunner, tmp_path: Path, content
         (["--bound", "alpha=x:1"], "LOW:HIGH"),
         (["--form", "cubic"], "unknown form"),
         (["--x", "params"], "--x"),
-        (["--ci", "95"], "--ci"),
-        (["--at-flops", "lots"], "--at-flops"),
+        (["--level", "95"], "--level"),
+        (["--target-flops", "lots"], "--target-flops"),
         (["--drop-highest", "500"], "--drop-highest"),
     ],
 )

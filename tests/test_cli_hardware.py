@@ -78,7 +78,7 @@ def test_plan_without_gpu_is_unchanged(runner) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--gpu", "h900"], "--gpu: unknown accelerator 'h900'; known: a100, b200, gb200, h100"),
+        (["--gpu", "h900"], "--gpu: unknown accelerator 'h900' (did you mean 'h800'?); known: a100, b200, gb200, h100"),
         (["--gpu", "h100", "--mfu", "0"], "--mfu: 0 is outside (0, 1]"),
         (["--gpu", "h100", "--mfu", "1.5"], "--mfu: 1.5 is outside (0, 1]"),
         (["--gpu", "h100", "--mfu", "high"], "--mfu: cannot read 'high'"),
@@ -169,9 +169,9 @@ def test_arch_tokens_give_gpt3_training_compute(runner) -> None:
             "--active-experts: 5 is more than --experts 4",
         ),
         (["--layers", "2"], "give --model NAME or a shape with --d-model, --heads"),
-        (["--model", "gpt5"], "--model: unknown shape 'gpt5'; known: gpt3-175b"),
+        (["--model", "gpt5"], "--model: unknown shape 'gpt5' (did you mean 'gpt3-175b'?); known: gpt3-175b"),
         (["--model", "llama3-8b", "--layers", "3"], "--model: give a named shape or --layers"),
-        (["--model", "llama3-8b", "--convention", "x"], "--convention: unknown 'x'"),
+        (["--model", "llama3-8b", "--convention", "x"], "--convention: unknown convention 'x'"),
         (["--layers", "2.5", "--d-model", "64", "--heads", "2"], "--layers: '2.5' must be a whole number"),
     ],
 )
@@ -236,8 +236,8 @@ def test_memory_warns_when_activations_alone_overflow(runner) -> None:
         ([], "give --params N or a shape"),
         (["--params", "7B", "--model", "llama3-8b"], "not both"),
         (["--params", "7B", "--zero", "5"], "--zero: 5"),
-        (["--params", "7B", "--optimizer", "lion"], "--optimizer: unknown 'lion'"),
-        (["--model", "llama3-8b", "--recompute", "half"], "--recompute: unknown 'half'"),
+        (["--params", "7B", "--optimizer", "lion"], "--optimizer: unknown optimizer 'lion'"),
+        (["--model", "llama3-8b", "--recompute", "half"], "--recompute: unknown recompute 'half'"),
         (["--params", "7B", "--gpu", "h900"], "unknown accelerator 'h900'"),
     ],
 )

@@ -334,7 +334,7 @@ def test_compare_one_row_per_preset(runner: CliRunner) -> None:
 
 
 def test_compare_spread_note_and_subsets(runner: CliRunner) -> None:
-    args = ["compare", "--flops", "1e22,1e24", "--presets", "epoch-2024,chinchilla,tokens-20", "--format", "table"]
+    args = ["compare", "--flops", "1e22,1e24", "--preset", "epoch-2024,chinchilla,tokens-20", "--format", "table"]
     table = run(runner, args).stdout
     # At 1e24: chinchilla 97.7, epoch 18.1, tokens-20 20.0 tokens per parameter -> 5.4x (the "about fivefold").
     n, d = frontier(HOFFMANN, 1e24)

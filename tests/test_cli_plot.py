@@ -186,7 +186,7 @@ def test_isoflop_bad_plot_file_fails_before_the_analysis(runner) -> None:
 
 
 def test_fit_plot_beside_tsv(runner) -> None:
-    result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--at-flops", "5.76e23", "--plot",
+    result = invoke(runner, ["fit", EPOCH_POINTS, "--drop-highest", "5", "--target-flops", "5.76e23", "--plot",
                              "--format", "tsv"])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     header, row = result.stdout.splitlines()

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import ROOT, invoke
 
-SWEEP = ["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--budgets", "3", "--sizes", "5"]
+SWEEP = ["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--n-budgets", "3", "--sizes", "5"]
 FAST = ["--trials", "20", "--bootstrap", "10", "--target-flops", "1e23", "--seed", "7"]
 
 
@@ -129,7 +129,7 @@ def test_a_seed_that_is_not_a_number_names_the_option(runner: CliRunner, runs_cs
     [
         ([*SWEEP, "--sizes", "1"], "error: --sizes"),
         ([*SWEEP, "--spacing", "random"], "error: --spacing"),
-        ([*SWEEP, "--round", "up"], "error: --round: unknown rounding 'up'"),
+        ([*SWEEP, "--round", "up"], "error: --round: unknown round 'up'"),
         ([*SWEEP, "--tokens-per-param", "200"], "error: --tokens-per-param"),
         (["sweep", "--min-flops", "1e20", "--max-flops", "1e18"], "error: --max-flops"),
         (["sweep", "--min-flops", "x", "--max-flops", "1e18"], "error: --min-flops"),

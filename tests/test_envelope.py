@@ -87,7 +87,7 @@ def test_levels_won_by_the_smallest_or_largest_model_are_warned_and_left_out() -
     assert any("won by the smallest or largest model" in w and "left out" in w for w in result.warnings)
     kept = fit_envelope(n_params, compute, loss, bootstrap=0, include_edges=True)
     assert kept.included.sum() > result.included.sum()
-    assert any("kept because of --include-edges" in w for w in kept.warnings)
+    assert any("kept because of `include_edges`" in w for w in kept.warnings)
 
 
 def test_runs_are_grouped_by_name_and_must_keep_one_size() -> None:

@@ -167,7 +167,7 @@ def test_default_price_is_marked_approximate_and_tpus_have_none() -> None:
     assert any("approximate" in note and "2026-06" in note for note in h100.notes)
     tpu = hw.hardware_columns([1e24], [1e11], hw.HardwarePlan(chips.load_accelerator("tpu-v5p")))
     assert math.isnan(tpu.columns["cost_usd"][0]) and "energy_mwh" not in tpu.columns
-    assert any("give --price" in note for note in tpu.notes)
+    assert any("give `price`" in note for note in tpu.notes)
 
 
 def test_state_that_does_not_fit_warns() -> None:

@@ -37,7 +37,7 @@ def test_deepseek_reproduces_its_7b_and_67b_settings(runner: CliRunner) -> None:
     # 67B: 95 layers of 8192, 8 of 64 heads for keys and values, SwiGLU 22016 (public config): 6 N + attention
     per_layer = 2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 22016
     m_67b = deepseek_flops_per_token(95, 8192, 4096, 95 * per_layer)
-    args = ["--params", f"{m_7b / 6},{m_67b / 6}", "--tokens", "2T", "--seq-len", "4096", "--presets", "deepseek-2024"]
+    args = ["--params", f"{m_7b / 6},{m_67b / 6}", "--tokens", "2T", "--seq-len", "4096", "--preset", "deepseek-2024"]
     seven, sixty_seven = hyperparameters(runner, *args)
     assert float(f"{seven['learning_rate']:.2g}") == 4.2e-4
     assert float(f"{sixty_seven['learning_rate']:.2g}") == 3.2e-4
@@ -50,7 +50,7 @@ def test_step_law_reproduces_its_tool(runner: CliRunner) -> None:
     """The authors' README example `pred-opt-lr-bs 7e9 1.4e12 2048`, and two more points, evaluated with the mean
     bootstrap constants their tool uses (step-law/steplaw @ 32a8f4c)."""
     records = hyperparameters(
-        runner, "-n", "7e9,1e9,4e8", "-d", "1.4e12,1e11,4e10", "--seq-len", "2048", "--presets", "steplaw-2025"
+        runner, "-n", "7e9,1e9,4e8", "-d", "1.4e12,1e11,4e10", "--seq-len", "2048", "--preset", "steplaw-2025"
     )
     expected = [(9.347e-4, 4.997e6), (1.662e-3, 1.1075e6), (2.410e-3, 6.563e5)]
     for record, (learning_rate, batch) in zip(records, expected, strict=True):
@@ -80,7 +80,7 @@ def test_every_law_shows_its_spread_and_warns_outside_its_range(runner: CliRunne
 
 
 def test_field_prints_one_value_per_line(runner: CliRunner) -> None:
-    result = run(runner, ["hyperparameters", "-n", "1B", "-d", "100B", "--presets", "steplaw-2025", "-f", "steps"])
+    result = run(runner, ["hyperparameters", "-n", "1B", "-d", "100B", "--preset", "steplaw-2025", "-f", "steps"])
     assert float(result.stdout) == pytest.approx(1e11 / 1.1075e6, rel=1e-3)
 
 
@@ -102,7 +102,7 @@ def test_plan_adds_the_columns_from_its_preset_or_hparams(runner: CliRunner) -> 
         (["plan", "--flops", "1e22", "--seq-len", "2048"], "--seq-len sizes the batch in sequences; add --hparams"),
         (["plan", "--flops", "1e22", "--hparams", "chinchilla"], "--hparams: preset chinchilla has no hyperparameter"),
         (["hyperparameters", "-n", "7B"], "give --params and --tokens"),
-        (["hyperparameters", "-n", "7B", "-d", "1T", "--presets", "epoch-2024"], "--presets: preset epoch-2024"),
+        (["hyperparameters", "-n", "7B", "-d", "1T", "--preset", "epoch-2024"], "--preset: preset epoch-2024"),
         (["plan", "--flops", "1e22", "-p", "steplaw-2025"], "steplaw-2025"),
     ],
 )

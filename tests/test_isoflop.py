@@ -267,7 +267,7 @@ def test_edge_minimum_and_too_few_sizes_are_warned_and_left_out() -> None:
     # kept on request, and the warning says so
     kept = fit_isoflops(n_params[keep], n_tokens[keep], compute[keep], loss[keep], bootstrap=0, include_edges=True)
     assert len(kept.included) == len(BUDGETS) - 1
-    assert any("kept because of --include-edges" in w for w in kept.warnings)
+    assert any("kept because of `include_edges`" in w for w in kept.warnings)
 
 
 def test_cubic_needs_four_sizes() -> None:
@@ -355,7 +355,7 @@ def test_replicated_sizes_warn_and_best_per_size_keeps_the_lowest() -> None:
     worse = np.concatenate([loss, loss + 0.05 * np.linspace(0, 1, len(loss))])
     kept = fit_isoflops(*doubled, worse, bootstrap=0, best_per_size=True)
     assert kept.params_law.exponent == pytest.approx(clean.params_law.exponent, abs=1e-12)
-    assert any("--best-per-size" in note and f"{len(loss)} runs dropped" in note for note in kept.notes)
+    assert any("`best_per_size`" in note and f"{len(loss)} runs dropped" in note for note in kept.notes)
     mixed = fit_isoflops(*doubled, worse, bootstrap=0)
     assert any("repeat a size" in w for w in mixed.warnings)
     assert not any("repeat a size" in w for w in clean.warnings)

@@ -75,7 +75,7 @@ def test_tokens_per_param_range_sets_the_ends_and_warns_when_it_misses_the_optim
         assert here.min() == pytest.approx(5.0) and here.max() == pytest.approx(200.0)
     assert design.warnings == ()
     off = _design(tokens_per_param=(100.0, 1000.0))  # Epoch's optimum is ~20 tokens per parameter
-    assert off.warnings and "outside --tokens-per-param" in off.warnings[0]
+    assert off.warnings and "outside `tokens_per_param`" in off.warnings[0]
 
 
 def test_rounding_to_two_digits() -> None:

@@ -63,6 +63,11 @@ def test_flop_unit_accepted_for_compute(text: str) -> None:
     assert parse_quantity(text, "--flops", compute=True) == 1e24
 
 
+@pytest.mark.parametrize(("text", "value"), [("70b", 70e9), ("70B", 70e9), ("1.4t", 1.4e12), ("2g", 2e9), ("1k", 1e3)])
+def test_lower_case_size_suffixes_as_model_cards_write_them(text: str, value: float) -> None:
+    assert parse_quantity(text, "--params") == value
+
+
 def test_units_rejected_where_no_unit_is_allowed() -> None:
     with pytest.raises(InputError, match=r"--params: unknown unit 'pfd'.*units allowed here: none"):
         parse_quantity("6667pfd", "--params")

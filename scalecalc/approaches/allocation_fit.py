@@ -155,7 +155,7 @@ def extrapolation_warning(targets: np.ndarray | None, fitted: np.ndarray) -> str
         return None
     shown = ", ".join(f"{c:.3g}" for c in outside[:4]) + (" ..." if len(outside) > 4 else "")
     return (
-        f"--flops {shown}: more than ten times outside the budgets fitted ({low:.3g} to {high:.3g} FLOPs); "
+        f"`targets` {shown}: more than ten times outside the budgets fitted ({low:.3g} to {high:.3g} FLOPs); "
         "treat these as extrapolations (the interval covers only the scatter of the fitted budgets)"
     )
 

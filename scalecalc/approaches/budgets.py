@@ -58,8 +58,9 @@ def group_budgets(
             worst = 0
             where = locations[worst] if locations else f"run {worst + 1}"
             raise InputError(
-                f"{where}: compute {compute[worst]:.4g} is not within {tolerance:.0%} of any budget in --budgets "
-                f"(nearest {given[nearest[worst]]:.3g}), nor is any other run; check the budgets or widen --snap"
+                f"{where}: compute {compute[worst]:.4g} is not within {tolerance:.0%} of any budget in "
+                f"`nominal_budgets` (nearest {given[nearest[worst]]:.3g}), nor is any other run; check the budgets "
+                "or widen `snap`"
             )
         used = np.unique(nearest[inside])
         remap = np.full(len(given), -1)
@@ -67,7 +68,7 @@ def group_budgets(
         index = np.where(inside, remap[nearest], -1)
         deviation = float(np.max(np.abs(compute[inside] / given[nearest[inside]] - 1)))
         description = (
-            f"runs snapped to the nearest of the {len(given)} budgets given with --budgets "
+            f"runs snapped to the nearest of the {len(given)} budgets given with `nominal_budgets` "
             f"(largest deviation {deviation:.1%})"
         )
         outside = np.flatnonzero(~inside)
@@ -76,8 +77,8 @@ def group_budgets(
             first = int(outside[0])
             where = locations[first] if locations else f"run {first + 1}"
             left_out = (
-                f"{len(outside)} runs farther than {tolerance:.0%} from every budget in --budgets left out (the "
-                f"first: {where}, compute {compute[first]:.4g}); add their budget or widen --snap"
+                f"{len(outside)} runs farther than {tolerance:.0%} from every budget in `nominal_budgets` left out "
+                f"(the first: {where}, compute {compute[first]:.4g}); add their budget or widen `snap`"
             )
         return Grouping(given[used], index, deviation, description, left_out)
     order = np.argsort(log_c, kind="stable")
@@ -103,7 +104,7 @@ def group_budgets(
         description = (
             f"measured compute of {len(compute)} runs snapped to {len(budgets)} budgets: each budget takes the runs "
             f"up to {tolerance:.0%} above its smallest, named by their geometric mean to 2 significant digits "
-            f"(largest deviation {deviation:.1%}; set with --snap, or give the budgets with --budgets)"
+            f"(largest deviation {deviation:.1%}; set with `snap`, or give the budgets with `nominal_budgets`)"
         )
     return Grouping(budgets, cluster, deviation, description)
 

@@ -99,7 +99,8 @@ def build_curves(
     if len(names) < 2:
         raise FitError(
             f"the input has {len(names)} training curve{'s' if len(names) != 1 else ''} with two or more points; "
-            "the envelope needs curves of at least two runs (rows: params, tokens seen, loss; name runs with --run-col)"
+            "the envelope needs curves of at least two runs (rows: params, tokens seen, loss; name runs with "
+            "`run_column`)"
         )
     low = min(path[0][0] for path in paths)
     high = max(path[0][-1] for path in paths)
@@ -200,7 +201,7 @@ def fit_envelope(
             f"(a curve needs two points): {', '.join(curves.dropped[:5])}{' ...' if len(curves.dropped) > 5 else ''}"
         )
     if edge.any():
-        action = "kept because of --include-edges" if include_edges else "left out of the power-law fit"
+        action = "kept because of `include_edges`" if include_edges else "left out of the power-law fit"
         warnings.append(
             f"{int(edge.sum())} of {len(winner)} compute levels are won by the smallest or largest model trained, or "
             f"reached by one curve only; {action}"
@@ -209,7 +210,7 @@ def fit_envelope(
         raise FitError(
             f"the envelope has {len(np.unique(sizes[usable]))} interior winning model size(s) (sizes: "
             f"{', '.join(f'{n:.3g}' for n in np.unique(curves.n_params))}); it needs two to fit N_opt = k C^a: "
-            "train more sizes whose curves cross" + ("" if include_edges else " (or add --include-edges)")
+            "train more sizes whose curves cross" + ("" if include_edges else " (or add `include_edges`)")
         )
     log_c = np.log10(curves.grid[usable])
     exponent, intercept = line_fit(log_c, np.log10(sizes[usable]))

@@ -200,7 +200,7 @@ def fit_isoflops(
         raise FitError(
             f"{source}: {len(use)} of {len(fits)} budgets have an interior minimum, and the power law needs 2; "
             f"budgets: {summary}; train sizes on both sides of each minimum"
-            + ("" if include_edges else " (or add --include-edges)")
+            + ("" if include_edges else " (or add `include_edges`)")
         )
     if include_edges:
         fits = [replace(f, status=STATUS_OK) if i in use else f for i, f in enumerate(fits)]
@@ -222,11 +222,11 @@ def fit_isoflops(
     params_law, tokens_law, ratio_law = allocation_laws(exponent, intercept, draws, level)
     notes = [grouping.description]
     if replicated and best_per_size:
-        notes.append(f"kept the lowest loss of each size within a budget (--best-per-size): {replicated} runs dropped")
+        notes.append(f"kept the lowest loss of each size within a budget (`best_per_size`): {replicated} runs dropped")
     elif replicated:
         warnings.append(
             f"{replicated} runs repeat a size already run at the same budget (seeds or a learning-rate sweep?); all "
-            "are fitted as they are; --best-per-size keeps only the lowest loss of each size"
+            "are fitted as they are; `best_per_size` keeps only the lowest loss of each size"
         )
     if bootstrap:
         failed = bootstrap - len(draws)
@@ -277,7 +277,7 @@ def _budget_warnings(fits: Sequence[BudgetFit], method: str, include_edges: bool
             continue
         listed = ", ".join(f"{f.flops:.3g}" for f in hit)
         kept = status == STATUS_EDGE and include_edges
-        action = "kept because of --include-edges" if kept else "left out of the power-law fit"
+        action = "kept because of `include_edges`" if kept else "left out of the power-law fit"
         warnings.append(f"{len(hit)} budget{'s' if len(hit) > 1 else ''} with {text}: {listed}; {action}")
     return warnings
 

@@ -11,8 +11,8 @@ from scalecalc.cli._common import QUIET_VARIABLE, State, handle_errors
 
 app = typer.Typer(
     name="scalecalc",
-    help="Scaling-law calculator: plan compute-optimal runs, fit laws to your runs, compare published laws.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -45,9 +45,27 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """scalecalc: answers "for this budget, what model, how many tokens, and what loss?" from published laws
-    or your own fitted runs. Data goes to stdout, messages to stderr; exit codes 0 ok, 1 unexpected failure,
-    2 bad usage or input, 3 infeasible request."""
+    """Scaling-law calculator: plan compute-optimal runs, fit laws to your runs, compare published laws.
+
+    It answers "for this budget, what model, how many tokens, and what loss?" from published laws or your own
+    fitted runs. Data goes to stdout, messages (note:, warning:, error:) to stderr.
+
+    \b
+    Exit codes:
+      0  success
+      1  unexpected failure (a bug: run with --debug and report it)
+      2  bad usage or input (one "error:" line names the option, file, row or key)
+      3  infeasible request (e.g. a loss no model reaches)
+
+    \b
+    Environment variables:
+      SCALECALC_FORMAT        default --format (table, json, jsonl, csv, tsv)
+      SCALECALC_PRESETS_PATH  extra folders of preset and hardware YAML files (searched first)
+      SCALECALC_DEBUG         1: show a traceback on errors (as --debug)
+      NO_COLOR                plain text, no colour
+
+    Option names mean the same in every command (e.g. -c/--flops a budget, -p/--preset a law, --level an
+    interval level); see docs/vocabulary.md."""
     State.debug = debug
     State.quiet = quiet
     State.config = {}

@@ -6,18 +6,26 @@ parses option text with :func:`quantities`, calls one core function, and passes 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
+from typer._click import Context, Parameter
+from typer._click.exceptions import BadParameter
+from typer._click.types import ParamType
+from typer._types import TyperChoice
+from typer.core import TyperCommand
 
-from scalecalc.errors import InputError, ScalecalcError
+from scalecalc.errors import InputError, ScalecalcError, did_you_mean
 from scalecalc.render import FORMATS, Report, Table, check_field, emit
 from scalecalc.units import parse_quantity, parse_quantity_list
 
@@ -25,10 +33,106 @@ DEBUG_VARIABLE = "SCALECALC_DEBUG"
 FORMAT_VARIABLE = "SCALECALC_FORMAT"
 QUIET_VARIABLE = "SCALECALC_QUIET"
 
+
+class Choice(TyperChoice[str]):
+    """A closed set of names, matched case-insensitively: shell completion lists them, ``--help`` shows them,
+    and a typo gets "did you mean"."""
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        super().__init__(choices, case_sensitive=False)
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> str:
+        if str(value).casefold() not in (choice.casefold() for choice in self.choices):
+            what = max(param.opts, key=len).lstrip("-") + " " if param is not None else ""
+            known = ", ".join(self.choices)
+            hint = did_you_mean(str(value), self.choices)
+            self.fail(f"unknown {what}{value!r}{hint}; use one of {known}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Count(ParamType):
+    """A whole number that may carry a decimal suffix (``1k`` = 1000, ``2M``); 0 is allowed (e.g. no bootstrap)."""
+
+    name = "count"
+
+    def get_metavar(self, param: Parameter, ctx: Context) -> str:
+        return "<COUNT>"
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text in ("0", "+0"):
+            return 0
+        try:
+            number = parse_quantity(text)
+        except InputError:
+            self.fail(f"{text!r} is not a whole number (e.g. 200, 1k, 10000)", param, ctx)
+        if number != int(number):
+            self.fail(f"{text!r} is not a whole number", param, ctx)
+        return int(number)
+
+
+class Fraction(ParamType):
+    """A fraction given as a decimal (``0.95``) or a percentage (``95%``)."""
+
+    name = "fraction"
+
+    def get_metavar(self, param: Parameter, ctx: Context) -> str:
+        return "<FRACTION>"
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        try:
+            return float(text) * scale
+        except ValueError:
+            self.fail(f"{value!r} is not a fraction; give e.g. 0.95 or 95%", param, ctx)
+
+
+def command_class(aliases: Mapping[str, str]) -> type[TyperCommand]:
+    """The class of every command: an option value click refuses (a choice, a count, a fraction) is one
+    ``error: --option: ...`` line and exit 2, like every other bad input; and the old spellings in ``aliases``
+    (old -> new option) are read as the new ones with a one-line deprecation note on stderr, staying out of
+    ``--help`` (they go in the next release)."""
+
+    class Command(TyperCommand):
+        def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+            try:
+                return super().parse_args(ctx, rename_options(args, aliases))
+            except BadParameter as error:
+                option = max(error.param.opts, key=len) if error.param is not None else "value"
+                print(f"error: {option}: {error.message}", file=sys.stderr)
+                raise typer.Exit(2) from None
+
+    return Command
+
+
+def rename_options(args: list[str], aliases: Mapping[str, str]) -> list[str]:
+    renamed: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":  # everything after it is an argument, not an option
+            return renamed + args[index:]
+        old, equals, value = arg.partition("=")
+        attached = next((flag for flag in aliases if len(flag) == 2 and arg.startswith(flag) and arg != flag), None)
+        if attached is not None and not arg.startswith("--"):  # a short flag with its value attached: -mcubic
+            old, equals, value = attached, "=", arg[2:]
+        if old in aliases:
+            note(f"{old} is deprecated and goes in the next release; use {aliases[old]}")
+            arg = aliases[old] + equals + value
+        renamed.append(arg)
+    return renamed
+
+
 FormatOption = Annotated[
     str | None,
     typer.Option(
         "--format",
+        click_type=Choice(FORMATS),
         help="Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv in a pipe "
         f"(or ${FORMAT_VARIABLE}).",
         show_default=False,
@@ -39,6 +143,7 @@ FieldOption = Annotated[
     typer.Option(
         "--field",
         "-f",
+        metavar="<FIELD>",
         help="Print only these fields' values (-f params or -f params,tokens), one row per line, tab-separated, "
         "no header (for $(...) and read).",
         show_default=False,
@@ -46,24 +151,57 @@ FieldOption = Annotated[
 ]
 PresetOption = Annotated[
     str,
-    typer.Option("--preset", "-p", help="Preset name (see `scalecalc presets list`) or path to a preset YAML file."),
+    typer.Option(
+        "--preset",
+        "-p",
+        metavar="<PRESET>",
+        help="Preset name (see `scalecalc presets list`) or path to a preset YAML file.",
+    ),
 ]
 
 # Explicit column names for commands that read runs (aliases are tried when these are not given).
-ParamsColOption = Annotated[str | None, typer.Option(help="Column holding parameters (N).", show_default=False)]
-TokensColOption = Annotated[str | None, typer.Option(help="Column holding training tokens (D).", show_default=False)]
-FlopsColOption = Annotated[str | None, typer.Option(help="Column holding training compute (C).", show_default=False)]
-LossColOption = Annotated[str | None, typer.Option(help="Column holding the loss.", show_default=False)]
+COLUMN_METAVAR = "<COLUMN>"
+ParamsColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding parameters (N).", show_default=False)
+]
+TokensColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding training tokens (D).", show_default=False)
+]
+FlopsColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding training compute (C).", show_default=False)
+]
+LossColOption = Annotated[
+    str | None, typer.Option(metavar=COLUMN_METAVAR, help="Column holding the loss.", show_default=False)
+]
 
 DOCUMENT_FORMATS = ("table", "yaml", "json")
 DocumentFormatOption = Annotated[
     str | None,
     typer.Option(
-        "--format", help="table, yaml or json (default: table on a terminal, yaml in a pipe).", show_default=False
+        "--format",
+        click_type=Choice(DOCUMENT_FORMATS),
+        help="table, yaml or json (default: table on a terminal, yaml in a pipe).",
+        show_default=False,
     ),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The running command's map of core parameter names to its options (set by @command): the core writes another
+# parameter inside a message as `min_flops`, and the user reads the option they type for it.
+COMMAND_FLAGS: ContextVar[Mapping[str, str] | None] = ContextVar("COMMAND_FLAGS", default=None)
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def option_name(param: str, flags: Mapping[str, str] | None = None) -> str:
+    """The option that sets the core parameter ``param`` in the running command (``--the-param`` by default)."""
+    known = (COMMAND_FLAGS.get() or {}) if flags is None else flags
+    return known.get(param, "--" + param.replace("_", "-"))
+
+
+def with_options(text: str, flags: Mapping[str, str] | None = None) -> str:
+    """``text`` with each backticked core parameter (`` `min_flops` ``) shown as its option (``--min-flops``)."""
+    return _PARAMETER.sub(lambda match: option_name(match[1], flags), text)
 
 
 class State:
@@ -93,6 +231,7 @@ def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
 
     An error naming a core parameter is shown with the option the user typed for it: ``flags`` maps the
     command's parameter names to its options, and a parameter not in it reads as ``--the-parameter``."""
+    token = COMMAND_FLAGS.set(flags or {})
     try:
         yield
     except ScalecalcError as error:
@@ -118,21 +257,30 @@ def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
+    finally:
+        COMMAND_FLAGS.reset(token)
 
 
 def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
     """The error's message, its parameter (if any) named by the command-line option that sets it."""
+    message = with_options(error.message, flags)
     if error.param is None:
-        return error.message
-    option = flags.get(error.param, "--" + error.param.replace("_", "-"))
-    return f"{option}: {error.message}"
+        return message
+    return f"{option_name(error.param, flags)}: {message}"
 
 
 def command(
-    app: typer.Typer, name: str | None = None, *, flags: Mapping[str, str] | None = None, **kwargs: Any
+    app: typer.Typer,
+    name: str | None = None,
+    *,
+    flags: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    **kwargs: Any,
 ) -> Callable[[F], F]:
     """Register ``function`` as a subcommand of ``app``, run inside :func:`handle_errors` with the command's map
-    of core parameter names to its options (``flags``)."""
+    of core parameter names to its options (``flags``); ``aliases`` maps deprecated option spellings to the
+    current ones."""
+    kwargs["cls"] = command_class(aliases or {})
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
@@ -197,17 +345,42 @@ def output(
         check_field(result, field_name)
     for message in warnings:
         warn(message)
-    emit(result, chosen, field_name=field_name or None)
+    emit(_options_in_notes(result), chosen, field_name=field_name or None)
+
+
+def _options_in_notes(result: Any) -> Any:
+    """A table or report whose notes (and the notes and warnings of its JSON document) name options."""
+    if isinstance(result, Table):
+        return dataclasses.replace(result, notes=[with_options(text) for text in result.notes])
+    if isinstance(result, Report):
+        return dataclasses.replace(
+            result,
+            document=_options_in_document(result.document),
+            tables=[_options_in_notes(table) for table in result.tables],
+            primary=None if result.primary is None else _options_in_notes(result.primary),
+            notes=[with_options(text) for text in result.notes],
+        )
+    return result
+
+
+def _options_in_document(value: Any, key: str = "") -> Any:
+    if isinstance(value, Mapping):
+        return {name: _options_in_document(item, name) for name, item in value.items()}
+    if isinstance(value, list | tuple) and key in ("notes", "warnings"):
+        return [with_options(item) if isinstance(item, str) else item for item in value]
+    if isinstance(value, str) and key in ("notes", "warnings", "note", "warning"):
+        return with_options(value)
+    return value
 
 
 def warn(message: str) -> None:
     if not quiet_enabled():
-        print(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {with_options(message)}", file=sys.stderr)
 
 
 def note(message: str) -> None:
     if not quiet_enabled():
-        print(f"note: {message}", file=sys.stderr)
+        print(f"note: {with_options(message)}", file=sys.stderr)
 
 
 def quantities(texts: list[str] | None, option: str, *, compute: bool = False) -> np.ndarray | None:

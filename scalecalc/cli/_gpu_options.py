@@ -31,6 +31,7 @@ GpuOption = Annotated[
     str | None,
     typer.Option(
         "--gpu",
+        metavar="<GPU>",
         help="Accelerator (h100, a100, h200, b200, gb200, mi300x, tpu-v5p, ...; see `scalecalc hardware list`) or a "
         "hardware YAML file: adds gpu_hours, days, cost, energy and memory columns.",
         show_default=False,
@@ -40,13 +41,18 @@ GpuOption = Annotated[
 GpusOption = Annotated[
     str | None,
     typer.Option(
-        "--gpus", help="Number of accelerators (1024, 16k): adds days.", show_default=False, rich_help_panel="Hardware"
+        "--gpus",
+        metavar="<COUNT>",
+        help="Number of accelerators (1024, 16k): adds days.",
+        show_default=False,
+        rich_help_panel="Hardware",
     ),
 ]
 MfuOption = Annotated[
     str | None,
     typer.Option(
         "--mfu",
+        metavar="<FRACTION>",
         help=f"Model FLOPs utilisation in (0, 1] [default: {defaults.MFU:g}].",
         show_default=False,
         rich_help_panel="Hardware",
@@ -56,6 +62,7 @@ DtypeOption = Annotated[
     str | None,
     typer.Option(
         "--dtype",
+        metavar="<DTYPE>",
         help=f"Dtype whose dense peak applies: bf16, fp16, fp8, tf32 [default: {defaults.DTYPE}].",
         show_default=False,
         rich_help_panel="Hardware",
@@ -65,6 +72,7 @@ PriceOption = Annotated[
     str | None,
     typer.Option(
         "--price",
+        metavar="<USD>",
         help="USD per GPU-hour [default: the hardware file's approximate, dated price].",
         show_default=False,
         rich_help_panel="Hardware",
@@ -74,6 +82,7 @@ DaysOption = Annotated[
     str | None,
     typer.Option(
         "--days",
+        metavar="<DAYS>",
         help="Reverse query: plan the FLOPs that --gpus deliver in this many days at --mfu (a comma list for several).",
         show_default=False,
         rich_help_panel="Hardware",
@@ -88,11 +97,13 @@ class HardwareRequest:
 
 
 def _fraction(text: str, option: str) -> float:
+    """A fraction written as 0.4 or 40%."""
+    number, percent = (text[:-1], True) if text.strip().endswith("%") else (text, False)
     try:
-        value = float(text)
+        value = float(number)
     except ValueError:
-        raise InputError(f"{option}: cannot read {text!r} as a number; give a fraction such as 0.4") from None
-    return value
+        raise InputError(f"{option}: cannot read {text!r} as a number; give a fraction such as 0.4 or 40%") from None
+    return value / 100 if percent else value
 
 
 def hardware_request(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from scalecalc.cli._common import Choice, note
 from scalecalc.errors import InputError
 from scalecalc.units import parse_quantity
 
@@ -20,52 +21,93 @@ NAMED_SHAPES_HELP = (
     "mixtral-8x7b"
 )
 OPTIMIZERS_HELP = "adamw-fp32, adamw-mixed, adamw-mixed-fp32-grads, adam-8bit, sgd-momentum"
+OPTIMIZERS = tuple(OPTIMIZERS_HELP.split(", "))
+MLPS = ("gelu", "swiglu")
+POSITIONS = ("rotary", "learned", "relative", "none")
+# GPT-2's vocabulary: the shapes of Kaplan et al. 2020 and GPT-3 (Brown et al. 2020) use it. Modern models differ
+# (Llama 2: 32000, Llama 3: 128256), so a shape that relies on this default says so on stderr.
+DEFAULT_VOCAB = 50257
 
 ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
         "-m",
+        metavar="<MODEL>",
         help=f"Named shape(s), comma-separated: {NAMED_SHAPES_HELP}.",
         show_default=False,
     ),
 ]
-LayersOption = Annotated[str | None, typer.Option("--layers", help="Transformer layers L.", show_default=False)]
-DModelOption = Annotated[str | None, typer.Option("--d-model", help="Hidden size d.", show_default=False)]
-HeadsOption = Annotated[str | None, typer.Option("--heads", help="Attention (query) heads.", show_default=False)]
+LayersOption = Annotated[
+    str | None, typer.Option("--layers", metavar="<COUNT>", help="Transformer layers L.", show_default=False)
+]
+DModelOption = Annotated[
+    str | None, typer.Option("--d-model", metavar="<COUNT>", help="Hidden size d.", show_default=False)
+]
+HeadsOption = Annotated[
+    str | None, typer.Option("--heads", metavar="<COUNT>", help="Attention (query) heads.", show_default=False)
+]
 KvHeadsOption = Annotated[
     str | None,
-    typer.Option("--kv-heads", help="Key/value heads (GQA; 1 = multi-query) [default: --heads].", show_default=False),
+    typer.Option(
+        "--kv-heads",
+        metavar="<COUNT>",
+        help="Key/value heads (GQA; 1 = multi-query) [default: --heads].",
+        show_default=False,
+    ),
 ]
 HeadDimOption = Annotated[
-    str | None, typer.Option("--head-dim", help="Per-head size [default: d / heads].", show_default=False)
+    str | None,
+    typer.Option("--head-dim", metavar="<COUNT>", help="Per-head size [default: d / heads].", show_default=False),
 ]
 FfnOption = Annotated[
     str | None,
     typer.Option(
         "--ffn",
+        metavar="<COUNT>",
         help="MLP width per expert [default: 4d for gelu, 8d/3 rounded up to 256 for swiglu].",
         show_default=False,
     ),
 ]
 VocabOption = Annotated[
-    str | None, typer.Option("--vocab", help="Vocabulary size [default: 50257].", show_default=False)
+    str | None,
+    typer.Option(
+        "--vocab",
+        metavar="<COUNT>",
+        help=f"Vocabulary size [default: {DEFAULT_VOCAB}, GPT-2's; Llama 2: 32000, Llama 3: 128256].",
+        show_default=False,
+    ),
 ]
 SeqOption = Annotated[
     str | None,
-    typer.Option("--seq", help="Sequence (context) length s [default: 2048 or the model's].", show_default=False),
+    typer.Option(
+        "--seq",
+        metavar="<COUNT>",
+        help="Sequence (context) length s [default: 2048 or the model's].",
+        show_default=False,
+    ),
 ]
 TiedOption = Annotated[bool, typer.Option("--tied", help="Input embedding and output head share one matrix.")]
-MlpOption = Annotated[str, typer.Option("--mlp", help="MLP type: gelu (2 matrices) or swiglu (3).")]
+MlpOption = Annotated[
+    str, typer.Option("--mlp", click_type=Choice(MLPS), help="MLP type: gelu (2 matrices) or swiglu (3).")
+]
 BiasOption = Annotated[
     bool, typer.Option("--bias", help="Linear layers have biases and norms are LayerNorm (GPT-2/3).")
 ]
 PositionsOption = Annotated[
-    str, typer.Option("--positions", help="Position encoding: rotary, learned (s*d params), relative, none.")
+    str,
+    typer.Option(
+        "--positions",
+        click_type=Choice(POSITIONS),
+        help="Position encoding: rotary, learned (s*d params), relative, none.",
+    ),
 ]
-ExpertsOption = Annotated[str | None, typer.Option("--experts", help="Experts per MoE layer.", show_default=False)]
+ExpertsOption = Annotated[
+    str | None, typer.Option("--experts", metavar="<COUNT>", help="Experts per MoE layer.", show_default=False)
+]
 ActiveExpertsOption = Annotated[
-    str | None, typer.Option("--active-experts", help="Experts each token uses (top-k).", show_default=False)
+    str | None,
+    typer.Option("--active-experts", metavar="<COUNT>", help="Experts each token uses (top-k).", show_default=False),
 ]
 
 
@@ -115,15 +157,14 @@ def shapes(model: str | None, options: dict[str, Any]) -> list[Shape]:
         )
     if numbers["active_experts"] is not None and numbers["experts"] is None:
         raise InputError("--active-experts needs --experts")
-    return [
-        arch_core.make_shape(
+    shape = arch_core.make_shape(
             layers=int(numbers["layers"] or 0),  # checked above: all three are given
             d_model=int(numbers["d_model"] or 0),
             heads=int(numbers["heads"] or 0),
             kv_heads=numbers["kv_heads"],
             head_dim=numbers["head_dim"],
             ffn=numbers["ffn"],
-            vocab=numbers["vocab"] or 50257,
+            vocab=numbers["vocab"] or DEFAULT_VOCAB,
             seq=numbers["seq"] or 2048,
             mlp=options["mlp"],
             tied=options["tied"],
@@ -132,5 +173,7 @@ def shapes(model: str | None, options: dict[str, Any]) -> list[Shape]:
             experts=numbers["experts"] or 1,
             active_experts=numbers["active_experts"],
             name="custom",
-        )
-    ]
+    )
+    if numbers["vocab"] is None:
+        note(f"--vocab not given: using GPT-2's {DEFAULT_VOCAB} (Llama 2: 32000, Llama 3: 128256)")
+    return [shape]

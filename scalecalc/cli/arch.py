@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, output
+from scalecalc.cli._common import Choice, FieldOption, FormatOption, command, output
 from scalecalc.cli._shape_options import (
     SHAPE_OPTIONS,
     ActiveExpertsOption,
@@ -70,10 +70,18 @@ def arch(
     experts: ExpertsOption = None,
     active_experts: ActiveExpertsOption = None,
     convention: Annotated[
-        str, typer.Option("--convention", help="Attention FLOPs: kaplan (6N + 6Lsd) or palm (6N + 12Lsd).")
+        str,
+        typer.Option(
+            "--convention",
+            click_type=Choice(("kaplan", "palm")),
+            help="Attention FLOPs: kaplan (6N + 6Lsd) or palm (6N + 12Lsd).",
+        ),
     ] = "kaplan",
     tokens: Annotated[
-        str | None, typer.Option("--tokens", "-d", help="Training tokens: adds training_flops.", show_default=False)
+        str | None,
+        typer.Option(
+            "--tokens", "-d", metavar="<TOKENS>", help="Training tokens: adds training_flops.", show_default=False
+        ),
     ] = None,
     fmt: FormatOption = None,
     field: FieldOption = None,

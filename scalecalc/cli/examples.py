@@ -12,7 +12,9 @@ from scalecalc.presets.examples import find_example, list_examples
 from scalecalc.render import Column, Table
 
 examples_app = typer.Typer(
-    help="Example data shipped with scalecalc (provenance in its SOURCES.md).", no_args_is_help=True
+    help="Example data shipped with scalecalc (provenance in its SOURCES.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(examples_app, name="examples")
 

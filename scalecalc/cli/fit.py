@@ -10,9 +10,12 @@ import typer
 
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
+    Choice,
+    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
+    Fraction,
     LossColOption,
     ParamsColOption,
     TokensColOption,
@@ -35,10 +38,14 @@ if TYPE_CHECKING:
 
 ColumnOption = Annotated[str | None, typer.Option(show_default=False)]
 
+# scalecalc.fitting.FORMS, named here so that start-up need not import the engine (a test checks they agree).
+FORMS = ("chinchilla", "kaplan", "power", "broken", "sigmoid")
+
 
 # The core's parameter names that differ from the options that set them (see cli._common.command).
 FLAGS = {
-    "level": "--ci",
+    "level": "--level",
+    "at_flops": "--target-flops",
     "variable": "--x",
     "fixed": "--fix",
     "ties": "--tie",
@@ -53,19 +60,22 @@ FLAGS = {
 }
 
 
-@command(app, flags=FLAGS)
+@command(app, flags=FLAGS, aliases={"--ci": "--level", "--at-flops": "--target-flops"})
 def fit(
     file: Annotated[str, typer.Argument(help="Runs: CSV, TSV, JSON (array of objects) or JSONL; - reads stdin.")],
-    form: Annotated[str, typer.Option("--form", help="chinchilla, kaplan, power, broken or sigmoid.")] = "chinchilla",
+    form: Annotated[str, typer.Option("--form", click_type=Choice(FORMS), help="The law to fit.")] = "chinchilla",
     x: Annotated[
         str | None,
         typer.Option(
             "--x",
+            metavar="<COLUMN>",
             help="Variable of a power, broken or sigmoid law: params, tokens, flops or any column by name "
             "(default params; flops for sigmoid). The metric is the loss column (--loss-col names any other).",
         ),
     ] = None,
-    breaks: Annotated[int, typer.Option("--breaks", help="Number of breaks of a broken power law.")] = 1,
+    breaks: Annotated[
+        int, typer.Option("--breaks", click_type=Count(), help="Number of breaks of a broken power law.")
+    ] = 1,
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,
@@ -73,34 +83,54 @@ def fit(
     best_per_run: Annotated[
         bool, typer.Option("--best-per-group", help="Keep the lowest-loss run of each (N, D) pair (after an LR sweep).")
     ] = False,
-    drop: Annotated[int, typer.Option("--drop-highest", help="Drop the K highest-loss runs.")] = 0,
+    drop: Annotated[int, typer.Option("--drop-highest", click_type=Count(), help="Drop the K highest-loss runs.")] = 0,
     min_flops: Annotated[
-        str | None, typer.Option(help="Keep runs with at least this compute.", show_default=False)
+        str | None, typer.Option(metavar="<FLOPS>", help="Keep runs with at least this compute.", show_default=False)
     ] = None,
     max_flops: Annotated[
-        str | None, typer.Option(help="Keep runs with at most this compute.", show_default=False)
+        str | None, typer.Option(metavar="<FLOPS>", help="Keep runs with at most this compute.", show_default=False)
     ] = None,
     objective: Annotated[
-        str, typer.Option(help="huber, squares (least squares) or envelope (lower envelope).")
+        str,
+        typer.Option(
+            click_type=Choice(("huber", "squares", "envelope")),
+            help="huber, squares (least squares) or envelope (lower envelope).",
+        ),
     ] = "huber",
     delta: Annotated[float, typer.Option(help="Huber delta on log-loss residuals (Hoffmann et al.: 1e-3).")] = 1e-3,
     fix: Annotated[
-        list[str] | None, typer.Option("--fix", help="Fix a constant: E=1.69 (repeatable or comma-separated).")
+        list[str] | None,
+        typer.Option("--fix", metavar="<NAME=VALUE>", help="Fix a constant: E=1.69 (repeatable or comma-separated)."),
     ] = None,
-    tie: Annotated[list[str] | None, typer.Option("--tie", help="Tie two constants: alpha=beta.")] = None,
+    tie: Annotated[
+        list[str] | None, typer.Option("--tie", metavar="<NAME=NAME>", help="Tie two constants: alpha=beta.")
+    ] = None,
     bound: Annotated[
-        list[str] | None, typer.Option("--bound", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False)
+        list[str] | None,
+        typer.Option(
+            "--bound", metavar="<NAME=LOW:HIGH>", help="Bound a constant: alpha=0:1 (paper scale).", show_default=False
+        ),
     ] = None,
     grid: Annotated[
-        str, typer.Option(help="projected (fast, covers Hoffmann's grid) or full (all 4,500 starts; slow cross-check).")
+        str,
+        typer.Option(
+            click_type=Choice(("projected", "full")),
+            help="projected (fast, covers Hoffmann's grid) or full (all 4,500 starts; slow cross-check).",
+        ),
     ] = "projected",
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals (e.g. 1000).")] = 0,
+    bootstrap: Annotated[
+        int,
+        typer.Option("--bootstrap", click_type=Count(), help="Bootstrap resamples for intervals (e.g. 1000; 0: none)."),
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-    ci: Annotated[float, typer.Option("--ci", help="Interval level.")] = 0.95,
+    ci: Annotated[float, typer.Option("--level", click_type=Fraction(), help="Interval level (0.95 or 95%).")] = 0.95,
     at_flops: Annotated[
         str | None,
         typer.Option(
-            help="Budget for the derived compute-optimal N and D (default: 100x the largest run).", show_default=False
+            "--target-flops",
+            metavar="<FLOPS>",
+            help="Budget for the derived compute-optimal N and D (default: 100x the largest run).",
+            show_default=False,
         ),
     ] = None,
     compare_objectives: Annotated[
@@ -139,14 +169,18 @@ def fit(
         typer.Option(help="x_saturation is where one more 10x buys less than this fraction of the loss."),
     ] = 0.01,
     save: Annotated[
-        str | None, typer.Option("--save", help="Write the fit as a preset YAML for plan/predict.", show_default=False)
+        str | None,
+        typer.Option(
+            "--save", metavar="<FILE>", help="Write the fit as a preset YAML for plan/predict.", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing --save and --plot-file files.")] = False,
     name: Annotated[
-        str | None, typer.Option(help="Preset name for --save (default: the file name).", show_default=False)
+        str | None,
+        typer.Option(metavar="<NAME>", help="Preset name for --save (default: the file name).", show_default=False),
     ] = None,
     params_convention: Annotated[
-        str, typer.Option(help=f"How the runs count parameters, for --save: {', '.join(PARAM_CONVENTIONS)}.")
+        str, typer.Option(click_type=Choice(PARAM_CONVENTIONS), help="How the runs count parameters, for --save.")
     ] = "total",
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 2 when the data do not look like a scaling law (quality poor).")
@@ -164,7 +198,7 @@ def fit(
 
     \b
     scalecalc fit runs.csv
-    scalecalc fit example:chinchilla-epoch-points --drop-highest 5 --bootstrap 1000 --seed 42 --at-flops 5.76e23
+    scalecalc fit example:chinchilla-epoch-points --drop-highest 5 --bootstrap 1000 --seed 42 --target-flops 5.76e23
     scalecalc fit runs.csv --save my-law.yaml && scalecalc plan --flops 1e24 -p my-law.yaml
     scalecalc fit runs.jsonl --best-per-group --min-flops 1e18 --fix E=1.69 --tie alpha=beta
     scalecalc fit curve.csv --form power --x flops --fix E=0
@@ -219,7 +253,7 @@ def fit(
         bootstrap=bootstrap,
         seed=seed,
         level=ci,
-        at_flops=single_quantity(at_flops, "--at-flops", compute=True),
+        at_flops=single_quantity(at_flops, "--target-flops", compute=True),
         compare_objectives=compare_objectives,
         filters=tuple(filters),
         holdout=Holdout(holdout_largest, single_quantity(holdout_above, "--holdout-above")),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 hardware_app = typer.Typer(
     help="List and show the accelerators scalecalc knows (user files: hardware/ under $SCALECALC_PRESETS_PATH).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(hardware_app, name="hardware")
 

@@ -18,7 +18,7 @@ from scalecalc.presets import load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 
 
-@command(app, flags={"n_params": "--params", "n_tokens": "--tokens", "seq_len": "--seq-len"})
+@command(app, flags={"n_params": "--params", "n_tokens": "--tokens", "seq_len": "--seq-len", "presets": "--preset"})
 def hyperparameters(
     params: ParamsOption = None,
     tokens: TokensOption = None,
@@ -26,7 +26,9 @@ def hyperparameters(
     presets: Annotated[
         str | None,
         typer.Option(
-            "--presets",
+            "--preset",
+            "-p",
+            metavar="<PRESET>",
             help="Comma-separated presets with hyperparameter laws (default: every one, e.g. deepseek-2024, "
             "steplaw-2025).",
             show_default=False,
@@ -40,7 +42,7 @@ def hyperparameters(
 
     \b
     scalecalc hyperparameters --params 7B --tokens 2T --seq-len 4096
-    scalecalc hyperparameters --params 1B --tokens 100B --presets steplaw-2025 -f learning_rate
+    scalecalc hyperparameters --params 1B --tokens 100B -p steplaw-2025 -f learning_rate
     """
     sizes, data = quantities(params, "--params"), quantities(tokens, "--tokens")
     if sizes is None or data is None:

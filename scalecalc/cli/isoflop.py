@@ -14,9 +14,12 @@ from scalecalc.approaches.budgets import DEFAULT_SNAP
 from scalecalc.cli._allocation_reports import envelope_report, isoflop_report, level_text
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
+    Choice,
+    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
+    Fraction,
     LossColOption,
     ParamsColOption,
     TokensColOption,
@@ -45,6 +48,7 @@ FlopsScale = Annotated[
     str | None,
     typer.Option(
         "--flops-scale",
+        metavar="<FACTOR>",
         help="Multiply the compute column by this before use: 1e9 for GFLOPs, 3 for forward-pass-only counts.",
         show_default=False,
     ),
@@ -52,14 +56,16 @@ FlopsScale = Annotated[
 TargetsOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--flops", "-c", help="Budgets to extrapolate the fitted law to (1e24, 3.8e25); a comma list or repeated.",
+        "--flops", "-c", metavar="<FLOPS>",
+        help="Budgets to extrapolate the fitted law to (1e24, 3.8e25); a comma list or repeated.",
         show_default=False,
     ),
 ]  # fmt: skip
 BootstrapOption = Annotated[
-    int, typer.Option("--bootstrap", help="Bootstrap resamples over runs for the intervals (0: none).")
+    int,
+    typer.Option("--bootstrap", click_type=Count(), help="Bootstrap resamples over runs for the intervals (0: none)."),
 ]
-LevelOption = Annotated[float, typer.Option("--level", help="Interval level (a fraction).")]
+LevelOption = Annotated[float, typer.Option("--level", click_type=Fraction(), help="Interval level (0.95 or 95%).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap's random generator.")]
 EdgesOption = Annotated[
     bool,
@@ -68,17 +74,23 @@ EdgesOption = Annotated[
 SaveOption = Annotated[
     str | None,
     typer.Option(
-        "--save", help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.", show_default=False
+        "--save",
+        metavar="<FILE>",
+        help="Write the fitted allocation as a preset FILE.yaml for `plan --preset`.",
+        show_default=False,
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Let --save and --plot-file replace existing files.")]
 NameOption = Annotated[
-    str | None, typer.Option("--name", help="Preset name for --save (default: the file name).", show_default=False)
+    str | None,
+    typer.Option(
+        "--name", metavar="<NAME>", help="Preset name for --save (default: the file name).", show_default=False
+    ),
 ]
 ConventionOption = Annotated[
     str,
     typer.Option(
-        "--params-convention", help=f"How your N counts parameters, for --save: {', '.join(PARAM_CONVENTIONS)}."
+        "--params-convention", click_type=Choice(PARAM_CONVENTIONS), help="How your N counts parameters, for --save."
     ),
 ]
 
@@ -92,24 +104,31 @@ def read_runs(file: str, columns: dict[str, str | None], flops_scale: str | None
     return table, read_observations(table, columns)
 
 
-@command(app, flags={"tolerance": "--snap"})
+@command(
+    app,
+    flags={"tolerance": "--snap", "nominal_budgets": "--budgets", "targets": "--flops"},
+    aliases={"-m": "--method"},
+)
 def isoflop(
     file: FileArgument,
     method: Annotated[
         str,
-        typer.Option("--method", "-m", help=f"How each profile's minimum is found: {', '.join(profiles.METHODS)}."),
+        typer.Option("--method", click_type=Choice(profiles.METHODS), help="How each profile's minimum is found."),
     ] = profiles.DEFAULT_METHOD,
     flops: TargetsOption = None,
     snap: Annotated[
         float,
         typer.Option(
-            "--snap", help="A budget takes runs up to this fraction above its smallest run (or near --budgets)."
+            "--snap",
+            click_type=Fraction(),
+            help="A budget takes runs up to this fraction above its smallest run (or near --budgets).",
         ),
     ] = DEFAULT_SNAP,
     budgets: Annotated[
         list[str] | None,
         typer.Option(
             "--budgets",
+            metavar="<FLOPS>",
             help="Nominal budgets to snap runs to (1e18,3e18,...), instead of clustering.",
             show_default=False,
         ),
@@ -186,20 +205,21 @@ def isoflop(
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations, best_per_size=best_per_size)
 
 
-@command(app)
+@command(app, flags={"targets": "--flops", "run_column": "--run-col"})
 def envelope(
     file: FileArgument,
     flops: TargetsOption = None,
     run_col: Annotated[
         str | None,
         typer.Option(
+            metavar="<COLUMN>",
             help=f"Column naming each run (default: {', '.join(RUN_ALIASES)}, else one run per size).",
             show_default=False,
         ),
     ] = None,  # fmt: skip
-    points: Annotated[int, typer.Option("--points", help="Compute levels on the envelope's log-spaced grid.")] = (
-        approach1.DEFAULT_POINTS
-    ),
+    points: Annotated[
+        int, typer.Option("--points", click_type=Count(), help="Compute levels on the envelope's log-spaced grid.")
+    ] = (approach1.DEFAULT_POINTS),
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
     flops_col: FlopsColOption = None,

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, output
+from scalecalc.cli._common import Choice, Count, FieldOption, FormatOption, command, output
 from scalecalc.cli._gpu_options import GPU_FLAGS
 from scalecalc.cli._shape_options import (
     NAMED_SHAPES_HELP,
-    OPTIMIZERS_HELP,
+    OPTIMIZERS,
     SHAPE_OPTIONS,
     ActiveExpertsOption,
     BiasOption,
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from scalecalc.hardware.memory import MemoryReport
 
 # The options that set the core's parameters of other names.
+# scalecalc.hardware.memory's RECOMPUTE and INFERENCE_DTYPES, named here for start-up (a test checks they agree).
+RECOMPUTE = ("none", "selective", "full")
+KV_DTYPES = ("fp32", "bf16", "fp8", "int8", "int4")
 MEMORY_FLAGS = {**GPU_FLAGS, "regime": "--optimizer", "zero_stage": "--zero", "data_parallel": "--dp"}
 
 INFERENCE_COLUMNS = {
@@ -55,12 +58,16 @@ INFERENCE_COLUMNS = {
 def memory(
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help=f"Named shape: {NAMED_SHAPES_HELP}.", show_default=False),
+        typer.Option("--model", "-m", metavar="<MODEL>", help=f"Named shape: {NAMED_SHAPES_HELP}.", show_default=False),
     ] = None,
     params: Annotated[
         str | None,
         typer.Option(
-            "--params", "-n", help="Parameters (70B) when no shape is given: model state only.", show_default=False
+            "--params",
+            "-n",
+            metavar="<PARAMS>",
+            help="Parameters (70B) when no shape is given: model state only.",
+            show_default=False,
         ),
     ] = None,
     layers: LayersOption = None,
@@ -77,29 +84,41 @@ def memory(
     positions: PositionsOption = "rotary",
     experts: ExpertsOption = None,
     active_experts: ActiveExpertsOption = None,
-    optimizer: Annotated[str, typer.Option("--optimizer", help=f"Training regime: {OPTIMIZERS_HELP}.")] = "adamw-mixed",
-    zero: Annotated[int, typer.Option("--zero", help="ZeRO stage 0-3 (3 = FSDP full sharding).")] = 0,
-    dp: Annotated[int, typer.Option("--dp", help="Data-parallel degree ZeRO shards over.")] = 1,
-    tp: Annotated[int, typer.Option("--tp", help="Tensor-parallel degree.")] = 1,
-    pp: Annotated[int, typer.Option("--pp", help="Pipeline-parallel degree.")] = 1,
-    batch: Annotated[str, typer.Option("--batch", help="Micro-batch per device, in sequences.")] = "1",
+    optimizer: Annotated[
+        str, typer.Option("--optimizer", click_type=Choice(OPTIMIZERS), help="Training regime.")
+    ] = "adamw-mixed",
+    zero: Annotated[
+        int, typer.Option("--zero", click_type=Count(), help="ZeRO stage 0-3 (3 = FSDP full sharding).")
+    ] = 0,
+    dp: Annotated[int, typer.Option("--dp", click_type=Count(), help="Data-parallel degree ZeRO shards over.")] = 1,
+    tp: Annotated[int, typer.Option("--tp", click_type=Count(), help="Tensor-parallel degree.")] = 1,
+    pp: Annotated[int, typer.Option("--pp", click_type=Count(), help="Pipeline-parallel degree.")] = 1,
+    batch: Annotated[
+        str, typer.Option("--batch", metavar="<COUNT>", help="Micro-batch per device, in sequences.")
+    ] = "1",
     recompute: Annotated[
-        str, typer.Option("--recompute", help="Activation recomputation: none, selective, full.")
+        str, typer.Option("--recompute", click_type=Choice(RECOMPUTE), help="Activation recomputation.")
     ] = "selective",
     sequence_parallel: Annotated[
         bool, typer.Option("--sequence-parallel", help="Megatron sequence parallelism (shards norms/dropout by --tp).")
     ] = False,
     gpu: Annotated[
-        str | None, typer.Option("--gpu", help="Accelerator: adds min_gpus and fits.", show_default=False)
+        str | None,
+        typer.Option("--gpu", metavar="<GPU>", help="Accelerator: adds min_gpus and fits.", show_default=False),
     ] = None,
     context: Annotated[
         str | None,
         typer.Option(
-            "--context", help="Inference context length for the KV cache [default: --seq].", show_default=False
+            "--context",
+            metavar="<TOKENS>",
+            help="Inference context length for the KV cache [default: --seq].",
+            show_default=False,
         ),
     ] = None,
-    infer_batch: Annotated[str, typer.Option("--infer-batch", help="Concurrent sequences in the KV cache.")] = "1",
-    kv_dtype: Annotated[str, typer.Option("--kv-dtype", help="KV cache dtype: fp32, bf16, fp8, int8, int4.")] = "bf16",
+    infer_batch: Annotated[
+        str, typer.Option("--infer-batch", metavar="<COUNT>", help="Concurrent sequences in the KV cache.")
+    ] = "1",
+    kv_dtype: Annotated[str, typer.Option("--kv-dtype", click_type=Choice(KV_DTYPES), help="KV cache dtype.")] = "bf16",
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:

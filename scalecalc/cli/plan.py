@@ -58,21 +58,36 @@ FlopsOption = Annotated[
     typer.Option(
         "--flops",
         "-c",
+        metavar="<FLOPS>",
         help="Training compute in FLOPs (1e24, 3.8e25) or PF-days (6667pfd); a comma list, repeated, or - for stdin.",
         show_default=False,
     ),
 ]
 ParamsOption = Annotated[
     list[str] | None,
-    typer.Option("--params", "-n", help="Parameters (70B, 7e9); a comma list or repeated.", show_default=False),
+    typer.Option(
+        "--params",
+        "-n",
+        metavar="<PARAMS>",
+        help="Parameters (70B, 7e9); a comma list or repeated.",
+        show_default=False,
+    ),
 ]
 TokensOption = Annotated[
     list[str] | None,
-    typer.Option("--tokens", "-d", help="Training tokens (1.4T, 2e12); a comma list or repeated.", show_default=False),
+    typer.Option(
+        "--tokens",
+        "-d",
+        metavar="<TOKENS>",
+        help="Training tokens (1.4T, 2e12); a comma list or repeated.",
+        show_default=False,
+    ),
 ]
 LossOption = Annotated[
     list[str] | None,
-    typer.Option("--loss", help="Target loss (nats/token, in the preset's own convention).", show_default=False),
+    typer.Option(
+        "--loss", metavar="<LOSS>", help="Target loss (nats/token, in the preset's own convention).", show_default=False
+    ),
 ]
 # Beyond compute-optimal (scalecalc.plan; README "Beyond compute-optimal"): repeated data, inference demand.
 UniqueTokensOption = Annotated[
@@ -80,6 +95,7 @@ UniqueTokensOption = Annotated[
     typer.Option(
         "--unique-tokens",
         "-u",
+        metavar="<TOKENS>",
         help="Unique tokens available (25B); more training tokens repeat them.",
         show_default=False,
     ),
@@ -89,26 +105,45 @@ InferenceTokensOption = Annotated[
     typer.Option(
         "--inference-tokens",
         "-i",
+        metavar="<TOKENS>",
         help="Lifetime inference tokens (2T): minimise training + inference compute.",
         show_default=False,
     ),
 ]
 RdStarOption = Annotated[
     str | None,
-    typer.Option("--rd-star", help="Decay R_D* of repeated data's value (Muennighoff: 15.4).", show_default=False),
+    typer.Option(
+        "--rd-star",
+        metavar="<NUMBER>",
+        help="Decay R_D* of repeated data's value (Muennighoff: 15.4).",
+        show_default=False,
+    ),
 ]
 RnStarOption = Annotated[
     str | None,
-    typer.Option("--rn-star", help="Decay R_N* of excess parameters' value (Muennighoff: 5.3).", show_default=False),
+    typer.Option(
+        "--rn-star",
+        metavar="<NUMBER>",
+        help="Decay R_N* of excess parameters' value (Muennighoff: 5.3).",
+        show_default=False,
+    ),
 ]
 InferenceMfuOption = Annotated[
     str | None,
-    typer.Option("--inference-mfu", help="Inference MFU (0.2): optimise dollars, not FLOPs.", show_default=False),
+    typer.Option(
+        "--inference-mfu",
+        metavar="<FRACTION>",
+        help="Inference MFU (0.2): optimise dollars, not FLOPs.",
+        show_default=False,
+    ),
 ]
 InferencePriceOption = Annotated[
     str | None,
     typer.Option(
-        "--inference-price", help="Inference price per GPU-hour (default: the training one).", show_default=False
+        "--inference-price",
+        metavar="<USD>",
+        help="Inference price per GPU-hour (default: the training one).",
+        show_default=False,
     ),
 ]
 
@@ -383,13 +418,17 @@ def _as_numbers(cells: Sequence[Any] | np.ndarray) -> np.ndarray | Sequence[Any]
         return cells
 
 
-@command(app)
+@command(app, flags={"presets": "--preset", "compute_flops": "--flops"}, aliases={"--presets": "--preset"})
 def compare(
     flops: FlopsOption = None,
     presets: Annotated[
         str | None,
         typer.Option(
-            "--presets", help="Comma-separated presets to compare (default: every preset).", show_default=False
+            "--preset",
+            "-p",
+            metavar="<PRESET>",
+            help="Comma-separated presets to compare (default: every preset).",
+            show_default=False,
         ),
     ] = None,
     fmt: FormatOption = None,
@@ -399,7 +438,7 @@ def compare(
 
     \b
     scalecalc compare --flops 1e24
-    scalecalc compare --flops 1e22,1e24 --presets epoch-2024,chinchilla,llama3-2024 --format csv
+    scalecalc compare --flops 1e22,1e24 -p epoch-2024,chinchilla,llama3-2024 --format csv
     """
     budgets = quantities(flops, "--flops", compute=True)
     if budgets is None:

@@ -163,7 +163,11 @@ def wants_color(stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-plot_app = typer.Typer(help="Pictures of published laws in the terminal or as PNG/SVG/PDF files.", no_args_is_help=True)
+plot_app = typer.Typer(
+    help="Pictures of published laws in the terminal or as PNG/SVG/PDF files.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(plot_app, name="plot")
 
 

@@ -22,6 +22,7 @@ from scalecalc.render import Column, Report, Table
 presets_app = typer.Typer(
     help=f"List and show the published laws scalecalc knows (user presets: ${PRESETS_PATH_VARIABLE}).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(presets_app, name="presets")
 

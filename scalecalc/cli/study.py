@@ -11,11 +11,15 @@ import numpy as np
 import typer
 
 from scalecalc import study
+from scalecalc.approaches.profiles import METHODS as PROFILE_METHODS
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
+    Choice,
+    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
+    Fraction,
     ParamsColOption,
     PresetOption,
     TokensColOption,
@@ -42,14 +46,17 @@ from scalecalc.units import parse_quantity
 
 NoiseOption = Annotated[
     float,
-    typer.Option("--noise", help="Log-space sd of the simulated losses (0.01: each loss off by about 1%)."),
+    typer.Option(
+        "--noise", click_type=Fraction(), help="Log-space sd of the simulated losses (0.01: each loss off by about 1%)."
+    ),
 ]
-TrialsOption = Annotated[int, typer.Option("--trials", help="Simulated studies.")]
+TrialsOption = Annotated[int, typer.Option("--trials", click_type=Count(), help="Simulated studies.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the simulation (same seed, same output).")]
 TargetOption = Annotated[
     str | None,
     typer.Option(
-        "--target-flops", help="Budget to extrapolate to (default: 100x the largest budget of the runs).",
+        "--target-flops", metavar="<FLOPS>",
+        help="Budget to extrapolate to (default: 100x the largest budget of the runs).",
         show_default=False,
     ),
 ]  # fmt: skip
@@ -90,29 +97,39 @@ SUGGEST_KINDS = {
 }
 
 
-@command(app, flags={"rounding": "--round"})
+@command(app, flags={"rounding": "--round", "budgets": "--n-budgets"}, aliases={"--budgets": "--n-budgets"})
 def sweep(
-    min_flops: Annotated[str, typer.Option("--min-flops", help="Smallest budget (FLOPs or PF-days).")],
-    max_flops: Annotated[str, typer.Option("--max-flops", help="Largest budget.")],
-    budgets: Annotated[int, typer.Option("--budgets", help="Budgets, spaced geometrically.")] = 6,
-    sizes: Annotated[int, typer.Option("--sizes", help="Model sizes per budget.")] = 9,
+    min_flops: Annotated[
+        str, typer.Option("--min-flops", metavar="<FLOPS>", help="Smallest budget (FLOPs or PF-days).")
+    ],
+    max_flops: Annotated[str, typer.Option("--max-flops", metavar="<FLOPS>", help="Largest budget.")],
+    budgets: Annotated[
+        int, typer.Option("--n-budgets", click_type=Count(), help="How many budgets, spaced geometrically.")
+    ] = 6,
+    sizes: Annotated[int, typer.Option("--sizes", click_type=Count(), help="Model sizes per budget.")] = 9,
     preset: PresetOption = PRESET,
     span: SpanOption = None,
     tokens_per_param: Annotated[
         str | None,
         typer.Option(
             "--tokens-per-param",
+            metavar="<LOW:HIGH>",
             help="LOW:HIGH range of tokens per parameter at every budget (instead of --span).",
             show_default=False,
         ),
     ] = None,  # fmt: skip
     spacing: Annotated[
-        str, typer.Option("--spacing", help=f"Where the sizes sit: {', '.join(study.SPACINGS)} (centre: denser at N*).")
+        str,
+        typer.Option(
+            "--spacing", click_type=Choice(study.SPACINGS), help="Where the sizes sit (centre: denser at N*)."
+        ),
     ] = "log",
     rounding: Annotated[
         str,
         typer.Option(
-            "--round", help="Round sizes: none, digits (2 significant) or shape (12 L d^2, d a multiple of 64)."
+            "--round",
+            click_type=Choice(study.ROUNDINGS),
+            help="Round sizes: none, digits (2 significant) or shape (12 L d^2, d a multiple of 64).",
         ),
     ] = "none",
     fmt: FormatOption = None,
@@ -122,7 +139,7 @@ def sweep(
     on D = C / 6N tokens; with the total compute of the study.
 
     \b
-    scalecalc sweep --min-flops 1e18 --max-flops 1e21 --budgets 6 --sizes 9
+    scalecalc sweep --min-flops 1e18 --max-flops 1e21 --n-budgets 6 --sizes 9
     scalecalc sweep --min-flops 1e18 --max-flops 1e21 --format csv > runs.csv     # for a launcher
     scalecalc sweep --min-flops 1e18 --max-flops 1e20 --tokens-per-param 5:200 --round shape
     scalecalc sweep --min-flops 1e18 --max-flops 1e21 --span 3 --spacing centre -f total_flops
@@ -163,28 +180,46 @@ def sweep(
 @command(app, flags={"approaches": "--approach"})
 def simulate(
     sweep_file: Annotated[
-        str, typer.Option("--sweep", help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.")
+        str,
+        typer.Option(
+            "--sweep",
+            metavar="<FILE>",
+            help="The runs (CSV, TSV, JSON, JSONL; - for stdin), e.g. from `scalecalc sweep`.",
+        ),
     ],
     preset: PresetOption = PRESET,
     noise: NoiseOption = STUDY_NOISE,
     target_flops: TargetOption = None,
     trials: TrialsOption = STUDY_TRIALS,
     seed: SeedOption = 0,
-    level: Annotated[float, typer.Option("--level", help="Interval level (a fraction).")] = STUDY_LEVEL,
+    level: Annotated[
+        float, typer.Option("--level", click_type=Fraction(), help="Interval level (0.9 or 90%).")
+    ] = STUDY_LEVEL,
     bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Bootstrap resamples per trial for its interval (0: no coverage).")
+        int,
+        typer.Option(
+            "--bootstrap", click_type=Count(), help="Bootstrap resamples per trial for its interval (0: no coverage)."
+        ),
     ] = STUDY_BOOTSTRAP,
     approach: Annotated[
         list[str] | None,
         typer.Option(
-            "--approach", help="fit (Approach 3), isoflop (Approach 2), or both (comma list).", show_default=False
+            "--approach",
+            metavar="<APPROACH>",
+            help="fit (Approach 3), isoflop (Approach 2), or both (comma list).",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
-    method: Annotated[str, typer.Option("--method", help="isoflop's profile method (parabola, cubic, ...).")] = (
-        "parabola"
-    ),
+    method: Annotated[
+        str, typer.Option("--method", click_type=Choice(PROFILE_METHODS), help="isoflop's profile method.")
+    ] = "parabola",
     fit_mode: Annotated[
-        str, typer.Option("--fit-mode", help="warm: batched refits from the first trial's optimum; full: fit each.")
+        str,
+        typer.Option(
+            "--fit-mode",
+            click_type=Choice(study.FIT_MODES),
+            help="warm: batched refits from the first trial's optimum; full: fit each.",
+        ),
     ] = "warm",
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,
@@ -253,19 +288,31 @@ def simulate(
 @command(app, flags={"next_runs": "--next", "budget_flops": "--budget"})
 def suggest(
     file: Annotated[str, typer.Argument(help="Runs done so far (CSV, TSV, JSON, JSONL; - for stdin); losses unused.")],
-    next_runs: Annotated[int, typer.Option("--next", help="How many runs to suggest.")] = 5,
+    next_runs: Annotated[int, typer.Option("--next", click_type=Count(), help="How many runs to suggest.")] = 5,
     budget: Annotated[
         str | None,
-        typer.Option("--budget", help="Most compute the suggested runs may spend together.", show_default=False),
+        typer.Option(
+            "--budget",
+            metavar="<FLOPS>",
+            help="Most compute the suggested runs may spend together.",
+            show_default=False,
+        ),
     ] = None,
     preset: PresetOption = PRESET,
     noise: NoiseOption = STUDY_NOISE,
     target_flops: TargetOption = None,
-    trials: Annotated[int, typer.Option("--trials", help="Simulated studies per candidate.")] = study.SUGGEST_TRIALS,
+    trials: Annotated[
+        int, typer.Option("--trials", click_type=Count(), help="Simulated studies per candidate.")
+    ] = study.SUGGEST_TRIALS,
     seed: SeedOption = 0,
     span: Annotated[float, typer.Option("--span", help="Candidate sizes from N*/SPAN to N* x SPAN.")] = STUDY_SPAN,
     sizes: Annotated[
-        int, typer.Option("--sizes", help="Candidate sizes per budget (17: a default sweep's 9 and the midpoints).")
+        int,
+        typer.Option(
+            "--sizes",
+            click_type=Count(),
+            help="Candidate sizes per budget (17: a default sweep's 9 and the midpoints).",
+        ),
     ] = study.SUGGEST_SIZES,
     params_col: ParamsColOption = None,
     tokens_col: TokensColOption = None,

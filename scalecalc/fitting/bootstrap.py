@@ -81,7 +81,7 @@ def bootstrap_warnings(summary: BootstrapSummary, constants: Mapping[str, np.nda
     if loose:
         messages.append(
             f"poorly identified: the {summary.level:.0%} bootstrap interval of {', '.join(loose)} spans more than a "
-            "factor of 100; consider --fix or --tie, or more varied runs"
+            "factor of 100; consider `fixed` or `ties`, or more varied runs"
         )
     return messages
 

@@ -178,7 +178,7 @@ def bound_warnings(form: Form, constraints: Constraints, z: np.ndarray) -> list[
     """One warning per free constant that ended on a bound of its box."""
     return [
         f"{symbol} sits on its {side} bound {value:g}: the best fit may lie beyond it "
-        f"(change it with --bound {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
+        f"(change it with `bounds` {symbol}=LOW:HIGH, or the data may not constrain {symbol})"
         for symbol, side, value in constants_on_bounds(form, constraints, z)
     ]
 
@@ -194,7 +194,7 @@ def identification_warnings(problem: Problem, z: np.ndarray, form: Form, constra
     if np.any(d <= 0):
         flat = [names[i] for i in np.flatnonzero(d <= 0)]
         return [
-            f"the data do not constrain {', '.join(flat)} at all (the objective is flat along it); fix it with --fix"
+            f"the data do not constrain {', '.join(flat)} at all (the objective is flat along it); fix it with `fixed`"
         ]
     scaled = h / np.outer(d, d)
     values, vectors = np.linalg.eigh(scaled)
@@ -203,7 +203,7 @@ def identification_warnings(problem: Problem, z: np.ndarray, form: Form, constra
     involved = [names[i] for i in np.argsort(-np.abs(vectors[:, 0]))[:2]]
     return [
         f"parameters {' and '.join(involved)} are poorly identified: the data barely distinguish trading one "
-        "against the other; consider --fix or --tie, or more varied runs"
+        "against the other; consider `fixed` or `ties`, or more varied runs"
     ]
 
 

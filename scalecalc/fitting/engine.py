@@ -151,7 +151,7 @@ def _fit_law(
         at_flops = TARGET_FACTOR * float(np.max(observations.compute_flops))
         notes.append(
             f"derived quantities at {at_flops:.3g} FLOPs, {TARGET_FACTOR:g}x the largest budget in the data "
-            "(set --at-flops)"
+            "(set `at_flops`)"
         )
     curve = curve or CurveQuestions()
     x_range = (
@@ -192,7 +192,7 @@ def _fit_law(
         warnings += bootstrap_warnings(summary, constants)
         notes += precision_notes(summary, derived, at_flops)
     elif "params_opt" in derived:
-        notes.append("run with --bootstrap 1000 to see how precisely the data pin down the recommended size")
+        notes.append("run with `bootstrap` 1000 to see how precisely the data pin down the recommended size")
     comparisons: tuple[Comparison, ...] = ()
     if compare_objectives:
         comparisons = _compare(form, constraints, data, spec, at_flops)
@@ -492,7 +492,7 @@ def _check_identifiable(observations: Observations, data: FitData, form: Form, c
     if n < constraints.n_free:
         raise FitError(
             f"{observations.source}: only {n} points for a {form.name} law with {constraints.n_free} free "
-            "parameters; add runs, or fix or tie parameters (--fix, --tie)"
+            "parameters; add runs, or fix or tie parameters (`fixed`, `ties`)"
         )
     free = {name for name, k in zip(form.internal, constraints.source, strict=True) if k >= 0}
     checks = {
@@ -520,7 +520,7 @@ def _check_identifiable(observations: Observations, data: FitData, form: Form, c
             symbol = form.symbols[form.internal.index(exponent)]
             raise FitError(
                 f"{observations.source}: all {n} points have the same {what} ({np.exp(logs[0]):.3g} {unit}), so the "
-                f"exponent {symbol} cannot be identified; add runs at other sizes or fix it (--fix {symbol}=...)"
+                f"exponent {symbol} cannot be identified; add runs at other sizes or fix it (`fixed` {symbol}=...)"
             )
 
 

@@ -143,9 +143,9 @@ def hardware_columns(compute_flops: ArrayLike, n_params: ArrayLike, hardware: Ha
     if hardware.price is not None:
         notes.append(f"cost at the given ${hardware.price:g} per GPU-hour")
     elif chip.price is not None:
-        notes.append(f"cost at {chip.price.describe()}; give --price to override")
+        notes.append(f"cost at {chip.price.describe()}; give `price` to override")
     else:
-        notes.append(f"no price is recorded for {chip.name}; give --price (USD per GPU-hour) for a cost")
+        notes.append(f"no price is recorded for {chip.name}; give `price` (USD per GPU-hour) for a cost")
     if chip.power_watts is not None:
         columns["energy_mwh"] = energy_mwh(hours, chip.power_watts)
         notes.append(f"energy at {chip.power_watts:g} W board power per device, without host, network or cooling (PUE)")

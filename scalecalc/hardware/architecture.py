@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from scalecalc.errors import InputError
+from scalecalc.errors import InputError, did_you_mean
 from scalecalc.units import shown
 
 MLPS = {"gelu": 2, "swiglu": 3}  # number of d x f matrices per MLP
@@ -98,11 +98,11 @@ def make_shape(
     kv_heads = heads if kv_heads is None else kv_heads
     if not 1 <= kv_heads <= heads or heads % kv_heads:
         raise InputError(
-            f"{kv_heads} must divide --heads {heads} (1 for multi-query, {heads} for multi-head)", param="kv_heads"
+            f"{kv_heads} must divide `heads` {heads} (1 for multi-query, {heads} for multi-head)", param="kv_heads"
         )
     if head_dim is None:
         if d_model % heads:
-            raise InputError(f"{heads} does not divide --d-model {d_model}; give --head-dim", param="heads")
+            raise InputError(f"{heads} does not divide `d_model` {d_model}; give `head_dim`", param="heads")
         head_dim = d_model // heads
     if head_dim < 1:
         raise InputError(f"{head_dim} must be a positive whole number", param="head_dim")
@@ -115,7 +115,7 @@ def make_shape(
         raise InputError(f"{active} must be at least 1", param="active_experts")
     if active > experts:
         raise InputError(
-            f"{active} is more than --experts {experts}; a token can use at most every expert", param="active_experts"
+            f"{active} is more than `experts` {experts}; a token can use at most every expert", param="active_experts"
         )
     return Shape(
         layers,
@@ -328,6 +328,8 @@ def named_shape(name: str, **overrides: object) -> Shape:
     """A named shape, optionally with fields replaced (``seq=4096``)."""
     key = name.strip().lower()
     if key not in NAMED_SHAPES:
-        raise InputError(f"unknown shape {name!r}; known: {', '.join(NAMED_SHAPES)}", param="model")
+        raise InputError(
+            f"unknown shape {name!r}{did_you_mean(name, NAMED_SHAPES)}; known: {', '.join(NAMED_SHAPES)}", param="model"
+        )
     shape = NAMED_SHAPES[key]
     return replace(shape, **overrides) if overrides else shape  # type: ignore[arg-type]

@@ -134,7 +134,7 @@ def plan_loss(preset: Preset, loss: ArrayLike) -> Plan:
     if preset.allocation is not law:
         note = (
             f"the least compute under {preset.name}'s loss law, whose own optimum differs from the preset's "
-            "allocation used for --flops (see `scalecalc presets show`)"
+            "allocation used for `compute_flops` (see `scalecalc presets show`)"
         )
         result = Plan(result.preset, result.question, result.columns, result.warnings, (*result.notes, note))
     return result

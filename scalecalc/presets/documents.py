@@ -31,7 +31,7 @@ def from_fit(result: FitResult, *, name: str, params_convention: str) -> dict[st
         if not (np.isfinite(value) and value > 0):
             raise InputError(
                 f"the fitted {symbol} is {value:g}; a preset holds positive constants only (fix {symbol} "
-                f"at a positive value with --fix {symbol}=..., or keep it off zero with --bound {symbol}=LOW:HIGH)",
+                f"at a positive value with `fixed` {symbol}=..., or keep it off zero with `bounds` {symbol}=LOW:HIGH)",
                 param="result",
             )
     today = datetime.date.today().isoformat()

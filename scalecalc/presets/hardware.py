@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from scalecalc.errors import InputError, PresetError
+from scalecalc.errors import InputError, PresetError, did_you_mean
 from scalecalc.presets._loader import find_files, given_path, read_yaml, search_dirs
 
 SCHEMA_VERSION = 1
@@ -100,9 +100,12 @@ def load_accelerator(name_or_path: str) -> Accelerator:
     for accelerator in accelerators:
         if wanted in {_key(alias) for alias in (accelerator.name, *accelerator.aliases)}:
             return accelerator
-    known = ", ".join(sorted(a.name for a in accelerators))
+    names = sorted(a.name for a in accelerators)
+    known = ", ".join(names)
     raise PresetError(
-        f"unknown accelerator {name_or_path!r}; known: {known} (or give a path to a .yaml file)", param="accelerator"
+        f"unknown accelerator {name_or_path!r}{did_you_mean(name_or_path, names)}; known: {known} "
+        "(or give a path to a .yaml file)",
+        param="accelerator",
     )
 
 

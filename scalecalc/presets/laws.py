@@ -32,7 +32,7 @@ from typing import Any, Literal, NoReturn
 
 import numpy as np
 
-from scalecalc.errors import PresetError
+from scalecalc.errors import PresetError, did_you_mean
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
 from scalecalc.laws.hyperparameters import VARIABLES, HyperparameterLaws, PowerProduct
 from scalecalc.presets._loader import find_files, given_path, read_yaml
@@ -120,12 +120,14 @@ def load_preset(name_or_path: str) -> Preset:
     if path is not None:
         return load_preset_file(path)
     files = find_preset_files()
-    if name_or_path not in files:
+    name = name_or_path if name_or_path in files else name_or_path.strip().lower()  # Chinchilla = chinchilla
+    if name not in files:
         known = ", ".join(sorted(files))
         raise PresetError(
-            f"unknown preset {shown(name_or_path)}; known presets: {known} (or give a path to a .yaml file)"
+            f"unknown preset {shown(name_or_path)}{did_you_mean(name_or_path, files)}; known presets: {known} "
+            "(or give a path to a .yaml file)"
         )
-    return load_preset_file(files[name_or_path])
+    return load_preset_file(files[name])
 
 
 def load_all_presets() -> list[Preset]:

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from scalecalc.errors import InputError
+from scalecalc.errors import InputError, did_you_mean
 from scalecalc.render.model import Column, Report, Table, _as_list, _plain
 
 STREAM_ROWS = 10_000  # rows turned into text at once: ~1 MB of text per chunk
@@ -107,7 +107,7 @@ def check_field(result: Table | Report, field_name: str | Sequence[str]) -> None
     for name in names:
         if name not in table.data and name not in scalars:
             valid = ", ".join([*table.names, *(k for k in scalars if k not in table.data)])
-            raise InputError(f"--field: no field {name!r}; fields: {valid}")
+            raise InputError(f"--field: no field {name!r}{did_you_mean(name, valid.split(', '))}; fields: {valid}")
 
 
 def _machine_value(value: Any, style: str = "text", integer: bool = False) -> str:

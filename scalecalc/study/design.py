@@ -93,7 +93,7 @@ def design_sweep(
     if rounding not in ROUNDINGS:
         raise InputError(f"unknown rounding {rounding!r}; use one of {', '.join(ROUNDINGS)}", param="rounding")
     if span is not None and tokens_per_param is not None:
-        raise InputError("--span and --tokens-per-param both set the range of sizes; give one of them")
+        raise InputError("`span` and `tokens_per_param` both set the range of sizes; give one of them")
     if span is None and tokens_per_param is None:
         span = STUDY_SPAN
     if span is not None and not (math.isfinite(span) and span > 1):
@@ -134,7 +134,7 @@ def design_sweep(
     if collided:
         warnings.append(
             f"rounding made {collided} sizes coincide with another size of the same budget; each is run once "
-            "(use more --span or fewer --sizes, or --round digits)"
+            "(use more `span` or fewer `sizes`, or `rounding` digits)"
         )
     if tokens_per_param is not None:
         low, high = tokens_per_param
@@ -142,7 +142,7 @@ def design_sweep(
         outside = [f"{c:.3g}" for c, ok in zip(grid, inside, strict=True) if not ok]
         if outside:
             warnings.append(
-                f"the preset's optimum lies outside --tokens-per-param at budgets {', '.join(outside)}: those "
+                f"the preset's optimum lies outside `tokens_per_param` at budgets {', '.join(outside)}: those "
                 "profiles will have their minimum at an edge; widen the range"
             )
     layers = d_model = None
@@ -175,11 +175,11 @@ def _check_range(min_flops: float, max_flops: float, budgets: int) -> None:
     if not (math.isfinite(min_flops) and min_flops > 0):
         raise InputError(f"is {min_flops:g}; give a positive budget such as 1e18", param="min_flops")
     if not (math.isfinite(max_flops) and max_flops >= min_flops):
-        raise InputError(f"{max_flops:g} is below --min-flops {min_flops:g}", param="max_flops")
+        raise InputError(f"{max_flops:g} is below `min_flops` {min_flops:g}", param="max_flops")
     if not 1 <= budgets <= 100:
         raise InputError(f"is {budgets}; give 1 to 100 budgets (2 or more to fit a power law)", param="budgets")
     if budgets > 1 and max_flops == min_flops:
-        raise InputError(f"equals --min-flops, so {budgets} budgets would coincide; widen the range", param="max_flops")
+        raise InputError(f"equals `min_flops`, so {budgets} budgets would coincide; widen the range", param="max_flops")
 
 
 def _round_sizes(n: np.ndarray, rounding: str) -> np.ndarray:

@@ -73,7 +73,7 @@ def chinchilla_truth(loss_law, preset_name: str) -> ChinchillaLaw:
         kind = "no loss law" if loss_law is None else f"a {loss_law.form}-form loss law"
         raise PresetError(
             f"{preset_name} has {kind}; simulation draws losses from a Chinchilla-form law "
-            "L = E + A/N^alpha + B/D^beta (e.g. --preset epoch-2024)",
+            "L = E + A/N^alpha + B/D^beta (e.g. `preset` epoch-2024)",
             param="preset",
         )
     return loss_law

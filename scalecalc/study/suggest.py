@@ -140,7 +140,7 @@ def suggest_runs(
         options = np.flatnonzero(remaining & ((budget_flops is None) | (cand_c + spent <= (budget_flops or np.inf))))
         if len(options) == 0:
             warnings.append(
-                f"--budget: {budget_flops:.3g} FLOPs allow only {len(chosen)} of the {next_runs} runs asked for"
+                f"`budget_flops`: {budget_flops:.3g} FLOPs allow only {len(chosen)} of the {next_runs} runs asked for"
             )
             break
         z = _fit_candidates(batch, z_base, runs_n, runs_d, runs_loss, cand_n, cand_d, cand_loss, options)
@@ -151,7 +151,7 @@ def suggest_runs(
         if not gain_per_flop[best] > 0:
             warnings.append(
                 f"after {len(chosen)} runs no candidate lowers the simulated spread any further at this noise and "
-                "trial count; add trials (--trials) or budgets beyond the largest"
+                "trial count; add trials (`trials`) or budgets beyond the largest"
             )
             break
         pick = int(options[best])

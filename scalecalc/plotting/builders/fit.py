@@ -152,7 +152,7 @@ def fit_figure(result: FitResult, observations: Observations | None = None, **_:
     # The recommended size at at_flops, with its bootstrap interval when there is one.
     spread = result.interval("params_opt")
     interval: tuple[tuple[float, ...], tuple[float, ...]] = ((spread[1],), (spread[2],)) if spread else ((), ())
-    label = f"N_opt at --at-flops ({int(round(100 * level))}% interval)" if spread else "N_opt at --at-flops"
+    label = f"N_opt at --target-flops ({int(round(100 * level))}% interval)" if spread else "N_opt at --target-flops"
     point = Points(
         label, (float(result.at_flops),), (float(result.derived["params_opt"]),), None, "prediction", *interval
     )
