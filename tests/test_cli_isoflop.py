@@ -278,3 +278,30 @@ def test_best_per_size_option(runner: CliRunner, tmp_path) -> None:
     assert "repeat a size" in mixed.stderr
     best = run(runner, ["isoflop", str(path), "--best-per-size", "-f", "tokens_exponent", "--bootstrap", "0"])
     assert float(best.stdout) == pytest.approx(0.5368, abs=1e-4) and best.stderr == ""
+
+
+def _shrinking_optimum_csv(tmp_path) -> str:  # noqa: ANN001
+    """isoFLOP valleys whose minimum moves to SMALLER models as compute grows: no compute-optimal frontier."""
+    lines = ["params,tokens,loss"]
+    for budget in (1e18, 1e19, 1e20, 1e21):
+        best = 1e9 * (budget / 1e18) ** -0.3
+        for n in best * np.logspace(-1, 1, 9):
+            loss = 2 + 0.5 * math.log10(n / best) ** 2
+            lines.append(f"{n:.6g},{budget / (6 * n):.6g},{loss:.6g}")
+    path = tmp_path / "shrinking.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_an_allocation_that_is_no_frontier_is_flagged_and_strict_refuses_it(tmp_path, runner: CliRunner) -> None:
+    path = _shrinking_optimum_csv(tmp_path)
+    result = run(runner, ["isoflop", path, *FAST, "-f", "quality,quality_reasons"])
+    quality, reasons = result.stdout.strip().split("\t")
+    assert quality == "poor" and reasons.startswith("N_opt does not grow")
+    assert "warning: poor fit: these data do not look like a scaling law" in result.stderr
+    table = run(runner, ["isoflop", path, *FAST, "--format", "table"]).stdout
+    assert "(poor fit: NOT a recommendation)" in table
+    saved = tmp_path / "law.yaml"
+    line = error_line(invoke(runner, ["isoflop", path, *FAST, "--strict", "--save", str(saved)]))
+    assert line.startswith("error: --strict: poor fit") and not saved.exists()
+    assert run(runner, ["isoflop", LLAMA3, *FAST, "--strict", "-f", "quality"]).stdout == "good\n"

@@ -123,6 +123,8 @@ def level_text(level: float) -> str:
 
 def _with_laws(first: Table, result: AllocationFit, law_title: str) -> tuple[list[Table], Table | None]:
     """The tables of a report: ``first``, the allocation laws, and the predictions when --flops asked for them."""
+    if result.quality_reasons:
+        law_title = f"{law_title} (poor fit: NOT a recommendation)"
     tables = [first, _law_table(_law_columns(result), law_title)]
     prediction_table = _prediction_table(result.prediction, result.level)
     if prediction_table is not None:
@@ -152,8 +154,8 @@ def _law_table(columns: dict[str, list], title: str) -> Table:
     )
 
 
-def _law_scalars(result: AllocationFit) -> dict[str, float]:
-    scalars = {}
+def _law_scalars(result: AllocationFit) -> dict[str, object]:
+    scalars: dict[str, object] = {"quality": result.quality, "quality_reasons": "; ".join(result.quality_reasons)}
     for law in result.laws:
         scalars[f"{law.variable}_coefficient"] = law.coefficient
         scalars[f"{law.variable}_exponent"] = law.exponent

@@ -439,3 +439,29 @@ def write_new_file(path: str, text: str, *, force: bool, option: str = "--save")
         write_atomically(path, text.encode("utf-8"))
     except InputError as error:
         raise InputError(error.message, param=option.lstrip("-").replace("-", "_")) from None
+
+
+# -- the quality gate of fits and allocation fits ------------------------------------------------------------
+POOR_FIT = "poor fit: these data do not look like a scaling law"
+
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Exit 2 when the data do not look like a scaling law (quality poor).")
+]
+
+
+def check_strict(strict: bool, reasons: Sequence[str]) -> None:
+    """With --strict, a poor fit is an input error (exit 2) before anything is written or printed."""
+    if strict and reasons:
+        from scalecalc.errors import FitError
+
+        raise FitError(f"{POOR_FIT} ({'; '.join(reasons)})", param="strict")
+
+
+def quality_warnings(reasons: Sequence[str], recommends: bool) -> tuple[str, ...]:
+    """One plain line on stderr when the quality gate failed (the reasons are also in the output); ``recommends``
+    says whether the result holds an allocation that would otherwise read as a recommendation."""
+    if not reasons:
+        return ()
+    allocation = "; its compute-optimal run is not a recommendation" if recommends else ""
+    return (f"{POOR_FIT} ({'; '.join(reasons)}){allocation}",)
+

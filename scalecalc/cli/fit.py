@@ -18,17 +18,20 @@ from scalecalc.cli._common import (
     Fraction,
     LossColOption,
     ParamsColOption,
+    StrictOption,
     TokensColOption,
     check_new_file,
+    check_strict,
     command,
     note,
     output,
+    quality_warnings,
     resolve_format,
     single_quantity,
     write_new_file,
 )
 from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
-from scalecalc.errors import FitError, InputError
+from scalecalc.errors import InputError
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
 from scalecalc.render import Column, Report, Table, check_field
 
@@ -182,9 +185,7 @@ def fit(
     params_convention: Annotated[
         str, typer.Option(click_type=Choice(PARAM_CONVENTIONS), help="How the runs count parameters, for --save.")
     ] = "total",
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 2 when the data do not look like a scaling law (quality poor).")
-    ] = False,
+    strict: StrictOption = False,
     fmt: FormatOption = None,
     field: FieldOption = None,
     plot: PlotOption = False,
@@ -265,8 +266,7 @@ def fit(
         if save is None
         else dump_preset(from_fit(result, name=name or Path(save).stem, params_convention=params_convention))
     )
-    if strict and result.quality_reasons:  # before --save writes anything
-        raise FitError(f"{POOR_FIT} ({'; '.join(result.quality_reasons)})", param="strict")
+    check_strict(strict, result.quality_reasons)  # before --save writes anything
     report = fit_report(result)
     if field is not None:
         check_field(report, field)  # before --save writes anything
@@ -278,19 +278,11 @@ def fit(
             note(f"saved the fit as preset {save}: use it with scalecalc plan -p {save} or scalecalc predict -p {save}")
     if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
-    output(report, fmt, field, (*result.warnings, *quality_warnings(result)))
+    poor = quality_warnings(result.quality_reasons, recommends="params_opt" in result.derived)
+    output(report, fmt, field, (*result.warnings, *poor))
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 
 
-POOR_FIT = "poor fit: these data do not look like a scaling law"
-
-
-def quality_warnings(result: FitResult) -> tuple[str, ...]:
-    """One plain line on stderr when the quality gate failed (the reasons are also in the output)."""
-    if not result.quality_reasons:
-        return ()
-    allocation = "; its compute-optimal run is not a recommendation" if "params_opt" in result.derived else ""
-    return (f"{POOR_FIT} ({'; '.join(result.quality_reasons)}){allocation}",)
 
 
 def _read_runs(file: str, form: str, x: str | None, columns: dict[str, str | None]) -> Observations:

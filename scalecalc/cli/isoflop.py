@@ -22,11 +22,14 @@ from scalecalc.cli._common import (
     Fraction,
     LossColOption,
     ParamsColOption,
+    StrictOption,
     TokensColOption,
     check_new_file,
+    check_strict,
     command,
     note,
     output,
+    quality_warnings,
     quantities,
     resolve_format,
     write_new_file,
@@ -150,6 +153,7 @@ def isoflop(
     force: ForceOption = False,
     name: NameOption = None,
     params_convention: ConventionOption = "total",
+    strict: StrictOption = False,
     fmt: FormatOption = None,
     field: FieldOption = None,
     plot: PlotOption = False,
@@ -194,6 +198,7 @@ def isoflop(
         source=table.source,
         locations=table.locations,
     )
+    check_strict(strict, result.quality_reasons)  # before --save writes anything
     report = isoflop_report(result, table.source, observations)
     if field:
         check_field(report, field)  # before --save writes anything
@@ -201,7 +206,7 @@ def isoflop(
         what = f"least-squares line through {len(result.included)} isoFLOP minima"
         _save(save, force, name, result, table.source, f"isoflop --method {result.method}", observations,
               params_convention, what)  # fmt: skip
-    output(report, fmt, field, result.warnings)
+    output(report, fmt, field, (*result.warnings, *quality_warnings(result.quality_reasons, recommends=True)))
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations, best_per_size=best_per_size)
 
 
@@ -233,6 +238,7 @@ def envelope(
     force: ForceOption = False,
     name: NameOption = None,
     params_convention: ConventionOption = "total",
+    strict: StrictOption = False,
     fmt: FormatOption = None,
     field: FieldOption = None,
     plot: PlotOption = False,
@@ -271,13 +277,14 @@ def envelope(
         locations=table.locations,
         run_column=run_column or "params",
     )
+    check_strict(strict, result.quality_reasons)  # before --save writes anything
     report = envelope_report(result, table.source, observations, run_column)
     if field:
         check_field(report, field)
     if save is not None:
         _save(save, force, name, result, table.source, "envelope", observations, params_convention,
               f"least-squares line through {int(result.included.sum())} envelope levels")  # fmt: skip
-    output(report, fmt, field, result.warnings)
+    output(report, fmt, field, (*result.warnings, *quality_warnings(result.quality_reasons, recommends=True)))
     show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
 
 
