@@ -280,7 +280,7 @@ def test_best_per_size_option(runner: CliRunner, tmp_path) -> None:
     assert float(best.stdout) == pytest.approx(0.5368, abs=1e-4) and best.stderr == ""
 
 
-def _shrinking_optimum_csv(tmp_path) -> str:  # noqa: ANN001
+def _shrinking_optimum_csv(tmp_path) -> str:
     """isoFLOP valleys whose minimum moves to SMALLER models as compute grows: no compute-optimal frontier."""
     lines = ["params,tokens,loss"]
     for budget in (1e18, 1e19, 1e20, 1e21):
