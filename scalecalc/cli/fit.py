@@ -24,8 +24,16 @@ from scalecalc.cli._common import (
     single_quantity,
     write_new_file,
 )
-from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
+from scalecalc.cli.plot import (
+    FigsizeOption,
+    PlotFileOption,
+    PlotOption,
+    StyleOption,
+    check_plot_target,
+    show_plot,
+)
 from scalecalc.errors import FitError, InputError
+from scalecalc.plotting.styles import DEFAULT_STYLE
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
 from scalecalc.render import Column, Report, Table, check_field
 
@@ -155,6 +163,8 @@ def fit(
     field: FieldOption = None,
     plot: PlotOption = False,
     plot_file: PlotFileOption = None,
+    figsize: FigsizeOption = None,
+    style: StyleOption = DEFAULT_STYLE,
 ) -> None:
     """Fit a scaling law to your runs: constants, fit quality, allocation and (with --bootstrap) intervals.
 
@@ -245,7 +255,7 @@ def fit(
     if observations.derived and resolve_format(fmt) != "table":  # a table says so in its notes
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
     output(report, fmt, field, (*result.warnings, *quality_warnings(result)))
-    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, figsize=figsize, style=style, observations=observations)
 
 
 POOR_FIT = "poor fit: these data do not look like a scaling law"
