@@ -109,19 +109,9 @@ def build_figure(figure: Figure, style: str = DEFAULT_STYLE, figsize: tuple[floa
             more_handles, more_labels = _legend_entries(ax, panel, figure, shown)
             handles += more_handles
             labels += more_labels
-        title = "\n".join(law.text() for law in figure.laws) or None
-        if handles or title:
-            # One legend for the figure, under the panels: never over the data, and wide enough for a law's
-            # constants.
-            result.legend(
-                handles,
-                labels,
-                title=title,
-                loc="outside lower center",
-                frameon=False,
-                ncols=max(1, min(len(handles), 2 * count)),
-                alignment="center",
-            )
+        laws = [law.text() for law in figure.laws]
+        if handles or laws:
+            _legend(result, handles, labels, laws, most_columns=max(1, min(len(handles), 2 * count)))
         if colorbar:
             _colorbar(matplotlib, result, axes, figure)
         if figure.title:
@@ -151,6 +141,36 @@ def save_figure(
         drawn.savefig(encoded, format=fmt, metadata=METADATA[fmt])
     write_atomically(path, encoded.getvalue())
     return drawn
+
+
+# Widths, in characters, to wrap a legend title (a law and its constants) at when it is wider than the figure.
+TITLE_WRAPS = (100, 80, 60, 45, 30)
+
+
+def _legend(result: Any, handles: list[Any], labels: list[str], laws: list[str], most_columns: int) -> None:
+    """One legend for the figure, under the panels (never over the data), its title the laws with their
+    constants: in as many columns as fit the figure's width, the title wrapped only when even one column is too
+    wide (a file is the size asked for, so nothing may run off its edge)."""
+    import textwrap
+
+    renderer = result.canvas.get_renderer()
+    limit = 0.98 * result.bbox.width
+    titles = [laws] + [[textwrap.fill(law, width, subsequent_indent="  ") for law in laws] for width in TITLE_WRAPS]
+    for lines in titles:
+        for columns in range(most_columns, 0, -1):
+            legend = result.legend(
+                handles,
+                labels,
+                title="\n".join(lines) or None,
+                loc="outside lower center",
+                frameon=False,
+                ncols=columns,
+                alignment="center",
+            )
+            if legend.get_window_extent(renderer).width <= limit:
+                return
+            legend.remove()
+    result.legend(handles, labels, title="\n".join(titles[-1]) or None, loc="outside lower center", frameon=False)
 
 
 def _settle_layout(result: Any, size: tuple[float, float]) -> None:
@@ -302,9 +322,9 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool, sca
 
 
 # Where a marker's label may go, in order of preference: along its line (rotated) at the top or the foot of the
-# panel, right or left of the line; then level, likewise.
-LABEL_PLACES = tuple(
-    (rotation, end, side) for rotation in (90, 0) for end in ("top", "bottom") for side in ("right", "left")
+# panel, right or left of the line; then level, at the top, the foot or between (a fraction of the height).
+LABEL_PLACES = tuple((90, height, side) for height in (1.0, 0.0) for side in ("right", "left")) + tuple(
+    (0, height, side) for height in (1.0, 0.0, 0.5, 0.75, 0.25) for side in ("right", "left")
 )
 LABEL_GAP = 3.0  # points between a label and its line or the frame, and kept clear around every mark
 
@@ -322,15 +342,19 @@ def _place_marker_labels(ax, panel: Panel) -> None:
     samples = _curve_samples(ax)
     for marker in panel.markers:
         best: tuple[tuple[bool, int, int], Any] | None = None
-        for rotation, end, side in LABEL_PLACES:
+        # the label, and (when it ends in a parenthesis, such as an interval) the same in two lines
+        wordings = dict.fromkeys((marker.label, marker.label.replace(" (", "\n(", 1)))
+        places = [(place, wording) for place in LABEL_PLACES for wording in wordings]
+        for (rotation, height, side), wording in places:
+            rise = {1.0: -LABEL_GAP, 0.0: LABEL_GAP}.get(height, 0.0)
             text = ax.annotate(
-                marker.label,
-                (marker.x, 1.0 if end == "top" else 0.0),
+                wording,
+                (marker.x, height),
                 xycoords=("data", "axes fraction"),
-                xytext=(LABEL_GAP if side == "right" else -LABEL_GAP, -LABEL_GAP if end == "top" else LABEL_GAP),
+                xytext=(LABEL_GAP if side == "right" else -LABEL_GAP, rise),
                 textcoords="offset points",
                 ha="left" if side == "right" else "right",
-                va="top" if end == "top" else "bottom",
+                va={1.0: "top", 0.0: "bottom"}.get(height, "center"),
                 rotation=rotation,
                 fontsize="small",
                 color="#555555",
@@ -364,8 +388,8 @@ def _mark_boxes(ax, gap: float) -> np.ndarray:
                 ends = ax.transData.transform(np.asarray(segment, dtype=float))
                 low, high = ends.min(axis=0), ends.max(axis=0)
                 boxes.append(np.array([[*(low - 2 * gap), *(high + 2 * gap)]]))
-        elif isinstance(collection, PathCollection) and len(collection.get_offsets()):  # scatter points
-            centres = collection.get_offset_transform().transform(collection.get_offsets())
+        elif isinstance(collection, PathCollection):  # scatter points
+            centres = collection.get_offset_transform().transform(np.asarray(collection.get_offsets(), dtype=float))
             sizes = np.broadcast_to(collection.get_sizes(), (len(centres),))
             radius = np.sqrt(sizes)[:, None] / 2 * ax.figure.dpi / 72.0 + gap
             boxes.append(np.hstack([centres - radius, centres + radius]))
