@@ -90,6 +90,7 @@ StyleOption = Annotated[
     str,
     typer.Option(
         "--style",
+        metavar="<STYLE>",  # the choices are in the help, each with its meaning; a wide metavar squeezes every column
         click_type=TyperChoice(list(STYLES)),
         help="Look of the --plot-file figure: " + "; ".join(f"{name}: {look.meaning}" for name, look in STYLES.items()),
     ),
