@@ -231,7 +231,8 @@ def test_missing_matplotlib_says_how_to_install(frontier: Figure, monkeypatch: p
 def test_values_that_cannot_be_drawn_are_left_out(tmp_path) -> None:
     points = Points("runs", (1e19, 1e20, 1e21, 1e22), (2.0, math.nan, 0.0, 3.0))  # NaN, and 0 on a log axis
     curve = Curve("law", (1e19, 1e20, 1e21), (2.5, math.inf, 2.2))
-    panel = Panel("p", Axis("C", "FLOPs", "flops"), Axis("loss", "", "value"), points=(points,), curves=(curve,))
+    loss = Axis("loss", "nats/token", "value")
+    panel = Panel("p", Axis("C", "FLOPs", "flops"), loss, points=(points,), curves=(curve,))
     figure = Figure("nan", "with gaps", (panel,))
     body = "\n".join(chart_lines(render_text(figure, 80, 20)))
     assert body.count(GROUP_GLYPHS[0]) == 2

@@ -46,7 +46,7 @@ def test_empty_or_reversed_ranges_have_no_ticks() -> None:
 
 
 def test_extent_pads_log_axes_symmetrically_in_log_space() -> None:
-    panel = Panel("p", Axis("x", "", "count"), Axis("y", "", "value", log=False),
+    panel = Panel("p", Axis("x", "parameters", "count"), Axis("y", "nats/token", "value", log=False),
                   points=(Points("a", (1e9, 1e11), (2.0, 3.0)),))  # fmt: skip
     low, high = panel.extent("x")
     assert math.log10(1e9 / low) == pytest.approx(math.log10(high / 1e11)) == pytest.approx(0.1)

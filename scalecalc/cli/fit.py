@@ -30,8 +30,16 @@ from scalecalc.cli._common import (
     single_quantity,
     write_new_file,
 )
-from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
+from scalecalc.cli.plot import (
+    FigsizeOption,
+    PlotFileOption,
+    PlotOption,
+    StyleOption,
+    check_plot_target,
+    show_plot,
+)
 from scalecalc.errors import InputError
+from scalecalc.plotting.styles import DEFAULT_STYLE
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset, from_fit
 from scalecalc.render import Column, Report, Table, check_field
 
@@ -190,6 +198,8 @@ def fit(
     field: FieldOption = None,
     plot: PlotOption = False,
     plot_file: PlotFileOption = None,
+    figsize: FigsizeOption = None,
+    style: StyleOption = DEFAULT_STYLE,
 ) -> None:
     """Fit a scaling law to your runs: constants, fit quality, allocation and (with --bootstrap) intervals.
 
@@ -280,7 +290,7 @@ def fit(
         note(f"{', '.join(observations.derived)} derived from C = 6ND")
     poor = quality_warnings(result.quality_reasons, recommends="params_opt" in result.derived)
     output(report, fmt, field, (*result.warnings, *poor))
-    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, figsize=figsize, style=style, observations=observations)
 
 
 

@@ -34,8 +34,16 @@ from scalecalc.cli._common import (
     resolve_format,
     write_new_file,
 )
-from scalecalc.cli.plot import PlotFileOption, PlotOption, check_plot_target, show_plot
+from scalecalc.cli.plot import (
+    FigsizeOption,
+    PlotFileOption,
+    PlotOption,
+    StyleOption,
+    check_plot_target,
+    show_plot,
+)
 from scalecalc.errors import InputError
+from scalecalc.plotting.styles import DEFAULT_STYLE
 from scalecalc.presets import PARAM_CONVENTIONS, dump_preset
 from scalecalc.presets.documents import from_allocation
 from scalecalc.render import check_field
@@ -158,6 +166,8 @@ def isoflop(
     field: FieldOption = None,
     plot: PlotOption = False,
     plot_file: PlotFileOption = None,
+    figsize: FigsizeOption = None,
+    style: StyleOption = DEFAULT_STYLE,
 ) -> None:
     """IsoFLOP profiles (Chinchilla Approach 2): the best model size per compute budget, and the power laws
     N_opt = k_N C^a, D_opt = k_D C^b through those minima, with bootstrap intervals.
@@ -207,7 +217,16 @@ def isoflop(
         _save(save, force, name, result, table.source, f"isoflop --method {result.method}", observations,
               params_convention, what)  # fmt: skip
     output(report, fmt, field, (*result.warnings, *quality_warnings(result.quality_reasons, recommends=True)))
-    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations, best_per_size=best_per_size)
+    show_plot(
+        result,
+        plot=plot,
+        plot_file=plot_file,
+        fmt=fmt,
+        figsize=figsize,
+        style=style,
+        observations=observations,
+        best_per_size=best_per_size,
+    )
 
 
 @command(app, flags={"targets": "--flops", "run_column": "--run-col"})
@@ -243,6 +262,8 @@ def envelope(
     field: FieldOption = None,
     plot: PlotOption = False,
     plot_file: PlotFileOption = None,
+    figsize: FigsizeOption = None,
+    style: StyleOption = DEFAULT_STYLE,
 ) -> None:
     """Training-curve envelope (Chinchilla Approach 1): for each compute level the lowest loss over all runs,
     the model size that reached it, and the power laws N_opt = k_N C^a, D_opt = k_D C^b through them.
@@ -285,7 +306,7 @@ def envelope(
         _save(save, force, name, result, table.source, "envelope", observations, params_convention,
               f"least-squares line through {int(result.included.sum())} envelope levels")  # fmt: skip
     output(report, fmt, field, (*result.warnings, *quality_warnings(result.quality_reasons, recommends=True)))
-    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, observations=observations)
+    show_plot(result, plot=plot, plot_file=plot_file, fmt=fmt, figsize=figsize, style=style, observations=observations)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ Where a terminal chart goes: a command that prints a result draws its chart (``-
 stdout is a terminal and the format is ``table``; otherwise on stderr, so json/csv/tsv on stdout stay
 machine-readable. ``scalecalc plot frontier`` prints nothing but the chart, so its chart is its stdout.
 Charts take the terminal's size (``COLUMNS``/``LINES`` are honoured) and are coloured only on a terminal
-without ``NO_COLOR``. ``--plot-file`` is checked while the options are parsed (extension, directory,
-matplotlib installed), before any work is done.
+without ``NO_COLOR``. ``--plot-file``, ``--figsize`` and ``--style`` are checked while the options are parsed
+(extension, directory, matplotlib installed; a readable size; a known style), before any work is done.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
+from typer._types import TyperChoice
 
 from scalecalc.cli._app import app
 from scalecalc.cli._common import check_new_file, command, note, resolve_format
 from scalecalc.defaults import COMPARE_PRESETS
 from scalecalc.errors import InputError, ScalecalcError
+from scalecalc.plotting.styles import DEFAULT_STYLE, STYLES, parse_figsize
 from scalecalc.units import parse_quantity, shown
 
 if TYPE_CHECKING:
@@ -64,6 +66,35 @@ PlotFileOption = Annotated[
         show_default=False,
     ),
 ]
+def _check_figsize(value: str | None) -> str | None:
+    """Option callback: a --figsize that cannot be read or is out of range fails before the command runs."""
+    if value is not None:
+        try:
+            parse_figsize(value)
+        except ScalecalcError as error:
+            raise typer.BadParameter(error.message) from None
+    return value
+
+
+FigsizeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--figsize",
+        metavar="WxH",
+        help="Size of the --plot-file figure in inches, e.g. 7x3 (the file is exactly this size).",
+        callback=_check_figsize,
+        show_default="the style's size per panel",
+    ),
+]
+StyleOption = Annotated[
+    str,
+    typer.Option(
+        "--style",
+        metavar="<STYLE>",  # the choices are in the help, each with its meaning; a wide metavar squeezes every column
+        click_type=TyperChoice(list(STYLES)),
+        help="Look of the --plot-file figure: " + "; ".join(f"{name}: {look.meaning}" for name, look in STYLES.items()),
+    ),
+]
 PlotSizeOption = Annotated[
     str | None,
     typer.Option(
@@ -86,10 +117,13 @@ def show_plot(
     plot_file: str | None,
     fmt: str | None = None,
     plot_size: str | None = None,
+    figsize: str | None = None,
+    style: str = DEFAULT_STYLE,
     **context: Any,
 ) -> None:
     """Draw ``result`` (a :class:`~scalecalc.plotting.spec.Figure`, or a result object that
-    :func:`scalecalc.plotting.builders.figure_for` knows, given ``context``) in the terminal and/or to a file."""
+    :func:`scalecalc.plotting.builders.figure_for` knows, given ``context``) in the terminal and/or to a file
+    (in ``style``, ``figsize`` inches)."""
     if not plot and plot_file is None:
         return
     from scalecalc.plotting.builders import figure_for
@@ -100,20 +134,21 @@ def show_plot(
     except ScalecalcError as error:  # the builder names its own parameter; the user asked for the figure by --plot
         raise type(error)(error.message, param="plot") from None
     if plot_file is not None:
-        write_plot_file(figure, plot_file)
+        write_plot_file(figure, plot_file, figsize, style)
     if plot:
         stream = sys.stdout if sys.stdout.isatty() and resolve_format(fmt) == "table" else sys.stderr
         sys.stdout.flush()
         draw_in_terminal(figure, stream, plot_size)
 
 
-def write_plot_file(figure: Figure, path: str) -> None:
+def write_plot_file(figure: Figure, path: str, figsize: str | None = None, style: str = DEFAULT_STYLE) -> None:
     from scalecalc.plotting.files import save_figure
 
     try:
-        save_figure(figure, path)
-    except ScalecalcError as error:  # the file backend names its parameter, the path; here it is --plot-file
-        raise type(error)(error.message, param="plot_file") from None
+        save_figure(figure, path, style, parse_figsize(figsize) if figsize else None)
+    except ScalecalcError as error:  # the backend's `path` is --plot-file here; figsize and style keep their names
+        param = error.param if error.param in ("figsize", "style") else "plot_file"
+        raise type(error)(error.message, param=param) from None
     note(f"wrote {path}")
 
 
@@ -179,6 +214,8 @@ def frontier(
     low: Annotated[str, typer.Option("--from", help="Lowest training compute (FLOPs or PF-days).")] = "1e20",
     high: Annotated[str, typer.Option("--to", help="Highest training compute (FLOPs or PF-days).")] = "1e26",
     plot_file: PlotFileOption = None,
+    figsize: FigsizeOption = None,
+    style: StyleOption = DEFAULT_STYLE,
     plot_size: PlotSizeOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --plot-file.")] = False,
 ) -> None:
@@ -191,6 +228,7 @@ def frontier(
     scalecalc plot frontier
     scalecalc plot frontier --preset epoch-2024,chinchilla,llama3-2024 --from 1e20 --to 1e26
     scalecalc plot frontier -p chinchilla,kaplan-2020 --plot-file frontier.png    # or .svg, .pdf
+    scalecalc plot frontier --plot-file frontier.pdf --style paper --figsize 7x2.6
     """
     from scalecalc.plotting.builders import frontier_figure
     from scalecalc.presets import load_preset
@@ -207,6 +245,6 @@ def frontier(
         raise InputError(f"--from {low} must be below --to {high}")
     figure = frontier_figure([load_preset(name) for name in names], low_flops, high_flops)
     if plot_file is not None:
-        write_plot_file(figure, plot_file)
+        write_plot_file(figure, plot_file, figsize, style)
     else:
         draw_in_terminal(figure, sys.stdout, plot_size)

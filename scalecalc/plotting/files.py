@@ -8,7 +8,11 @@ Conventions: log axes with major ticks at the positions and human-unit labels of
 :func:`scalecalc.plotting.spec.ticks` (``1e22``, ``70B``), minor ticks unlabelled; data points coloured by group
 (a log colour scale with a colour bar for budgets or sizes, a qualitative palette for presets); fitted curves
 in their group's colour, the frontier in black, extrapolations dashed, bootstrap bands shaded; the law and
-its constants as the legend title. SVG text stays text and PDF fonts are embedded as TrueType, so labels can
+its constants as the legend title. The labels of vertical markers (a target budget, a break) go where they
+cover no data point (see :func:`_place_marker_labels`). Size, resolution, text size and line weight come from a
+style (:mod:`scalecalc.plotting.styles`); a file is exactly the figure's size.
+
+SVG text stays text and PDF fonts are embedded as TrueType, so labels can
 be searched and edited; files carry no creation date, so the same figure gives the same bytes.
 """
 
@@ -21,18 +25,17 @@ import numpy as np
 
 from scalecalc.errors import InputError
 from scalecalc.plotting.spec import AxisKind, Figure, Panel, ticks
+from scalecalc.plotting.styles import DEFAULT_STYLE, STYLES, Style, check_figsize, check_style, figure_size
 
 FILE_FORMATS = ("png", "svg", "pdf")
 MISSING_MATPLOTLIB = "needs matplotlib, which is not installed: pip install 'scalecalc[plot]'"
-PANEL_SIZE = (4.6, 4.0)  # inches per panel: two panels fit a two-column paper's full width at 9 pt
-DPI = 200
 NEUTRAL = "#555555"
-STYLE = {
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 7.5,
-    "legend.title_fontsize": 7.5,
+# Text sizes relative to the style's font size, so that one table serves every style.
+RC = {
+    "axes.titlesize": "large",
+    "axes.labelsize": "medium",
+    "legend.fontsize": "small",
+    "legend.title_fontsize": "small",
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -41,8 +44,6 @@ STYLE = {
     "svg.fonttype": "none",  # text stays text in SVG
     "svg.hashsalt": "scalecalc",  # stable element ids: identical figures give identical files
     "pdf.fonttype": 42,  # TrueType in PDF, editable in an illustrator
-    "savefig.bbox": "tight",
-    "savefig.pad_inches": 0.05,
 }
 METADATA = {
     "png": {"Software": None},
@@ -76,51 +77,56 @@ def check_matplotlib() -> None:
         raise InputError(MISSING_MATPLOTLIB)
 
 
-def build_figure(figure: Figure) -> Any:
-    """The matplotlib Figure for ``figure`` (not yet written anywhere)."""
+def _rc(style: Style) -> dict[str, Any]:
+    return {**RC, "font.size": style.font_size, "figure.dpi": style.dpi, "savefig.dpi": style.dpi}
+
+
+def build_figure(figure: Figure, style: str = DEFAULT_STYLE, figsize: tuple[float, float] | None = None) -> Any:
+    """The matplotlib Figure for ``figure`` (not yet written anywhere), in ``style``, ``figsize`` inches (default:
+    the style's size for this many panels)."""
+    look = check_style(style)
+    if figsize is not None:
+        check_figsize(figsize)
     try:
         import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure as MplFigure
     except ImportError:
         raise InputError(MISSING_MATPLOTLIB) from None
-    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]  # keys are checked by matplotlib at run time
+    with matplotlib.rc_context(_rc(look)):  # type: ignore[arg-type]  # keys are checked by matplotlib at run time
         count = len(figure.panels)
         colorbar = _has_colorbar(figure)
-        size = (PANEL_SIZE[0] * count + (0.8 if colorbar else 0.0), PANEL_SIZE[1])
+        size = figsize or figure_size(look, count, colorbar)
         result = MplFigure(figsize=size, layout="constrained")
+        FigureCanvasAgg(result)  # a canvas that measures text, for placing labels (files in any format)
         axes = result.subplots(1, count, squeeze=False)[0]
         colours = _group_colours(matplotlib, figure)
         shown: set[str] = set()  # each label once, though two panels draw it
         handles: list[Any] = []
         labels: list[str] = []
         for ax, panel in zip(axes, figure.panels, strict=True):
-            _draw_panel(ax, panel, colours, group_labels=not colorbar)
+            _draw_panel(ax, panel, colours, group_labels=not colorbar, scale=look.scale)
             more_handles, more_labels = _legend_entries(ax, panel, figure, shown)
             handles += more_handles
             labels += more_labels
-        title = "\n".join(law.text() for law in figure.laws) or None
-        if handles or title:
-            # One legend for the figure, under the panels: never over the data, and wide enough for a law's
-            # constants.
-            result.legend(
-                handles,
-                labels,
-                title=title,
-                loc="outside lower center",
-                frameon=False,
-                ncols=max(1, min(len(handles), 2 * count)),
-                alignment="center",
-            )
+        laws = [law.text() for law in figure.laws]
+        if handles or laws:
+            _legend(result, handles, labels, laws, most_columns=max(1, min(len(handles), 2 * count)))
         if colorbar:
             _colorbar(matplotlib, result, axes, figure)
         if figure.title:
-            result.suptitle(figure.title, fontsize=11)
+            result.suptitle(figure.title, fontsize="x-large")
+        _settle_layout(result, size)
+        for ax, panel in zip(axes, figure.panels, strict=True):
+            _place_marker_labels(ax, panel)
     return result
 
 
-def save_figure(figure: Figure, path: str) -> Any:
+def save_figure(
+    figure: Figure, path: str, style: str = DEFAULT_STYLE, figsize: tuple[float, float] | None = None
+) -> Any:
     """Write ``figure`` to ``path`` (format from the extension; an existing file is replaced atomically, so
-    a failure leaves it as it was); return the matplotlib Figure."""
+    a failure leaves it as it was) in ``style`` at ``figsize`` inches; return the matplotlib Figure."""
     import io
 
     import matplotlib
@@ -129,12 +135,60 @@ def save_figure(figure: Figure, path: str) -> Any:
 
     fmt = check_path(path)
     check_target(path, replace=True)
-    drawn = build_figure(figure)
+    drawn = build_figure(figure, style, figsize)
     encoded = io.BytesIO()  # drawn in memory, then written by the one atomic writer
-    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
-        drawn.savefig(encoded, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+    with matplotlib.rc_context(_rc(STYLES[style])):  # type: ignore[arg-type]
+        drawn.savefig(encoded, format=fmt, metadata=METADATA[fmt])
     write_atomically(path, encoded.getvalue())
     return drawn
+
+
+# Widths, in characters, to wrap a legend title (a law and its constants) at when it is wider than the figure.
+TITLE_WRAPS = (100, 80, 60, 45, 30)
+
+
+def _legend(result: Any, handles: list[Any], labels: list[str], laws: list[str], most_columns: int) -> None:
+    """One legend for the figure, under the panels (never over the data), its title the laws with their
+    constants: in as many columns as fit the figure's width, the title wrapped only when even one column is too
+    wide (a file is the size asked for, so nothing may run off its edge)."""
+    import textwrap
+
+    renderer = result.canvas.get_renderer()
+    limit = 0.98 * result.bbox.width
+    titles = [laws] + [[textwrap.fill(law, width, subsequent_indent="  ") for law in laws] for width in TITLE_WRAPS]
+    for lines in titles:
+        for columns in range(most_columns, 0, -1):
+            legend = result.legend(
+                handles,
+                labels,
+                title="\n".join(lines) or None,
+                loc="outside lower center",
+                frameon=False,
+                ncols=columns,
+                alignment="center",
+            )
+            if legend.get_window_extent(renderer).width <= limit:
+                return
+            legend.remove()
+    result.legend(handles, labels, title="\n".join(titles[-1]) or None, loc="outside lower center", frameon=False)
+
+
+def _settle_layout(result: Any, size: tuple[float, float]) -> None:
+    """Lay the figure out once, so that data map to their final place on the page before marker labels are
+    placed; a size too small for the panels, legend and colour bar is refused rather than drawn collapsed."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*collapsed", category=UserWarning)
+            result.draw_without_rendering()
+    except UserWarning:
+        width, height = size
+        raise InputError(
+            f"{width:g}x{height:g} in is too small for this figure's panels, legend and colour bar; give a larger "
+            "size (or leave it out for the style's own)",
+            param="figsize",
+        ) from None
 
 
 # -- drawing ---------------------------------------------------------------------------------------------
@@ -155,10 +209,11 @@ def _colour(colours: list[Any], group: int | None) -> Any:
     return NEUTRAL if group is None else colours[group]
 
 
-def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> None:
+def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool, scale: float) -> None:
     def label(item: Any) -> str | None:
         return item.label or None if group_labels or item.group is None else None
 
+    area = scale**2  # marker sizes are areas (points squared)
     for band in panel.bands:
         ax.fill_between(
             band.x,
@@ -171,7 +226,7 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
             zorder=1,
         )
     for curve in panel.curves:
-        width = {"frontier": 2.0, "law": 1.8}.get(curve.role, 1.2)
+        width = {"frontier": 2.0, "law": 1.8}.get(curve.role, 1.2) * scale
         colour = "black" if curve.role == "frontier" and curve.group is None else _colour(colours, curve.group)
         ax.plot(
             curve.x,
@@ -189,10 +244,10 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
                 points.x,
                 points.y,
                 marker="*",
-                s=110,
+                s=110 * area,
                 color=colour,
                 edgecolors="black",
-                linewidths=0.6,
+                linewidths=0.6 * scale,
                 label=label(points),
                 zorder=5,
             )
@@ -201,25 +256,32 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
                 points.x,
                 points.y,
                 marker="D",
-                s=30,
+                s=30 * area,
                 color="white",
                 edgecolors="black",
-                linewidths=1.0,
+                linewidths=1.0 * scale,
                 label=label(points),
                 zorder=6,
             )
         elif points.role == "excluded":
             ax.scatter(
-                points.x, points.y, marker="x", s=22, color="#999999", linewidths=0.8, label=label(points), zorder=3
+                points.x,
+                points.y,
+                marker="x",
+                s=22 * area,
+                color="#999999",
+                linewidths=0.8 * scale,
+                label=label(points),
+                zorder=3,
             )
         else:
             ax.scatter(
                 points.x,
                 points.y,
-                s=16,
+                s=16 * area,
                 color=colour,
                 edgecolors="white",
-                linewidths=0.4,
+                linewidths=0.4 * scale,
                 alpha=0.9,
                 label=label(points),
                 zorder=3,
@@ -228,20 +290,18 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
         if points.low and points.high:
             mid, bottom, top = (np.array(v, dtype=float) for v in (points.y, points.low, points.high))
             error = [mid - bottom, top - mid]
-            ax.errorbar(points.x, mid, yerr=error, fmt="none", ecolor="black", elinewidth=1.0, capsize=3, zorder=5)
+            ax.errorbar(
+                points.x,
+                mid,
+                yerr=error,
+                fmt="none",
+                ecolor="black",
+                elinewidth=1.0 * scale,
+                capsize=3 * scale,
+                zorder=5,
+            )
     for marker in panel.markers:
-        ax.axvline(marker.x, color="#888888", ls=":", lw=1.0, zorder=1)
-        ax.annotate(
-            marker.label,
-            (marker.x, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -3),
-            textcoords="offset points",
-            va="top",
-            fontsize=7,
-            color="#555555",
-            rotation=90,
-        )
+        ax.axvline(marker.x, color="#888888", ls=":", lw=1.0 * scale, zorder=1)
     ax.set_title(panel.title)
     ax.set_xlabel(panel.x.title)
     ax.set_ylabel(panel.y.title)
@@ -259,6 +319,102 @@ def _draw_panel(ax, panel: Panel, colours: list[Any], *, group_labels: bool) -> 
 
                 axis.set_minor_locator(LogLocator(subs=(2, 3, 4, 5, 6, 7, 8, 9)))
                 axis.set_minor_formatter(NullFormatter())
+
+
+# Where a marker's label may go, in order of preference: along its line (rotated) at the top or the foot of the
+# panel, right or left of the line; then level, at the top, the foot or between (a fraction of the height).
+LABEL_PLACES = tuple((90, height, side) for height in (1.0, 0.0) for side in ("right", "left")) + tuple(
+    (0, height, side) for height in (1.0, 0.0, 0.5, 0.75, 0.25) for side in ("right", "left")
+)
+LABEL_GAP = 3.0  # points between a label and its line or the frame, and kept clear around every mark
+
+
+def _place_marker_labels(ax, panel: Panel) -> None:
+    """Label each vertical marker at the first place of :data:`LABEL_PLACES` that lies inside the panel and covers
+    no data point, error bar or earlier label; where every place covers something, at the one covering the fewest
+    of those, then the fewest curve samples (a label may cross a line, never hide a run)."""
+    if not panel.markers:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    gap = LABEL_GAP * ax.figure.dpi / 72.0
+    marks = _mark_boxes(ax, gap)
+    samples = _curve_samples(ax)
+    for marker in panel.markers:
+        best: tuple[tuple[bool, int, int], Any] | None = None
+        # the label, and (when it ends in a parenthesis, such as an interval) the same in two lines
+        wordings = dict.fromkeys((marker.label, marker.label.replace(" (", "\n(", 1)))
+        places = [(place, wording) for place in LABEL_PLACES for wording in wordings]
+        for (rotation, height, side), wording in places:
+            rise = {1.0: -LABEL_GAP, 0.0: LABEL_GAP}.get(height, 0.0)
+            text = ax.annotate(
+                wording,
+                (marker.x, height),
+                xycoords=("data", "axes fraction"),
+                xytext=(LABEL_GAP if side == "right" else -LABEL_GAP, rise),
+                textcoords="offset points",
+                ha="left" if side == "right" else "right",
+                va={1.0: "top", 0.0: "bottom"}.get(height, "center"),
+                rotation=rotation,
+                fontsize="small",
+                color="#555555",
+                zorder=4,
+            )
+            box = text.get_window_extent(renderer)
+            outside = not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1)
+            cost = (outside, _count_overlaps(box, marks), _count_inside(box, samples))
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, text)
+            else:
+                text.remove()
+            if cost == (False, 0, 0):
+                break
+        assert best is not None
+        placed = best[1].get_window_extent(renderer)
+        marks = np.vstack([marks, [[placed.x0 - gap, placed.y0 - gap, placed.x1 + gap, placed.y1 + gap]]])
+
+
+def _mark_boxes(ax, gap: float) -> np.ndarray:
+    """Boxes (x0, y0, x1, y1) in display pixels around every drawn point (scatter markers, their size plus
+    ``gap``) and every error bar (its segment, widened by ``gap`` and its caps)."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    boxes = [np.empty((0, 4))]
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):  # error bars
+            for segment in collection.get_segments():
+                ends = ax.transData.transform(np.asarray(segment, dtype=float))
+                low, high = ends.min(axis=0), ends.max(axis=0)
+                boxes.append(np.array([[*(low - 2 * gap), *(high + 2 * gap)]]))
+        elif isinstance(collection, PathCollection):  # scatter points
+            centres = collection.get_offset_transform().transform(np.asarray(collection.get_offsets(), dtype=float))
+            sizes = np.broadcast_to(collection.get_sizes(), (len(centres),))
+            radius = np.sqrt(sizes)[:, None] / 2 * ax.figure.dpi / 72.0 + gap
+            boxes.append(np.hstack([centres - radius, centres + radius]))
+    stacked = np.vstack(boxes)
+    return stacked[np.isfinite(stacked).all(axis=1)]
+
+
+def _curve_samples(ax) -> np.ndarray:
+    """The display positions of the drawn curves' samples (lines in data coordinates, not the markers' own)."""
+    points = [np.empty((0, 2))]
+    for line in ax.get_lines():
+        if line.get_transform() == ax.transData:
+            points.append(ax.transData.transform(np.column_stack(line.get_data()).astype(float)))
+    stacked = np.vstack(points)
+    return stacked[np.isfinite(stacked).all(axis=1)]
+
+
+def _count_overlaps(box: Any, boxes: np.ndarray) -> int:
+    x0, y0, x1, y1 = boxes.T
+    return int(np.sum((x0 < box.x1) & (x1 > box.x0) & (y0 < box.y1) & (y1 > box.y0)))
+
+
+def _count_inside(box: Any, points: np.ndarray) -> int:
+    x, y = points[:, 0], points[:, 1]
+    return int(np.sum((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)))
 
 
 ROLE_NAMES = {"data": "runs", "optimum": "fitted optimum", "excluded": "left out of the fit", "fit": "fitted curve"}

@@ -26,7 +26,8 @@ PointRole = Literal["data", "optimum", "excluded", "prediction"]
 
 @dataclass(frozen=True)
 class Axis:
-    """One axis: ``label`` and ``unit`` make its title; ``kind`` says how tick labels read."""
+    """One axis: ``label`` and ``unit`` make its title; ``kind`` says how tick labels read. Every axis names its
+    unit (FLOPs, parameters, tokens, nats/token), so a reader never guesses what a number counts."""
 
     label: str
     unit: str
@@ -34,9 +35,13 @@ class Axis:
     log: bool = True
     limits: tuple[float, float] | None = None  # data units; None: from the content
 
+    def __post_init__(self) -> None:
+        if not self.unit.strip():
+            raise ValueError(f"the axis {self.label!r} needs a unit")
+
     @property
     def title(self) -> str:
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        return f"{self.label} ({self.unit})"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,10 @@ CURVE_SAMPLES = 120
 
 COMPUTE_AXIS = Axis("training compute C", "FLOPs", "flops")
 PARAMS_OPT_AXIS = Axis("N_opt", "parameters", "count")
+# Losses are cross-entropies in nats per token, the convention of every preset and of `plan --loss`.
+LOSS_AXIS = Axis("loss", "nats/token", "value")
+# A column the user named (a task loss, an accuracy): its unit is whatever the file's is.
+FILE_UNIT = "as in the file"
 
 
 def log_grid(low: float, high: float, count: int = CURVE_SAMPLES) -> np.ndarray:

@@ -5,12 +5,14 @@ allocation law N_opt = k C^a fitted to their optima, extrapolated to the target 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scalecalc.plotting.builders._common import (
     COMPUTE_AXIS,
+    LOSS_AXIS,
     as_tuple,
     log_grid,
     params_opt_panel,
@@ -72,7 +74,7 @@ def isoflop_figure(
     profiles = Panel(
         f"isoFLOP profiles ({result.method})",
         Axis("model size N", "parameters", "count"),
-        Axis("loss", "", "value", log=False),
+        replace(LOSS_AXIS, log=False),
         points=(*points, *optima),
         curves=tuple(curves),
     )
@@ -117,7 +119,7 @@ def envelope_figure(result: EnvelopeResult, observations: Observations | None = 
     curves_panel = Panel(
         "training curves and their envelope",
         COMPUTE_AXIS,
-        Axis("loss", "", "value"),
+        LOSS_AXIS,
         points=tuple(points),
         curves=(envelope,),
     )

@@ -14,6 +14,8 @@ from scalecalc.laws import BrokenPowerLaw, ChinchillaLaw, KaplanLaw, PowerLaw, S
 from scalecalc.laws.power import variable_values
 from scalecalc.plotting.builders._common import (
     COMPUTE_AXIS,
+    FILE_UNIT,
+    LOSS_AXIS,
     as_tuple,
     log_grid,
     params_opt_panel,
@@ -106,7 +108,7 @@ def loss_law_figure(
         Panel(
             "loss against compute",
             COMPUTE_AXIS,
-            Axis("loss", "", "value"),
+            LOSS_AXIS,
             points=tuple(points),
             curves=tuple(curves),
             bands=tuple(bands),
@@ -172,7 +174,10 @@ def _curve_landmarks(result: FitResult, figure: Figure) -> Figure:
             interval = f" ({spread[1]:.3g} to {spread[2]:.3g})" if spread else ""
             markers.append(Marker(float(value), f"{what} {value:.3g}{interval}"))
     curves = list(panel.curves)
-    if "E" in result.constants and panel.curves:
+    lowest = min((y for y in panel.points[0].y if y > 0), default=0.0) if panel.points else 0.0
+    # A floor far below every run (a fit with E near 0) would stretch a log axis over empty decades.
+    shown = not panel.y.log or result.constants.get("E", 0.0) > 0.1 * lowest
+    if "E" in result.constants and panel.curves and shown:
         grid = panel.curves[0].x + panel.curves[-1].x
         ends = (min(grid), max(grid))
         curves.append(Curve(f"floor E = {result.constants['E']:.4g}", ends, (result.constants["E"],) * 2, None, "law"))
@@ -201,7 +206,7 @@ def _one_variable_figure(
     variable = law.variable
     sizes = {"params": ("model size N", "parameters"), "tokens": ("training tokens D", "tokens"),
              "flops": ("training compute C", "FLOPs")}  # fmt: skip
-    label, unit = sizes.get(variable, (variable, ""))
+    label, unit = sizes.get(variable, (variable, FILE_UNIT))
     kind: AxisKind = "flops" if variable == "flops" else "count" if variable in sizes else "value"
     on_log = variable in sizes  # any other column (a task loss) is drawn on its own, linear scale
     low, high = float(x.min()), float(x.max())
@@ -220,7 +225,7 @@ def _one_variable_figure(
     panel = Panel(
         f"{metric} against {label.rsplit(' ', 1)[0].removeprefix('training ') if on_log else label}",
         Axis(label, unit, kind, log=on_log),
-        Axis(metric, "", "value", log=law.form != "sigmoid"),
+        Axis(metric, LOSS_AXIS.unit if metric == "loss" else FILE_UNIT, "value", log=law.form != "sigmoid"),
         points=(Points("runs", as_tuple(x), as_tuple(loss)),),
         curves=tuple(curves),
         bands=tuple(bands),
