@@ -225,7 +225,7 @@ def test_loss_needs_a_loss_law(runner: CliRunner) -> None:
         (["plan", "--flops", "-1e24"], "--flops: '-1e24' must be greater than zero"),
         (["plan", "--flops", "1e22,,1e23"], "--flops: empty item"),
         (["plan", "--params", "7pfd"], "--params: unknown unit 'pfd'"),
-        (["plan", "--flops", "1e24", "-p", "nope"], "unknown preset 'nope'; known presets: "),
+        (["plan", "--flops", "1e24", "-p", "nope"], "unknown preset 'nope'; presets: "),
         (["plan", "--flops", "1e24", "-p", "missing/law.yaml"], "preset file missing/law.yaml does not exist"),
         (["plan", "--flops", "1e24", "--format", "xml"], "--format: unknown format 'xml'"),
         (["plan", "--flops", "1e24", "-f", "N"], "--field: no field 'N'; fields: preset, flops, params"),
@@ -279,7 +279,7 @@ def test_predict_names_its_loss_field_as_a_file_does_and_keeps_the_old_name_for_
     args = ["predict", "--params", "7B", "--tokens", "2T", "-p", "chinchilla"]
     new, old = run(runner, [*args, "-f", "predicted_loss"]), run(runner, [*args, "-f", "loss"])
     assert new.stdout == old.stdout and float(new.stdout) == pytest.approx(loss_of(HOFFMANN, 7e9, 2e12), rel=1e-12)
-    assert "`predicted_loss`" in old.stderr and new.stderr == ""
+    assert "'predicted_loss'" in old.stderr and new.stderr == ""
 
 
 def test_predict_a_file_adds_predicted_loss_and_residual(runner: CliRunner, tmp_path: Path) -> None:

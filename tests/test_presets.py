@@ -401,14 +401,19 @@ def test_missing_file(tmp_path: Path) -> None:
         load_preset(str(missing))
 
 
-def test_unknown_name_lists_the_known_names() -> None:
+def test_unknown_name_lists_the_known_names_or_the_one_it_probably_meant() -> None:
     with pytest.raises(PresetError) as raised:
-        load_preset("chinchila")
+        load_preset("nonesuch")
     message = str(raised.value)
-    assert "unknown preset 'chinchila'" in message
+    assert "unknown preset 'nonesuch'; presets: " in message
     for name in REQUIRED:
         assert name in message
     assert "path to a .yaml file" in message
+    with pytest.raises(PresetError) as raised:
+        load_preset("chinchila")
+    assert str(raised.value) == (
+        "unknown preset 'chinchila' (did you mean 'chinchilla'?) (or a path to a .yaml file)"
+    )
 
 
 def test_preset_given_as_a_path(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def main() -> None:
         discard_stdout()
         code = 0
     except SystemExit as exit_request:
-        # Rich meets a closed pipe (help text into `| head`) by pointing stdout at /dev/null and exiting 1
+        # Rich and click meet a closed pipe (help text into `| head`) by exiting 1 after quietening stdout
         if exit_request.code != 1 or not _stdout_discarded():
             raise
         code = 0
@@ -87,7 +87,10 @@ def _run(args: list[str]) -> int:
     except typer.TyperException as error:  # click's usage errors derive from it
         context = getattr(error, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
-        if not error.format_message():  # a group called without a command (`scalecalc presets`) showed its help
+        if type(error).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help, as asked
+            print(error.format_message())
+            return 0
+        if not error.format_message():  # the same, where click has already shown the help
             return 0
         print(f"error: {error.format_message()}{hint}", file=sys.stderr)
         return error.exit_code
@@ -98,6 +101,9 @@ def _run(args: list[str]) -> int:
 
 
 def _stdout_discarded() -> bool:
+    """Whether a closed pipe already made Rich point stdout at /dev/null, or click wrap it to ignore the flush."""
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's answer to EPIPE before its sys.exit(1)
+        return True
     try:
         return os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(os.devnull))
     except (OSError, ValueError, AttributeError):

@@ -262,11 +262,20 @@ def handle_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
 
 
 def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
-    """The error's message, its parameter (if any) named by the command-line option that sets it."""
-    message = with_options(error.message, flags)
+    """The error's message on one line, its parameter (if any) named by the command-line option that sets it."""
+    message = one_line(with_options(error.message, flags))
     if error.param is None:
         return message
     return f"{option_name(error.param, flags)}: {message}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that would break the line (a column name from a file may hold any of
+    Unicode's line separators) written as its escape, so that an error is one line whatever it quotes."""
+    lines = text.splitlines()
+    if len(lines) <= 1 and not text.endswith(("\n", "\r")):
+        return text
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def command(
@@ -337,12 +346,19 @@ def print_document(document: Any, fmt: str) -> None:
 
 
 def output(
-    result: Table | Report, fmt: str | None, field_name: str | Sequence[str] | None, warnings: tuple[str, ...] = ()
+    result: Table | Report,
+    fmt: str | None,
+    field_name: str | Sequence[str] | None,
+    warnings: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (),
 ) -> None:
-    """Warnings to stderr, then the data to stdout in the chosen format (both checked before any output)."""
+    """Notes and warnings to stderr, then the data to stdout in the chosen format (both checked before any
+    output, so that a refused format or field prints its one error line alone)."""
     chosen = resolve_format(fmt)
     if field_name:
         check_field(result, field_name)
+    for text in notes:
+        note(text)
     for message in warnings:
         warn(message)
     emit(_options_in_notes(result), chosen, field_name=field_name or None)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scalecalc.cli._common import Choice, note
+from scalecalc.cli._common import Choice
 from scalecalc.errors import InputError
 from scalecalc.units import parse_quantity
 
@@ -174,6 +174,12 @@ def shapes(model: str | None, options: dict[str, Any]) -> list[Shape]:
             active_experts=numbers["active_experts"],
             name="custom",
     )
-    if numbers["vocab"] is None:
-        note(f"--vocab not given: using GPT-2's {DEFAULT_VOCAB} (Llama 2: 32000, Llama 3: 128256)")
     return [shape]
+
+
+def assumed_vocabulary(model: str | None, options: dict[str, Any]) -> tuple[str, ...]:
+    """The note a custom shape gets when it relies on the default vocabulary (printed once the command succeeded,
+    so that a refused command prints its one error line alone)."""
+    if model is not None or options.get("vocab") is not None:
+        return ()
+    return (f"--vocab not given: using GPT-2's {DEFAULT_VOCAB} (Llama 2: 32000, Llama 3: 128256)",)

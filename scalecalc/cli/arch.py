@@ -25,6 +25,7 @@ from scalecalc.cli._shape_options import (
     SeqOption,
     TiedOption,
     VocabOption,
+    assumed_vocabulary,
     shapes,
 )
 from scalecalc.errors import InputError
@@ -131,4 +132,5 @@ def arch(
         f"train FLOPs/token = 6N + {factor}*L*s*H*head_dim ({convention}); N = active matmul weights per token "
         "(output head included, embedding lookup excluded); inference = one forward pass = a third of it",
     ]
-    output(Table(columns_for(list(data), ARCH_COLUMNS), data, title="arch", notes=notes), fmt, field)
+    table = Table(columns_for(list(data), ARCH_COLUMNS), data, title="arch", notes=notes)
+    output(table, fmt, field, notes=assumed_vocabulary(model, options))

@@ -27,6 +27,7 @@ from scalecalc.cli._shape_options import (
     SeqOption,
     TiedOption,
     VocabOption,
+    assumed_vocabulary,
     shapes,
     whole,
 )
@@ -189,7 +190,7 @@ def memory(
             f"activations alone ({report.training.activations / 1e9:.1f} GB per device) exceed one "
             f"{report.accelerator.name} ({report.accelerator.memory_bytes / 1e9:g} GB); try {', or '.join(remedies)}"
         )
-    output(memory_document(report, notes), fmt, field, tuple(warnings))
+    output(memory_document(report, notes), fmt, field, tuple(warnings), notes=assumed_vocabulary(model, options))
 
 
 def memory_document(report: MemoryReport, notes: list[str]) -> Report:

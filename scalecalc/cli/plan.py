@@ -334,7 +334,7 @@ def _renamed_field(fields: list[str] | None) -> list[str] | None:
     names = field_names(fields) if fields else []
     if "loss" not in names:
         return fields
-    note("predict's field `loss` is now `predicted_loss` (as with a FILE of runs); `-f loss` goes in a later release")
+    note("predict's field 'loss' is now 'predicted_loss' (as with a FILE of runs); '-f loss' goes in a later release")
     return ["predicted_loss" if name == "loss" else name for name in names]
 
 

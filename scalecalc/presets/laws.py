@@ -122,11 +122,10 @@ def load_preset(name_or_path: str) -> Preset:
     files = find_preset_files()
     name = name_or_path if name_or_path in files else name_or_path.strip().lower()  # Chinchilla = chinchilla
     if name not in files:
-        known = ", ".join(sorted(files))
-        raise PresetError(
-            f"unknown preset {shown(name_or_path)}{did_you_mean(name_or_path, files)}; known presets: {known} "
-            "(or give a path to a .yaml file)"
-        )
+        # a near miss gets the one name it probably meant; anything else, every name (one line either way)
+        hint = did_you_mean(name_or_path, files)
+        known = "" if hint else f"; presets: {', '.join(sorted(files))}"
+        raise PresetError(f"unknown preset {shown(name_or_path)}{hint}{known} (or a path to a .yaml file)")
     return load_preset_file(files[name])
 
 
