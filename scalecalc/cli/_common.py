@@ -272,10 +272,9 @@ def user_message(error: ScalecalcError, flags: Mapping[str, str]) -> str:
 def one_line(text: str) -> str:
     """``text`` with every character that would break the line (a column name from a file may hold any of
     Unicode's line separators) written as its escape, so that an error is one line whatever it quotes."""
-    lines = text.splitlines()
-    if len(lines) <= 1 and not text.endswith(("\n", "\r")):
+    if text.isprintable():
         return text
-    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def command(
