@@ -1,5 +1,5 @@
 """Every command the README and the manual (docs/*.md) show runs, as written, from a fresh directory per page
-holding the shipped examples.
+holding the shipped examples and, as in a clone, `tests/data/` (the OLMo ladder of docs/curves.md).
 
 Commands are taken from each page's fenced code blocks in order (so `sweep ... > runs.csv` runs before the
 commands that read runs.csv). A command that reads a placeholder file the page never creates (`runs.jsonl`,
@@ -27,11 +27,14 @@ import pytest
 from tests.conftest import ROOT
 
 FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
-COMMAND = re.compile(r"^(\w+=\$\()?scalecalc |\| scalecalc |\$\(scalecalc ")
+# scalecalc itself, and the shell lines a page uses to make its inputs (`printf ... > pl.csv`, `ln -s ...`)
+COMMAND = re.compile(r"^(\w+=\$\()?scalecalc |\| scalecalc |\$\(scalecalc |^printf .*> [\w.-]+$|^ln -s ")
 FILE_ARGUMENT = re.compile(r"^[\w./-]+\.(csv|tsv|json|jsonl|yaml|yml)$")
 
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# docs/vocabulary.md shows a deprecated spelling's note on a placeholder file: an illustration, not a task to run.
+ILLUSTRATION_PAGES = {"vocabulary.md"}
 
 
 class Command(NamedTuple):
@@ -71,6 +74,8 @@ def fewer_trials(command: str) -> str:
 def files_read(command: str) -> list[str]:
     """File arguments a command reads (not the ones it writes with `>` or --save/--plot-file)."""
     words = shlex.split(command, comments=True)
+    if words[:2] == ["ln", "-s"]:  # makes a link: its target need not exist (a page may show a dangling one)
+        return []
     read = []
     for previous, word in zip(["", *words], words, strict=False):
         if previous in (">", "--save", "--plot-file") or not FILE_ARGUMENT.match(word):
@@ -82,6 +87,7 @@ def files_read(command: str) -> list[str]:
 def run_page(page: Path, directory: Path) -> tuple[list[str], list[str]]:
     """Run the page's commands in ``directory``; return the commands that ran and the ones skipped."""
     shutil.copytree(ROOT / "examples", directory / "examples")
+    shutil.copytree(ROOT / "tests" / "data", directory / "tests" / "data")
     (directory / "docs" / "img").mkdir(parents=True)  # where the figures' own commands write them
     shim = f'scalecalc() {{ "{sys.executable}" -m scalecalc "$@"; }}\nexport -f scalecalc\n'
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -116,7 +122,7 @@ _counts: dict[str, tuple[int, int]] = {}
 def test_page_commands_run(page: Path, tmp_path: Path) -> None:
     ran, skipped = run_page(page, tmp_path)
     _counts[page.name] = (len(ran), len(skipped))
-    if ran or skipped:
+    if (ran or skipped) and page.name not in ILLUSTRATION_PAGES:
         assert len(ran) > len(skipped), f"{page.name}: only {len(ran)} of {len(ran) + len(skipped)} ran: {skipped}"
 
 
