@@ -427,3 +427,10 @@ def test_field_takes_several_fields_as_a_list_or_repeated(runner) -> None:
     assert listed == repeated and len(listed) == 2
     flops, params = listed[1].split("\t")
     assert float(flops) == 1e23 and float(params) > 1e9
+
+
+def test_compare_gives_the_total_parameters_range_only_when_it_differs(runner: CliRunner) -> None:
+    both_total = run(runner, ["compare", "--flops", "1e24", "-p", "chinchilla,epoch-2024", "--format", "table"])
+    assert both_total.stdout.count("tokens per parameter range from") == 1
+    every = run(runner, ["compare", "--flops", "1e24", "--format", "table"]).stdout
+    assert "range from 0.115 to 97.7" in every and "among presets counting total parameters" in " ".join(every.split())

@@ -466,8 +466,10 @@ def compare(
     total = np.array(data["params_convention"]) == "total"
     for budget in budgets:
         at_budget = np.array(data["flops"]) == budget
-        for label, rows in (("", at_budget), (" among presets counting total parameters", at_budget & total)):
-            if rows.sum() >= 2:
+        counting_total = at_budget & total
+        for label, rows in (("", at_budget), (" among presets counting total parameters", counting_total)):
+            # the second range says something only when some preset counts parameters another way
+            if rows.sum() >= 2 and not (label and np.array_equal(rows, at_budget)):
                 low, high = ratios[rows].min(), ratios[rows].max()
                 notes.append(
                     f"at {budget:.3g} FLOPs tokens per parameter range from {low:.3g} to {high:.3g} "
