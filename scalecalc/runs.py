@@ -188,6 +188,8 @@ def _read_delimited(source: str, text: str, delimiter: str) -> RawTable:
         ) from None
     line_numbers = [i + 1 for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
     rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:  # only delimiters and blank lines
+        raise InputError(f"{source}: holds no header and no runs; expected a header and at least one row")
     header = tuple(cell.strip() for cell in rows[0])
     _check_header(source, header)
     body, lines = rows[1:], line_numbers[1:]

@@ -51,6 +51,7 @@ HOSTILE: list[tuple[list[str], str | None, int, str]] = [
     (["plan", "--flops", "-"], "", 2, "stdin held no values"),
     (["plan", "--flops", "-"], "1e20\nbanana\n", 2, "stdin line 2"),
     (["fit", "-"], "", 2, "empty"),
+    (["fit", "-"], "\n,\n", 2, "no header and no runs"),
     (["fit", "-"], "params,tokens,loss\r1e8,2e9,3.0\r2e8,4e9,2.9\r", 2, "only 2 points"),
     (["fit", "-"], '[{"params": 1' + "0" * 400 + ', "tokens": 1e9, "loss": 3}]', 2, "too large"),
     (["fit", "-"], "[" * 100_000 + "]" * 100_000, 2, "nested too deeply"),
