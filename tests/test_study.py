@@ -347,3 +347,24 @@ def test_batched_isoflop_trials_agree_with_fit_isoflops_per_trial(method: str, n
                               equal_nan=True)  # fmt: skip
     if noise == 0.2:
         assert failed > 0  # the failure path is exercised
+
+
+def test_the_minimisers_window_changes_no_starts_result() -> None:
+    # TrialFits iterates a window of rows at a time, refilled as rows finish. Every row's path is its own, so a
+    # window of 7 rows (dozens of refills) must give bit for bit what one batch of all rows gives.
+    from scalecalc.fitting.batch import TrialFits
+    from scalecalc.fitting.forms import FitData
+    from scalecalc.fitting.optimize import minimise
+
+    design = _design(budgets=4, sizes=7)
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, 60, 2)
+    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
+    z0 = np.tile(batch.internal(EPOCH.constants()), (60, 1))
+    counts = np.random.default_rng(0).multinomial(28, np.full(28, 1 / 28), size=60).astype(float)
+    data = batch.problem.data
+    rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d, data.log_c)), logs)
+    whole = minimise(batch.problem, z0, weights=counts, rows=rows, max_iter=40)
+    windowed = minimise(batch.problem, z0, weights=counts, rows=rows, max_iter=40, window=7)
+    assert not whole.converged.all()  # some rows stop at max_iter: that cap is per row in both
+    for name in ("z", "objective", "gradient", "iterations", "converged"):
+        assert np.array_equal(getattr(whole, name), getattr(windowed, name)), name

@@ -26,7 +26,7 @@ from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.runs import Observations
 
-BOOTSTRAP_BLOCK_ROWS = 5_000  # bootstrap refits held at once (trials x resamples)
+BOOTSTRAP_BLOCK_ROWS = 20_000  # bootstrap refits held at once (trials x resamples)
 
 
 @dataclass(frozen=True)
