@@ -26,7 +26,7 @@ SUGGEST_SIZES = 17  # candidate sizes per budget: a default sweep's 9 and the mi
 SUGGEST_TRIALS = 200  # simulated studies per candidate: fewer than `simulate`, as every candidate is scored
 SUGGEST_MEMORY_BYTES = 256 * 2**20  # refuse designs whose per-candidate fits alone would hold more than this
 N_CONSTANTS = 5  # E, A, B, alpha, beta: the free constants of each trial's fit
-BLOCK_ELEMENTS = 2_000_000  # rows x runs of the candidates' fits built at once (3 buffers: 48 MB)
+BLOCK_ELEMENTS = 1_000_000  # rows x runs of the candidates' fits built at once (3 buffers of 8 MB)
 
 
 @dataclass(frozen=True)
