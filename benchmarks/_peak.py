@@ -24,11 +24,13 @@ def peak_mib(args: list[str], stdin_path: str = "") -> tuple[int, float]:
     return int(code), int(kib) / 1024
 
 
-def cpu_seconds(args: list[str], env: dict[str, str] | None = None) -> float:
-    """User + system CPU seconds of ``python -m scalecalc *args`` in a fresh process."""
+def cpu_seconds(args: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> float:
+    """User + system CPU seconds of ``python -m scalecalc *args`` in a fresh process. ``python -m`` puts the
+    working directory before PYTHONPATH on the path: give ``cwd`` outside any checkout to choose one by PYTHONPATH."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         [sys.executable, "-m", "scalecalc", *args],
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})},

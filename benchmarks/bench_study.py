@@ -60,8 +60,10 @@ def main() -> None:
         args = ["suggest", sweep, "--next", "5", "--format", "tsv"]
         if options.against:
             here = os.getcwd()
+            # run from the temporary folder: from the project root `python -m` would import this tree on both sides
             ratios = [
-                cpu_seconds(args, {"PYTHONPATH": here}) / cpu_seconds(args, {"PYTHONPATH": options.against})
+                cpu_seconds(args, {"PYTHONPATH": here}, folder)
+                / cpu_seconds(args, {"PYTHONPATH": os.path.abspath(options.against)}, folder)
                 for _ in range(options.repeats)
             ]
             print(f"suggest CPU time, this tree / {options.against}: {statistics.median(ratios):.2f} (target <= 0.2)")

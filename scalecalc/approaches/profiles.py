@@ -108,10 +108,13 @@ def _lowest_per_size(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def parabola_vertices(x: np.ndarray, y: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Vertex (x*, L(x*)) of the least-squares parabola through (x[p], y[p]) for each row p of ``picks``,
     all resamples at once through their 3x3 normal equations; NaN where a resample has fewer than three
-    distinct x or opens downwards. Agrees with :func:`profile_minimum` (tested)."""
+    distinct x or opens downwards. Agrees with :func:`profile_minimum` (tested). ``y`` may also hold one row of
+    losses per resample (many trials of one design: :func:`scalecalc.approaches.isoflop.trial_predictions`)."""
     centre = float(np.mean(x))
-    u, v = x[picks] - centre, y[picks]
-    powers = u[:, :, None] ** np.arange(5)  # u^0 .. u^4
+    # u^0 .. u^4 of each size once, then gathered: resamples only repeat the profile's few sizes (and the power
+    # of an array is the slow part)
+    powers = ((x - centre)[:, None] ** np.arange(5))[picks]
+    u, v = powers[:, :, 1], (y[picks] if y.ndim == 1 else np.take_along_axis(y, picks, axis=1))
     moments = powers.sum(axis=1)  # (draws, 5)
     normal = moments[:, [[0, 1, 2], [1, 2, 3], [2, 3, 4]]]  # (draws, 3, 3)
     right = np.einsum("rn,rnk->rk", v, powers[:, :, :3])

@@ -32,6 +32,7 @@ SWITCH_BACK_LAMBDA = 10.0
 BATCH_ELEMENTS = 4_000_000  # starts x points x parameters held in memory at once
 MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and are merged
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
+JOIN_FRACTION = 0.5  # waiting starts join a window once this fraction of it is free
 EXACT_OBJECTIVE = 1e-20  # per point: an objective this small is an exact fit
 
 
@@ -75,6 +76,32 @@ class Problem:
         values = np.sum(rho if weights is None else weights * rho, axis=-1)
         return np.where(np.isfinite(values), values, np.inf)
 
+    def evaluate(self, z: np.ndarray, weights: np.ndarray | None = None, rows: FitData | None = None) -> Evaluation:
+        """The objective at z (S, F) and the per-point terms its derivatives are made of (see :meth:`slopes`)."""
+        data = self.data if rows is None else rows
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred, jac = self.form.predict(self.constraints.expand(z), data, jac=True)
+            rho, psi, reweighted, exact = self.penalty.terms(pred - data.log_loss)
+            if weights is not None:
+                rho, psi = rho * weights, psi * weights
+        assert jac is not None  # asked for with jac=True
+        f = np.sum(rho, axis=-1)
+        jz = jac if self.matrix is None else jac @ self.matrix  # (S, n, F)
+        return Evaluation(np.where(np.isfinite(f), f, np.inf), jz, psi, reweighted, exact)
+
+    def slopes(
+        self, at: Evaluation, weights: np.ndarray | None = None, irls: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """g (S, F) and H (S, F, F) from an evaluation. ``irls`` (S,) in [0, 1] blends the exact curvature (0)
+        with the IRLS one (1)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            curvature = at.reweighted if irls is None else at.exact + irls[:, None] * (at.reweighted - at.exact)
+            if weights is not None:
+                curvature = curvature * weights
+            g = np.einsum("snf,sn->sf", at.jz, at.psi)
+            h = np.matmul(np.swapaxes(at.jz * curvature[..., None], 1, 2), at.jz)
+        return g, h
+
     def derivatives(
         self,
         z: np.ndarray,
@@ -82,21 +109,21 @@ class Problem:
         irls: np.ndarray | None = None,
         rows: FitData | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """f (S,), g (S, F), H (S, F, F) at z (S, F). ``irls`` (S,) in [0, 1] blends the exact curvature
-        (0) with the IRLS one (1)."""
-        data = self.data if rows is None else rows
-        with np.errstate(over="ignore", invalid="ignore"):
-            pred, jac = self.form.predict(self.constraints.expand(z), data, jac=True)
-            rho, psi, reweighted, exact = self.penalty.terms(pred - data.log_loss)
-        curvature = reweighted if irls is None else exact + irls[:, None] * (reweighted - exact)
-        if weights is not None:
-            rho, psi, curvature = rho * weights, psi * weights, curvature * weights
-        assert jac is not None  # asked for with jac=True
-        jz = jac if self.matrix is None else jac @ self.matrix  # (S, n, F)
-        f = np.sum(rho, axis=-1)
-        g = np.einsum("snf,sn->sf", jz, psi)
-        h = np.matmul(np.swapaxes(jz * curvature[..., None], 1, 2), jz)
-        return f, g, h
+        """f (S,), g (S, F), H (S, F, F) at z (S, F); ``irls`` as in :meth:`slopes`."""
+        at = self.evaluate(z, weights, rows)
+        return (at.f, *self.slopes(at, weights, irls))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """f (S,) at a batch of points, the Jacobian of the predictions (S, n, F), the weighted psi and both
+    curvature weights of the penalty (S, n): a step's trial point evaluated once serves as the next start."""
+
+    f: np.ndarray
+    jz: np.ndarray
+    psi: np.ndarray
+    reweighted: np.ndarray
+    exact: np.ndarray
 
 
 def minimise(
@@ -110,10 +137,14 @@ def minimise(
     gtol: float = 1e-7,
     merge: bool = False,
     near: bool = False,
+    window: int | None = None,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
     counts) and ``rows`` (a FitData of (S, n) arrays) give each start its own points and log losses (see
-    :class:`Problem`). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go."""
+    :class:`Problem`). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go.
+    ``window``: at most this many starts iterate at once (memory, and arrays that stay in cache); a start that
+    finishes gives its place to the next waiting one, so no batch idles through a long tail of a few slow
+    starts. Each start's path is its own, so the result does not depend on the window."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
@@ -125,22 +156,30 @@ def minimise(
     lam = np.full(count, LAMBDA_START)
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
     irls = np.full(count, 0.0 if near else 1.0)
-    active = np.flatnonzero(np.isfinite(objective))
+    waiting = np.flatnonzero(np.isfinite(objective))
+    active, waiting = waiting[: window or count], waiting[window or count :]
     eye = np.eye(n_free)
-    rows_for = -1
+    changed = True  # the active set is new: take its weights and rows
     w: np.ndarray | None = None
     t: FitData | None = None
-    for iteration in range(max_iter):
-        if active.size == 0:
-            break
+    # f, g and H of the active starts at their current points (None: evaluate afresh). A kept step's trial
+    # point was evaluated with its Jacobian, so it starts the next iteration without another evaluation.
+    current: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    iteration = -1
+    while active.size:
+        iteration += 1
         if merge and iteration % 5 == 4 and active.size > 1:
             active = _merge(z, objective, active, merged)
-        if active.size != rows_for:  # active only shrinks: a new size is a new set of starts
+            current, changed = None, True
+        if changed:
             w = None if weights is None else weights[active]
             t = None if rows is None else rows.subset(active)
-            rows_for = active.size
+            changed = False
         za = z[active]
-        f, g, h = problem.derivatives(za, w, irls[active], t)
+        if current is None:
+            f, g, h = problem.derivatives(za, w, irls[active], t)
+        else:
+            f, g, h = current
         diagonal = np.maximum(np.einsum("sii->si", h), 0.0)
         # A direction with no curvature (e.g. a term that contributes nothing yet) gets a floor, so that the
         # step along it is a damped gradient step rather than a division by zero.
@@ -162,7 +201,8 @@ def minimise(
                 step = -scaled_g / (1 + la[:, None]) / scale
         step = np.where(np.isfinite(step), step, 0.0)
         candidate = np.clip(za + step, lower, upper)
-        f_new = problem.objective(candidate, w, t)
+        trial = problem.evaluate(candidate, w, t)
+        f_new = trial.f
         better = f_new < f
         small_change = (f - f_new) <= ftol * np.abs(f)
         done = better & small_change & (gradient[active] <= gtol)
@@ -172,17 +212,50 @@ def minimise(
         lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), la * 10.0)
         # Near a minimum (a kept step gained little) switch to the exact curvature for a Newton finish;
         # if the exact model then fails (lambda has grown), go back to IRLS.
-        phase = irls[active]
-        phase = np.where(better & ((f - f_new) < SWITCH_GAIN * f), 0.0, phase)
+        before = irls[active]
+        phase = np.where(better & ((f - f_new) < SWITCH_GAIN * f), 0.0, before)
         phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), 1.0, phase)
         irls[active] = phase
         iterations[active] += 1
-        finished = done | stuck
+        stopped = done | stuck
+        finished = stopped | (iterations[active] >= max_iter)
         # A start that cannot move any more is converged only if its gradient says it is stationary, or if it
         # fits the data exactly (log residuals ~1e-10): there the gradient relative to sqrt(f) is rounding noise.
         exact = objective[active] <= EXACT_OBJECTIVE * len(problem.data)
-        converged[active[finished]] = done[finished] | (gradient[active[finished]] <= STUCK_GTOL) | exact[finished]
-        active = active[~finished]
+        converged[active[stopped]] = done[stopped] | (gradient[active[stopped]] <= STUCK_GTOL) | exact[stopped]
+        # The next iteration's f, g, H: at the trial point where the step was kept; where it was not, the same
+        # as now unless the curvature changed phase (then evaluated again at the unchanged point).
+        g_new, h_new = problem.slopes(trial, w, phase)
+        g = np.where(better[:, None], g_new, g)
+        h = np.where(better[:, None, None], h_new, h)
+        f = np.where(better, f_new, f)
+        rephased = np.flatnonzero(~better & (phase != before) & ~finished)
+        if rephased.size:
+            _, g[rephased], h[rephased] = problem.derivatives(
+                za[rephased],
+                None if w is None else w[rephased],
+                phase[rephased],
+                None if t is None else t.subset(rephased),
+            )
+        keep = ~finished
+        current = (f[keep], g[keep], h[keep])
+        active = active[keep]
+        changed = not keep.all()
+        room = (window or count) - active.size
+        # Starts join a quarter window at a time: each joining costs an evaluation and new subsets of the data.
+        if waiting.size and (room >= JOIN_FRACTION * (window or count) or room >= waiting.size):
+            joining, waiting = waiting[:room], waiting[room:]
+            f_in, g_in, h_in = problem.derivatives(
+                z[joining],
+                None if weights is None else weights[joining],
+                irls[joining],
+                None if rows is None else rows.subset(joining),
+            )
+            current = tuple(  # type: ignore[assignment]  # three arrays, as above
+                np.concatenate([now, new]) for now, new in zip(current, (f_in, g_in, h_in), strict=True)
+            )
+            active = np.concatenate([active, joining])
+            changed = True
     # A merged start ends where the start it joined ended.
     for s in range(count):
         root = s

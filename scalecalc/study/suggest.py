@@ -17,7 +17,7 @@ import numpy as np
 from scalecalc.approaches.budgets import Grouping, group_budgets
 from scalecalc.defaults import STUDY_NOISE, STUDY_SPAN
 from scalecalc.errors import InputError
-from scalecalc.fitting.batch import BATCH_ELEMENTS, TrialFits, at_target
+from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.study.simulate import check_design, check_simulation_options, log_spread, simulated_log_losses
 from scalecalc.study.trials import trial_observations
@@ -26,6 +26,7 @@ SUGGEST_SIZES = 17  # candidate sizes per budget: a default sweep's 9 and the mi
 SUGGEST_TRIALS = 200  # simulated studies per candidate: fewer than `simulate`, as every candidate is scored
 SUGGEST_MEMORY_BYTES = 256 * 2**20  # refuse designs whose per-candidate fits alone would hold more than this
 N_CONSTANTS = 5  # E, A, B, alpha, beta: the free constants of each trial's fit
+BLOCK_ELEMENTS = 1_000_000  # rows x runs of the candidates' fits built at once (3 buffers of 8 MB)
 
 
 @dataclass(frozen=True)
@@ -207,9 +208,10 @@ def _fit_candidates(
     """Every trial refitted with each candidate in ``options`` added to the runs so far (log N ``runs_n``, log D
     ``runs_d``, the trials' log losses ``runs_loss``), warm-started from the trial's fit without it: rows
     option-major, (len(options) x trials, constants). Built a block of options at a time, in buffers
-    allocated once, so memory stays at BATCH_ELEMENTS whatever the number of candidates."""
+    allocated once, so memory stays at BLOCK_ELEMENTS whatever the number of candidates; the minimiser iterates
+    a cache-sized window of them at a time (:class:`TrialFits`)."""
     trials, width = runs_loss.shape[0], runs_loss.shape[1] + 1
-    per_block = max(1, BATCH_ELEMENTS // (trials * width * N_CONSTANTS))
+    per_block = max(1, BLOCK_ELEMENTS // (trials * width))
     rows = per_block * trials
     log_n, log_d, log_loss = (np.empty((rows, width)) for _ in range(3))
     log_n[:, :-1], log_d[:, :-1] = runs_n, runs_d

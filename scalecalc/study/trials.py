@@ -26,7 +26,7 @@ from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.runs import Observations
 
-BOOTSTRAP_BLOCK_ROWS = 5_000  # bootstrap refits held at once (trials x resamples)
+BOOTSTRAP_BLOCK_ROWS = 20_000  # bootstrap refits held at once (trials x resamples)
 
 
 @dataclass(frozen=True)
@@ -165,24 +165,31 @@ def isoflop_trials(
     method: str,
     progress: Callable[[int], None] | None,
 ) -> Estimates:
-    from scalecalc.approaches.isoflop import fit_isoflops
+    from scalecalc.approaches.isoflop import BATCHED_METHODS, fit_isoflops, trial_predictions
 
     trials = len(log_loss)
-    params, low, high = (np.full(trials, np.nan) for _ in range(3))
-    targets = np.array([target])
-    for t in range(trials):
-        try:
-            result = fit_isoflops(
-                n_params, n_tokens, compute_flops, np.exp(log_loss[t]), method=method, targets=targets,
-                bootstrap=bootstrap, level=level, seed=_trial_seed(seed, t), source="simulated study",
-            )  # fmt: skip
-        except FitError:
-            result = None
-        if result is not None and result.prediction is not None:
-            params[t] = result.prediction.params[0]
-            low[t], high[t] = result.prediction.params_low[0], result.prediction.params_high[0]
-        if progress is not None and (t % 25 == 24 or t == trials - 1):
-            progress(t % 25 + 1)
+    seeds = [_trial_seed(seed, t) for t in range(trials)]
+    if method in BATCHED_METHODS:
+        params, low, high = trial_predictions(
+            n_params, n_tokens, compute_flops, np.exp(log_loss), target, method=method, bootstrap=bootstrap,
+            level=level, seeds=seeds, progress=progress,
+        )  # fmt: skip
+    else:
+        params, low, high = (np.full(trials, np.nan) for _ in range(3))
+        targets = np.array([target])
+        for t in range(trials):
+            try:
+                result = fit_isoflops(
+                    n_params, n_tokens, compute_flops, np.exp(log_loss[t]), method=method, targets=targets,
+                    bootstrap=bootstrap, level=level, seed=seeds[t], source="simulated study",
+                )  # fmt: skip
+            except FitError:
+                result = None
+            if result is not None and result.prediction is not None:
+                params[t] = result.prediction.params[0]
+                low[t], high[t] = result.prediction.params_low[0], result.prediction.params_high[0]
+            if progress is not None and (t % 25 == 24 or t == trials - 1):
+                progress(t % 25 + 1)
     tokens = target / (FLOPS_PER_PARAM_TOKEN * params)
     nan = np.full(trials, np.nan)
     return Estimates(
