@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scalecalc._lazy import lazy_exports
 
 # Names load on first use (PEP 562): `plan --flops` needs the frontier alone, not the data-constrained,
 # inference-aware and smaller-model planners (the cold start of `scalecalc plan` is benchmarked).
@@ -52,12 +54,7 @@ if TYPE_CHECKING:
     from scalecalc.plan.smaller import plan_smaller_model
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        import importlib
-
-        return getattr(importlib.import_module(f"scalecalc.plan.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [
