@@ -13,7 +13,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scalecalc._lazy import lazy_exports
 
 # Names load on first use (PEP 562), so that `import scalecalc` is cheap: the command line installs its Ctrl-C
 # handling before numpy and the laws are imported, and a notebook pays only for what it uses.
@@ -54,12 +56,7 @@ if TYPE_CHECKING:
     from scalecalc.units import format_count, format_scientific, parse_quantity
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        import importlib
-
-        return getattr(importlib.import_module(f"scalecalc.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

@@ -172,3 +172,44 @@ def test_no_color_on_a_terminal() -> None:
     assert process.returncode == 0
     assert "FLOPs" in text and "tokens/param" in text  # a table, because stdout is a terminal
     assert ANSI not in text
+
+
+# Modules `plan --flops` has no use for: each would be loaded (and, without .pyc files, compiled) on every cold
+# start, which benchmarks/bench_startup.py holds under 2x `python -c "import numpy"`. numpy.ma comes with
+# np.percentile on numpy 2.x (scalecalc._numeric stands in for it).
+NOT_NEEDED_BY_PLAN = (
+    "matplotlib",
+    "numpy.ma",
+    "plotext",
+    "rich",
+    "scipy",
+    "scalecalc.fitting",
+    "scalecalc.laws.broken",
+    "scalecalc.laws.hyperparameters",
+    "scalecalc.laws.kaplan",
+    "scalecalc.laws.power",
+    "scalecalc.laws.sigmoid",
+    "scalecalc.plan.data_constrained",
+    "scalecalc.plan.hyperparameters",
+    "scalecalc.plan.inference",
+    "scalecalc.plan.smaller",
+    "scalecalc.presets.documents",
+    "scalecalc.render.terminal",
+    "scalecalc.runs",
+)
+
+
+def test_a_plan_in_a_pipe_loads_only_what_it_uses() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['scalecalc', 'plan', '--flops', '1e24']\n"
+        "from scalecalc.cli import main\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m in {NOT_NEEDED_BY_PLAN!r}), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_environment(), cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0 and "loss_low" in done.stdout  # the interval was computed, without numpy.ma
+    assert done.stderr.splitlines()[-1] == "[]"

@@ -35,7 +35,6 @@ from scalecalc.plan.request import paired
 from scalecalc.presets import Preset, load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.render.machine import field_names
-from scalecalc.runs import find_column, numeric_column, read_table
 
 # The options that set each core parameter, for the messages of `plan` and `predict` (scalecalc.plan.request).
 FLAGS = {
@@ -378,7 +377,7 @@ def _forecast_table(law: Preset, metric: Preset, n: np.ndarray, d: np.ndarray) -
 
 
 def _predict_file(preset: Preset, loss_law: LossLaw, file: str, explicit: dict[str, str | None]) -> Table:
-    from scalecalc.runs import read_observations
+    from scalecalc.runs import find_column, numeric_column, read_observations, read_table
 
     raw = read_table(file)
     observations = read_observations(raw, explicit, need_loss=False)

@@ -9,26 +9,53 @@
 
 from __future__ import annotations
 
-from scalecalc.plan.data_constrained import (
-    DataConstrainedLaw,
-    RepetitionDecay,
-    plan_data_constrained,
-    plan_data_constrained_loss,
-    repetition_decay,
-)
-from scalecalc.plan.frontier import (
-    Plan,
-    compute_for_loss,
-    plan_compute,
-    plan_fixed_size,
-    plan_loss,
-    plan_params,
-    plan_run,
-    plan_tokens,
-)
-from scalecalc.plan.inference import CostModel, cost_from_options, least_total_compute, plan_inference_aware
-from scalecalc.plan.request import PlanRequest, answer
-from scalecalc.plan.smaller import plan_smaller_model
+from typing import TYPE_CHECKING
+
+from scalecalc._lazy import lazy_exports
+
+# Names load on first use (PEP 562): `plan --flops` needs the frontier alone, not the data-constrained,
+# inference-aware and smaller-model planners (the cold start of `scalecalc plan` is benchmarked).
+_HOMES = {
+    **dict.fromkeys(
+        ("DataConstrainedLaw", "RepetitionDecay", "plan_data_constrained", "plan_data_constrained_loss",
+         "repetition_decay"),
+        "data_constrained",
+    ),
+    **dict.fromkeys(
+        ("Plan", "compute_for_loss", "plan_compute", "plan_fixed_size", "plan_loss", "plan_params", "plan_run",
+         "plan_tokens"),
+        "frontier",
+    ),
+    **dict.fromkeys(("CostModel", "cost_from_options", "least_total_compute", "plan_inference_aware"), "inference"),
+    **dict.fromkeys(("PlanRequest", "answer"), "request"),
+    "plan_smaller_model": "smaller",
+}  # fmt: skip
+
+if TYPE_CHECKING:
+    from scalecalc.plan.data_constrained import (
+        DataConstrainedLaw,
+        RepetitionDecay,
+        plan_data_constrained,
+        plan_data_constrained_loss,
+        repetition_decay,
+    )
+    from scalecalc.plan.frontier import (
+        Plan,
+        compute_for_loss,
+        plan_compute,
+        plan_fixed_size,
+        plan_loss,
+        plan_params,
+        plan_run,
+        plan_tokens,
+    )
+    from scalecalc.plan.inference import CostModel, cost_from_options, least_total_compute, plan_inference_aware
+    from scalecalc.plan.request import PlanRequest, answer
+    from scalecalc.plan.smaller import plan_smaller_model
+
+
+__getattr__ = lazy_exports(__name__, _HOMES)
+
 
 __all__ = [
     "CostModel",

@@ -14,18 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scalecalc.errors import InputError
 from scalecalc.laws.base import Array
-from scalecalc.plan.data_constrained import (
-    RepetitionDecay,
-    plan_data_constrained,
-    plan_data_constrained_loss,
-    plan_data_constrained_run,
-    repetition_decay,
-)
 from scalecalc.plan.frontier import (
     Plan,
     plan_compute,
@@ -35,11 +29,12 @@ from scalecalc.plan.frontier import (
     plan_run,
     plan_tokens,
 )
-from scalecalc.plan.hyperparameters import with_hyperparameters
-from scalecalc.plan.inference import CostModel, cost_from_options, plan_inference_aware
 from scalecalc.plan.intervals import interval_note, loss_interval
-from scalecalc.plan.smaller import plan_smaller_model
 from scalecalc.presets import Preset
+
+if TYPE_CHECKING:  # the planners beyond the frontier load only when a question asks for them (cold start)
+    from scalecalc.plan.data_constrained import RepetitionDecay
+    from scalecalc.plan.inference import CostModel
 
 
 @dataclass(frozen=True)
@@ -84,6 +79,8 @@ def answer(preset: Preset, request: PlanRequest, *, names: Mapping[str, str] | N
     decay: RepetitionDecay | None = None
     warnings: tuple[str, ...] = ()
     if request.unique_tokens is not None:
+        from scalecalc.plan.data_constrained import repetition_decay
+
         decay, warnings = repetition_decay(preset, request.r_d_star, request.r_n_star, names=names)
     beyond = (
         request.unique_tokens is not None
@@ -98,6 +95,8 @@ def answer(preset: Preset, request: PlanRequest, *, names: Mapping[str, str] | N
             result = replace(result, warnings=warnings + result.warnings)
     result = _with_loss_interval(preset, result, decay)
     if request.hyperparameters is not None:
+        from scalecalc.plan.hyperparameters import with_hyperparameters
+
         result = with_hyperparameters(result, request.hyperparameters, request.seq_len)
     return result
 
@@ -155,6 +154,14 @@ def _beyond_compute_optimal(
     names: Mapping[str, str] | None,
 ) -> Plan:
     """Repeated data, inference demand, or a model size at a target loss."""
+    from scalecalc.plan.data_constrained import (
+        plan_data_constrained,
+        plan_data_constrained_loss,
+        plan_data_constrained_run,
+    )
+    from scalecalc.plan.inference import plan_inference_aware
+    from scalecalc.plan.smaller import plan_smaller_model
+
     say = _speller(names)
     unique = ("unique_tokens", request.unique_tokens)
     if request.n_tokens is not None:
@@ -211,6 +218,8 @@ def _cost_model(request: PlanRequest) -> CostModel | None:
     asked = request.inference_mfu is not None or request.inference_price is not None
     if not asked and (request.peak_flops is None or request.inference_tokens is None):
         return None
+    from scalecalc.plan.inference import cost_from_options
+
     return cost_from_options(
         inference_mfu=request.inference_mfu,
         inference_price=request.inference_price,

@@ -7,8 +7,10 @@ The names below are the law presets' API; import the others from their modules.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from scalecalc._lazy import lazy_exports
 from scalecalc.presets._loader import PRESETS_PATH_VARIABLE, builtin_presets_dir
-from scalecalc.presets.documents import from_allocation, from_fit
 from scalecalc.presets.laws import (
     COMPUTE_UNITS,
     PARAM_CONVENTIONS,
@@ -23,6 +25,12 @@ from scalecalc.presets.laws import (
     load_preset_file,
     preset_from_document,
 )
+
+if TYPE_CHECKING:
+    from scalecalc.presets.documents import from_allocation, from_fit
+
+# documents (presets made from results) load when `fit --save` or `isoflop --save` asks, not on every plan
+__getattr__ = lazy_exports(__name__, {"from_allocation": "documents", "from_fit": "documents"})
 
 __all__ = [
     "COMPUTE_UNITS",

@@ -28,15 +28,17 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import numpy as np
 
 from scalecalc.errors import PresetError, did_you_mean
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
-from scalecalc.laws.hyperparameters import VARIABLES, HyperparameterLaws, PowerProduct
 from scalecalc.presets._loader import find_files, given_path, read_yaml
 from scalecalc.units import PF_DAY_FLOPS, shown
+
+if TYPE_CHECKING:  # loaded by the few presets that carry hyperparameter laws
+    from scalecalc.laws.hyperparameters import HyperparameterLaws
 
 SCHEMA_VERSION = 1
 PARAM_CONVENTIONS = ("total", "non-embedding", "non-embedding+head", "flops-per-token/6")
@@ -263,6 +265,8 @@ def _read_hyperparameters(
     constant is listed in ``constants`` as ``batch_size.coefficient``, ``learning_rate.params_exponent``, ..."""
     if "hyperparameters" not in top:
         return None
+    from scalecalc.laws.hyperparameters import VARIABLES, HyperparameterLaws, PowerProduct
+
     where = "hyperparameters"
     section = reader.mapping(top[where], where)
     reader.known_keys(section, ("citation", "conventions", "fitted_range", "batch_size", "learning_rate"), where + ".")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from scalecalc.errors import InputError
-from scalecalc.render import machine, terminal
+from scalecalc.render import machine
 from scalecalc.render.machine import check_field, dumps, json_safe, write_delimited
 from scalecalc.render.model import COMMON_COLUMNS, Column, Report, Table, columns_for
 
@@ -54,6 +54,8 @@ def emit(
     if field_name:
         machine.emit_field(result, table, field_name, out)
     elif fmt == "table":
+        from scalecalc.render import terminal  # a person's table only: a script's formats start without it
+
         tables = result.tables if isinstance(result, Report) else [result]
         terminal.emit_rich(tables, out, width)
     elif fmt == "json":
