@@ -67,22 +67,25 @@ def grid_interval(evaluate: Callable[[Array], Array], logs: Array, level: float)
     scaled = logs / GRID_STEP
     cells = np.floor(scaled)
     fraction = scaled - cells
-    corners = list(itertools.product((0, 1), repeat=len(logs)))
-    corner_nodes = np.concatenate([cells + np.array(corner)[:, None] for corner in corners], axis=1).astype(np.int64)
-    # each node as one integer key: np.unique on a 1-D integer array is ~50x faster than on columns
-    origin = corner_nodes.min(axis=1, keepdims=True)
-    shape = tuple(corner_nodes.max(axis=1) - origin[:, 0] + 1)
-    keys, where = np.unique(np.ravel_multi_index(tuple(corner_nodes - origin), shape), return_inverse=True)
+    corners = [np.array(corner)[:, None] for corner in itertools.product((0, 1), repeat=len(logs))]
+    lower = cells.astype(np.int64)
+    origin = lower.min(axis=1, keepdims=True)
+    lower -= origin
+    shape = tuple(lower.max(axis=1) + 2)  # room for the upper corners
+    # each node as one integer key (np.unique on a 1-D integer array is ~50x faster than on columns); the nodes
+    # are the corners of the occupied cells, found from the cells alone so that memory stays a few arrays of rows
+    occupied = np.array(np.unravel_index(np.unique(np.ravel_multi_index(tuple(lower), shape)), shape))
+    keys = np.unique(np.concatenate([np.ravel_multi_index(tuple(occupied + corner), shape) for corner in corners]))
     if len(keys) >= logs.shape[1]:  # rows scattered over the grid: the rows themselves are fewer to evaluate
         return _percentiles(evaluate, logs, level)
     nodes = np.array(np.unravel_index(keys, shape)) + origin
-    where = where.reshape(len(corners), -1)
     node_low, node_high = _percentiles(evaluate, nodes * GRID_STEP, level)
     low, high = np.zeros(logs.shape[1]), np.zeros(logs.shape[1])
-    for index, corner in enumerate(corners):
-        weight = np.prod([f if c else 1 - f for f, c in zip(fraction, corner, strict=True)], axis=0)
-        low += weight * node_low[where[index]]
-        high += weight * node_high[where[index]]
+    for corner in corners:
+        where = np.searchsorted(keys, np.ravel_multi_index(tuple(lower + corner), shape))
+        weight = np.prod([f if c else 1 - f for f, c in zip(fraction, corner[:, 0], strict=True)], axis=0)
+        low += weight * node_low[where]
+        high += weight * node_high[where]
     return low, high
 
 
