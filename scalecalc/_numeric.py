@@ -76,3 +76,11 @@ def _linear_percentiles(values: Array, percents: tuple[float, ...], axis: int) -
         step = high - low
         bounds.append(high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma)
     return bounds
+
+
+def sorted_unique(values: Array) -> Array:
+    """The distinct values of a 1-D array in increasing order: ``np.unique``'s answer, without its first call
+    importing numpy.ma (numpy 2.x), which the cold start of `scalecalc plan` cannot afford."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from scalecalc._numeric import interval_tails, percentile_interval
+from scalecalc._numeric import interval_tails, percentile_interval, sorted_unique
 
 samples = arrays(
     np.float64,
@@ -36,3 +36,9 @@ def test_percentile_interval_of_one_draw_is_that_draw() -> None:
 def test_non_finite_draws_are_left_out() -> None:
     low, high = percentile_interval(np.array([1.0, 2.0, np.inf, 3.0, np.nan]), 0.5)
     assert (low, high) == tuple(np.percentile([1.0, 2.0, 3.0], [25, 75]))
+
+
+@given(st.lists(st.integers(-5, 5), max_size=30))
+def test_sorted_unique_is_numpys_unique(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    np.testing.assert_array_equal(sorted_unique(array), np.unique(array))
