@@ -22,6 +22,7 @@ import numpy as np
 
 from scalecalc.defaults import TARGET_FACTOR
 from scalecalc.errors import FitError
+from scalecalc.fitting.backtest import Holdout, backtest, comparable_forms, rank_key, split
 from scalecalc.fitting.bootstrap import bootstrap_fit, bootstrap_warnings, precision_notes
 from scalecalc.fitting.diagnostics import (
     bound_warnings,
@@ -32,11 +33,10 @@ from scalecalc.fitting.diagnostics import (
     public_constants,
     quality_reasons,
 )
-from scalecalc.fitting.filters import select
 from scalecalc.fitting.forms import SEED_POINTS, FitData, Form, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, OBJECTIVES, Constraints, Penalty, build_constraints
 from scalecalc.fitting.optimize import Problem, Solution, batch_rows, distinct_points, minimise
-from scalecalc.fitting.result import Backtest, Comparison, FitResult, FormScore, OptimizerReport
+from scalecalc.fitting.result import Comparison, FitResult, FormScore, OptimizerReport
 from scalecalc.runs import Observations
 from scalecalc.units import require_seed
 
@@ -65,18 +65,6 @@ class FitSpec:
     ties: tuple[tuple[str, str], ...] = ()
     bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     grid: str = "projected"
-
-
-@dataclass(frozen=True)
-class Holdout:
-    """Which runs a backtest holds out: the ``largest`` runs, or those above ``above``. Runs are ranked by
-    compute for a two-variable law and by the law's variable for a one-variable law."""
-
-    largest: int = 0
-    above: float | None = None
-
-    def __bool__(self) -> bool:
-        return self.largest > 0 or self.above is not None
 
 
 @dataclass(frozen=True)
@@ -113,13 +101,13 @@ def fit_law(
     require_seed(seed)
     holdout = holdout or Holdout()
     form = _make_form(spec)
-    train, held = _split(observations, form, holdout)
+    train, held = split(observations, form, holdout)
     result = _fit_law(train, spec, bootstrap, seed, level, at_flops, compare_objectives, filters, curve)
     if holdout:
-        result = replace(result, backtest=_backtest(result, form, held, holdout))
+        result = replace(result, backtest=backtest(result, form, held, holdout))
     if compare_forms:
-        scores = tuple(_score_form(name, observations, spec, holdout) for name in _comparable_forms(observations, spec))
-        ranked = sorted(scores, key=lambda s: (bool(s.failure), _rank_key(s, holdout)))
+        scores = tuple(_score_form(name, observations, spec, holdout) for name in comparable_forms(observations, spec))
+        ranked = sorted(scores, key=lambda s: (bool(s.failure), rank_key(s, holdout)))
         result = replace(result, form_scores=tuple(ranked))
     return result
 
@@ -269,77 +257,6 @@ def _check_shape(observations: Observations, data: FitData, form: Form, constant
 
 
 # -- backtests and form comparisons ---------------------------------------------------------------------
-def _ranking_size(observations: Observations, form: Form) -> tuple[str, np.ndarray]:
-    """What ranks the runs for a hold-out: compute for a two-variable law, the law's variable otherwise."""
-    if form.variable is None:
-        return "flops", observations.compute_flops
-    if observations.x is not None:
-        return form.variable, observations.x
-    return form.variable, {"params": observations.n_params, "tokens": observations.n_tokens}.get(
-        form.variable, observations.compute_flops
-    )
-
-
-def _split(observations: Observations, form: Form, holdout: Holdout) -> tuple[Observations, Observations]:
-    if not holdout:
-        return observations, observations
-    name, size = _ranking_size(observations, form)
-    if holdout.largest < 0:
-        raise FitError(f"is {holdout.largest}; give a count of runs such as 3", param="holdout_largest")
-    if holdout.above is not None:
-        held = size > holdout.above
-    else:
-        held = np.zeros(len(size), dtype=bool)
-        held[np.argsort(size, kind="stable")[len(size) - holdout.largest :]] = True
-    if not held.any():
-        raise FitError(
-            f"no run lies above {holdout.above:.4g} {name} (the largest is {np.max(size):.4g}); lower the threshold",
-            param="holdout_above",
-        )
-    if held.all():
-        raise FitError(
-            f"holding out {int(held.sum())} runs leaves none of the {len(size)} to fit; hold out fewer",
-            param="holdout_above" if holdout.above is not None else "holdout_largest",
-        )
-    return select(observations, ~held), select(observations, held)
-
-
-def _predict(result: FitResult, form: Form, observations: Observations) -> np.ndarray:
-    law = result.law
-    if form.variable is None:
-        return np.asarray(law.loss(observations.n_params, observations.n_tokens), dtype=float)
-    return np.asarray(law.value(_ranking_size(observations, form)[1]), dtype=float)
-
-
-def _backtest(result: FitResult, form: Form, held: Observations, holdout: Holdout) -> Backtest:
-    name, size = _ranking_size(held, form)
-    order = np.argsort(size, kind="stable")
-    rule = (
-        f"runs above {holdout.above:.4g} {name}"
-        if holdout.above is not None
-        else f"the {holdout.largest} largest by {name}"
-    )
-    return Backtest(
-        rule=rule,
-        x_name=name,
-        fitted_points=result.n_points,
-        x=tuple(float(v) for v in size[order]),
-        actual=tuple(float(v) for v in held.loss[order]),
-        predicted=tuple(float(v) for v in _predict(result, form, held)[order]),
-    )
-
-
-def _comparable_forms(observations: Observations, spec: FitSpec) -> tuple[str, ...]:
-    """Loss forms the data allow: every form for runs with N and D; one-variable forms for a curve."""
-    if observations.x is None and np.all(np.isfinite(observations.n_params) & np.isfinite(observations.n_tokens)):
-        forms = ["chinchilla", "kaplan", "power", "broken"]
-    else:
-        forms = ["power", "broken"]
-    if spec.form not in forms:
-        forms.append(spec.form)
-    return tuple(forms)
-
-
 def _score_form(name: str, observations: Observations, spec: FitSpec, holdout: Holdout) -> FormScore:
     """Fit one form (the user's constraints apply to the user's form only) and score it."""
     variable = None if name in ("chinchilla", "kaplan") else (spec.variable or "flops")
@@ -356,7 +273,7 @@ def _score_form(name: str, observations: Observations, spec: FitSpec, holdout: H
     )
     form = _make_form(other)
     try:
-        train, held = _split(observations, form, holdout)
+        train, held = split(observations, form, holdout)
         fitted = _fit_law(train, other, 0, 0, 0.95, None, False, (), None)
     except FitError as error:
         nan = float("nan")
@@ -364,7 +281,7 @@ def _score_form(name: str, observations: Observations, spec: FitSpec, holdout: H
     n, k = fitted.n_points, fitted.free_parameters
     rss = float(np.sum(np.asarray(fitted.residuals) ** 2))
     base = n * np.log(max(rss, 1e-300) / n)
-    test = _backtest(fitted, form, held, holdout) if holdout else None
+    test = backtest(fitted, form, held, holdout) if holdout else None
     return FormScore(
         form=name,
         variable=variable,
@@ -377,12 +294,6 @@ def _score_form(name: str, observations: Observations, spec: FitSpec, holdout: H
         held_out_mean_abs_percent=None if test is None else test.mean_abs_percent,
         constants=dict(fitted.constants),
     )
-
-
-def _rank_key(score: FormScore, holdout: Holdout) -> float:
-    if holdout and score.held_out_rmse is not None:
-        return score.held_out_rmse
-    return score.aic
 
 
 # -- set-up ---------------------------------------------------------------------------------------------
