@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from scalecalc.cli import app
-from scalecalc.cli._common import Choice, Count, Fraction
+from scalecalc.cli._types import Choice, Count, Fraction
 from tests.conftest import ROOT, error_line, invoke, run
 
 EPOCH = str(ROOT / "examples" / "chinchilla-epoch-points.csv")

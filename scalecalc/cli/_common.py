@@ -12,86 +12,25 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
-from typer._click import Context, Parameter
+from typer._click import Context
 from typer._click.exceptions import BadParameter
-from typer._click.types import ParamType
-from typer._types import TyperChoice
 from typer.core import TyperCommand
 
-from scalecalc.errors import InputError, ScalecalcError, did_you_mean
+from scalecalc.cli._types import Choice
+from scalecalc.errors import InputError, ScalecalcError
 from scalecalc.render import FORMATS, Report, Table, check_field, emit
 from scalecalc.units import parse_quantity, parse_quantity_list
 
 DEBUG_VARIABLE = "SCALECALC_DEBUG"
 FORMAT_VARIABLE = "SCALECALC_FORMAT"
 QUIET_VARIABLE = "SCALECALC_QUIET"
-
-
-class Choice(TyperChoice[str]):
-    """A closed set of names, matched case-insensitively: shell completion lists them, ``--help`` shows them,
-    and a typo gets "did you mean"."""
-
-    def __init__(self, choices: Iterable[str]) -> None:
-        super().__init__(choices, case_sensitive=False)
-
-    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> str:
-        if str(value).casefold() not in (choice.casefold() for choice in self.choices):
-            what = max(param.opts, key=len).lstrip("-") + " " if param is not None else ""
-            known = ", ".join(self.choices)
-            hint = did_you_mean(str(value), self.choices)
-            self.fail(f"unknown {what}{value!r}{hint}; use one of {known}", param, ctx)
-        return super().convert(value, param, ctx)
-
-
-class Count(ParamType):
-    """A whole number that may carry a decimal suffix (``1k`` = 1000, ``2M``); 0 is allowed (e.g. no bootstrap)."""
-
-    name = "count"
-
-    def get_metavar(self, param: Parameter, ctx: Context) -> str:
-        return "<COUNT>"
-
-    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        if text in ("0", "+0"):
-            return 0
-        try:
-            number = parse_quantity(text)
-        except InputError:
-            self.fail(f"{text!r} is not a whole number (e.g. 200, 1k, 10000)", param, ctx)
-        if number != int(number):
-            self.fail(f"{text!r} is not a whole number", param, ctx)
-        return int(number)
-
-
-class Fraction(ParamType):
-    """A fraction given as a decimal (``0.95``) or a percentage (``95%``)."""
-
-    name = "fraction"
-
-    def get_metavar(self, param: Parameter, ctx: Context) -> str:
-        return "<FRACTION>"
-
-    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> float:
-        if isinstance(value, float):
-            return value
-        text = str(value).strip()
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
-        try:
-            return float(text) * scale
-        except ValueError:
-            self.fail(f"{value!r} is not a fraction; give e.g. 0.95 or 95%", param, ctx)
 
 
 def command_class(aliases: Mapping[str, str]) -> type[TyperCommand]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scalecalc.cli._common import Choice
+from scalecalc.cli._types import Choice
 from scalecalc.errors import InputError
 from scalecalc.units import parse_quantity
 

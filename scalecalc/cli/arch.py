@@ -7,7 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import Choice, FieldOption, FormatOption, command, output
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    command,
+    output,
+)
 from scalecalc.cli._shape_options import (
     SHAPE_OPTIONS,
     ActiveExpertsOption,
@@ -28,6 +33,7 @@ from scalecalc.cli._shape_options import (
     assumed_vocabulary,
     shapes,
 )
+from scalecalc.cli._types import Choice
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.units import parse_quantity

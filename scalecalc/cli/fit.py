@@ -10,12 +10,9 @@ import typer
 
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
-    Choice,
-    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
-    Fraction,
     LossColOption,
     ParamsColOption,
     StrictOption,
@@ -30,6 +27,7 @@ from scalecalc.cli._common import (
     single_quantity,
     write_new_file,
 )
+from scalecalc.cli._types import Choice, Count, Fraction
 from scalecalc.cli.plot import (
     FigsizeOption,
     PlotFileOption,

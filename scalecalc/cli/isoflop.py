@@ -14,12 +14,9 @@ from scalecalc.approaches.budgets import DEFAULT_SNAP
 from scalecalc.cli._allocation_reports import envelope_report, isoflop_report, level_text
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
-    Choice,
-    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
-    Fraction,
     LossColOption,
     ParamsColOption,
     StrictOption,
@@ -34,6 +31,7 @@ from scalecalc.cli._common import (
     resolve_format,
     write_new_file,
 )
+from scalecalc.cli._types import Choice, Count, Fraction
 from scalecalc.cli.plot import (
     FigsizeOption,
     PlotFileOption,

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import Choice, Count, FieldOption, FormatOption, command, output
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    command,
+    output,
+)
 from scalecalc.cli._gpu_options import GPU_FLAGS
 from scalecalc.cli._shape_options import (
     NAMED_SHAPES_HELP,
@@ -31,6 +36,7 @@ from scalecalc.cli._shape_options import (
     shapes,
     whole,
 )
+from scalecalc.cli._types import Choice, Count
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Report, Table, columns_for
 from scalecalc.units import format_count, parse_quantity

@@ -14,12 +14,9 @@ from scalecalc import study
 from scalecalc.approaches.profiles import METHODS as PROFILE_METHODS
 from scalecalc.cli._app import app
 from scalecalc.cli._common import (
-    Choice,
-    Count,
     FieldOption,
     FlopsColOption,
     FormatOption,
-    Fraction,
     ParamsColOption,
     PresetOption,
     TokensColOption,
@@ -29,6 +26,7 @@ from scalecalc.cli._common import (
     resolve_format,
     single_quantity,
 )
+from scalecalc.cli._types import Choice, Count, Fraction
 from scalecalc.defaults import (
     PRESET,
     STUDY_BOOTSTRAP,
