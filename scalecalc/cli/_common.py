@@ -98,6 +98,32 @@ PresetOption = Annotated[
     ),
 ]
 
+# A comma list of presets, for the commands that answer under several laws side by side (compare,
+# hyperparameters); map the core parameter "presets" to it with flags={"presets": "--preset"}.
+PresetListOption = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        "-p",
+        metavar="<PRESET>",
+        help="Comma-separated presets or preset files (default: every shipped preset that can answer).",
+        show_default=False,
+    ),
+]
+
+
+def preset_list(text: str | None, can_answer: Callable[[Any], bool]) -> list[Any]:
+    """The presets a comma list names, else every known preset for which ``can_answer(preset)`` holds."""
+    from scalecalc.presets import load_all_presets, load_preset
+
+    if text is None:
+        return [preset for preset in load_all_presets() if can_answer(preset)]
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InputError("give at least one preset name, e.g. epoch-2024,chinchilla", param="presets")
+    return [load_preset(name) for name in names]
+
+
 # Explicit column names for commands that read runs (aliases are tried when these are not given).
 COLUMN_METAVAR = "<COLUMN>"
 ParamsColOption = Annotated[

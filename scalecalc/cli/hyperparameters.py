@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-import typer
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import FieldOption, FormatOption, command, output, quantities, single_quantity
+from scalecalc.cli._common import (
+    FieldOption,
+    FormatOption,
+    PresetListOption,
+    command,
+    output,
+    preset_list,
+    quantities,
+    single_quantity,
+)
 from scalecalc.cli.plan import FLAGS, ParamsOption, SeqLenOption, TokensOption
 from scalecalc.errors import InputError
 from scalecalc.plan.hyperparameters import recommend_hyperparameters
 from scalecalc.plan.request import paired
-from scalecalc.presets import load_all_presets, load_preset
 from scalecalc.render import Column, Table, columns_for
 
 
@@ -23,17 +30,7 @@ def hyperparameters(
     params: ParamsOption = None,
     tokens: TokensOption = None,
     seq_len: SeqLenOption = None,
-    presets: Annotated[
-        str | None,
-        typer.Option(
-            "--preset",
-            "-p",
-            metavar="<PRESET>",
-            help="Comma-separated presets with hyperparameter laws (default: every one, e.g. deepseek-2024, "
-            "steplaw-2025).",
-            show_default=False,
-        ),
-    ] = None,
+    presets: PresetListOption = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -48,10 +45,7 @@ def hyperparameters(
     if sizes is None or data is None:
         raise InputError("give --params and --tokens (see scalecalc hyperparameters --help)")
     n, d = paired(FLAGS, ("n_params", sizes), ("n_tokens", data))
-    if presets:
-        laws = [load_preset(name.strip()) for name in presets.split(",")]
-    else:
-        laws = [law for law in load_all_presets() if law.hyperparameters is not None]
+    laws = preset_list(presets, can_answer=lambda law: law.hyperparameters is not None)
     result = recommend_hyperparameters(laws, n, d, single_quantity(seq_len, "--seq-len"))
     data_columns: dict[str, Sequence[Any] | np.ndarray] = {"preset": result.presets, **result.columns}
     kinds = {"flops": Column("flops", "flops", "FLOPs", in_table=False)}  # 6ND, for scripts: the table fits 80

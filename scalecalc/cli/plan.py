@@ -17,11 +17,13 @@ from scalecalc.cli._common import (
     FormatOption,
     LossColOption,
     ParamsColOption,
+    PresetListOption,
     PresetOption,
     TokensColOption,
     command,
     note,
     output,
+    preset_list,
     quantities,
     single_quantity,
 )
@@ -32,7 +34,7 @@ from scalecalc.plan import Plan, PlanRequest, answer, plan_compute
 from scalecalc.plan.frontier import check_representable, extrapolated
 from scalecalc.plan.intervals import interval_note, loss_interval
 from scalecalc.plan.request import paired
-from scalecalc.presets import Preset, load_all_presets, load_preset
+from scalecalc.presets import Preset, load_preset
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.render.machine import field_names
 
@@ -420,16 +422,7 @@ def _as_numbers(cells: Sequence[Any] | np.ndarray) -> np.ndarray | Sequence[Any]
 @command(app, flags={"presets": "--preset", "compute_flops": "--flops"}, aliases={"--presets": "--preset"})
 def compare(
     flops: FlopsOption = None,
-    presets: Annotated[
-        str | None,
-        typer.Option(
-            "--preset",
-            "-p",
-            metavar="<PRESET>",
-            help="Comma-separated presets to compare (default: every preset).",
-            show_default=False,
-        ),
-    ] = None,
+    presets: PresetListOption = None,
     fmt: FormatOption = None,
     field: FieldOption = None,
 ) -> None:
@@ -442,8 +435,7 @@ def compare(
     budgets = quantities(flops, "--flops", compute=True)
     if budgets is None:
         raise InputError("give --flops (see scalecalc compare --help)")
-    laws = [load_preset(name.strip()) for name in presets.split(",")] if presets else load_all_presets()
-    laws = [law for law in laws if law.allocation is not None or presets]  # steplaw-2025 plans no allocation
+    laws = preset_list(presets, can_answer=lambda law: law.allocation is not None)  # steplaw-2025 plans none
     names = ["preset", "params_convention", "flops", "params", "tokens", "tokens_per_param", "loss", "extrapolated"]
     data: dict[str, list] = {name: [] for name in names}
     beyond_range: list[str] = []

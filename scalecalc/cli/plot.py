@@ -19,7 +19,7 @@ import typer
 from typer._types import TyperChoice
 
 from scalecalc.cli._app import app
-from scalecalc.cli._common import check_new_file, command, note, resolve_format
+from scalecalc.cli._common import check_new_file, command, note, preset_list, resolve_format
 from scalecalc.defaults import COMPARE_PRESETS
 from scalecalc.errors import InputError, ScalecalcError
 from scalecalc.plotting.styles import DEFAULT_STYLE, STYLES, parse_figsize
@@ -231,19 +231,15 @@ def frontier(
     scalecalc plot frontier --plot-file frontier.pdf --style paper --figsize 7x2.6
     """
     from scalecalc.plotting.builders import frontier_figure
-    from scalecalc.presets import load_preset
-
     check_plot_target(plot_file, force)
-    names = [name.strip() for name in preset.split(",") if name.strip()]
-    if not names:
-        raise InputError("--preset: give at least one preset name, e.g. epoch-2024,chinchilla")
+    presets = preset_list(preset, can_answer=lambda _: True)  # a default is always given
     low_flops = parse_quantity(low, "--from", compute=True)
     high_flops = parse_quantity(high, "--to", compute=True)
     if plot_size is not None:
         parse_plot_size(plot_size)
     if low_flops >= high_flops:
         raise InputError(f"--from {low} must be below --to {high}")
-    figure = frontier_figure([load_preset(name) for name in names], low_flops, high_flops)
+    figure = frontier_figure(presets, low_flops, high_flops)
     if plot_file is not None:
         write_plot_file(figure, plot_file, figsize, style)
     else:
