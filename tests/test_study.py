@@ -368,3 +368,23 @@ def test_the_minimisers_window_changes_no_starts_result() -> None:
     assert not whole.converged.all()  # some rows stop at max_iter: that cap is per row in both
     for name in ("z", "objective", "gradient", "iterations", "converged"):
         assert np.array_equal(getattr(whole, name), getattr(windowed, name)), name
+
+
+def test_resamples_are_fitted_on_the_points_they_drew_only() -> None:
+    # fit_resamples drops each resample's points of count 0 and pads shorter rows with weight-0 points: the refits
+    # must end where full-width weighted refits end (up to the order of summation), and a point a resample did not
+    # draw must not move its refit at all.
+    from scalecalc.fitting.batch import WARM_BLEND, TrialFits
+
+    design = _design(budgets=4, sizes=7)
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, 40, 5)
+    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
+    z0 = np.tile(batch.internal(EPOCH.constants()), (40, 1))
+    counts = np.random.default_rng(1).multinomial(28, np.full(28, 1 / 28), size=40).astype(float)
+    assert len(np.unique(np.sum(counts > 0, axis=1) // 4)) > 1  # several bands, so padding is exercised
+    compact, converged = batch.fit_resamples(logs, z0, counts, max_iter=300)
+    full, full_converged = batch.fit(logs, z0, counts, max_iter=300, far_blend=WARM_BLEND)
+    assert converged.all() and full_converged.all()
+    assert np.allclose(compact, full, rtol=1e-5, atol=1e-7)
+    moved = np.where(counts == 0, logs + 0.5, logs)
+    assert np.array_equal(batch.fit_resamples(moved, z0, counts, max_iter=300)[0], compact)

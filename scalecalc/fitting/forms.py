@@ -53,7 +53,7 @@ class FitData:
     def __len__(self) -> int:
         return len(self.log_loss)
 
-    def subset(self, index: np.ndarray) -> FitData:
+    def subset(self, index: np.ndarray | slice) -> FitData:
         pick = lambda a: None if a is None else a[index]  # noqa: E731
         return FitData(self.log_n[index], self.log_d[index], self.log_c[index], self.log_loss[index], pick(self.log_x))
 
@@ -169,7 +169,12 @@ class ChinchillaForm(Form):
         value, w = _lse([np.broadcast_to(e, t1.shape), t1, t2], jac)
         if w is None:
             return value, None
-        return value, np.stack([w[0], w[1], w[2], -w[1] * data.log_n, -w[2] * data.log_d], axis=-1)
+        columns = np.empty((*value.shape, 5))  # filled in place: a stack would copy five (S, n) arrays again
+        columns[..., 0], columns[..., 1], columns[..., 2] = w
+        np.multiply(w[1], data.log_n, out=columns[..., 3])
+        np.multiply(w[2], data.log_d, out=columns[..., 4])
+        np.negative(columns[..., 3:], out=columns[..., 3:])
+        return value, columns
 
     def seeds(self, data):
         fine = np.round(np.arange(0.05, 2.0 + 1e-9, 0.05), 10)

@@ -137,6 +137,7 @@ def minimise(
     gtol: float = 1e-7,
     merge: bool = False,
     near: bool = False,
+    far_blend: float = 1.0,
     window: int | None = None,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
@@ -144,18 +145,32 @@ def minimise(
     :class:`Problem`). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go.
     ``window``: at most this many starts iterate at once (memory, and arrays that stay in cache); a start that
     finishes gives its place to the next waiting one, so no batch idles through a long tail of a few slow
-    starts. Each start's path is its own, so the result does not depend on the window."""
+    starts. Each start's path is its own, so the result does not depend on the window.
+
+    ``far_blend``: the curvature used away from a minimum, as ``irls`` in :meth:`Problem.slopes`. 1 is Huber's
+    IRLS weight, a majoriser: every step descends, but the approach to the minimum is linear. A warm start
+    (a resample refitted from its sample's optimum) reaches the minimum in fewer steps with a model between
+    that weight and the exact curvature (see :data:`scalecalc.fitting.batch.WARM_BLEND`)."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
-    objective = problem.objective(z, weights, rows)
+    # f at the starts a window at a time: over every start at once its temporaries would leave the cache
+    step = window or count
+    objective = np.concatenate([
+        problem.objective(
+            z[first : first + step],
+            None if weights is None else weights[first : first + step],
+            None if rows is None else rows.subset(slice(first, first + step)),
+        )
+        for first in range(0, count, step)
+    ])  # fmt: skip
     gradient = np.full(count, np.inf)
     iterations = np.zeros(count, dtype=int)
     converged = np.zeros(count, dtype=bool)
     merged = np.arange(count)
     lam = np.full(count, LAMBDA_START)
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
-    irls = np.full(count, 0.0 if near else 1.0)
+    irls = np.full(count, 0.0 if near else far_blend)
     waiting = np.flatnonzero(np.isfinite(objective))
     active, waiting = waiting[: window or count], waiting[window or count :]
     eye = np.eye(n_free)
@@ -180,7 +195,7 @@ def minimise(
             f, g, h = problem.derivatives(za, w, irls[active], t)
         else:
             f, g, h = current
-        diagonal = np.maximum(np.einsum("sii->si", h), 0.0)
+        diagonal = np.maximum(h.diagonal(axis1=1, axis2=2), 0.0)
         # A direction with no curvature (e.g. a term that contributes nothing yet) gets a floor, so that the
         # step along it is a damped gradient step rather than a division by zero.
         scale = np.sqrt(np.maximum(diagonal, 1e-10 * np.max(diagonal, axis=1, keepdims=True)) + 1e-300)
@@ -194,7 +209,7 @@ def minimise(
         gradient[active] = np.max(np.abs(free_g), axis=1) / np.sqrt(np.maximum(f, 1e-300))
         la = lam[active]
         with np.errstate(all="ignore"):
-            system = scaled_h + la[:, None, None] * (eye + np.abs(np.einsum("sii->si", scaled_h))[:, :, None] * eye)
+            system = scaled_h + la[:, None, None] * (eye + np.abs(scaled_h.diagonal(axis1=1, axis2=2))[:, :, None] * eye)
             try:
                 step = np.linalg.solve(system, -scaled_g[..., None])[..., 0] / scale
             except np.linalg.LinAlgError:
@@ -214,7 +229,7 @@ def minimise(
         # if the exact model then fails (lambda has grown), go back to IRLS.
         before = irls[active]
         phase = np.where(better & ((f - f_new) < SWITCH_GAIN * f), 0.0, before)
-        phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), 1.0, phase)
+        phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), far_blend, phase)
         irls[active] = phase
         iterations[active] += 1
         stopped = done | stuck

@@ -133,7 +133,7 @@ def fit_trials(
                 np.random.default_rng(_trial_seed(seed, t)).multinomial(n, np.full(n, 1.0 / n), size=bootstrap)
                 for t in part
             ]).astype(float)  # fmt: skip
-            z_boot, _ = batch.fit(
+            z_boot, _ = batch.fit_resamples(
                 np.repeat(log_loss[part.start : part.stop], bootstrap, axis=0),
                 np.repeat(z[part.start : part.stop], bootstrap, axis=0),
                 counts,
