@@ -209,7 +209,8 @@ def minimise(
         gradient[active] = np.max(np.abs(free_g), axis=1) / np.sqrt(np.maximum(f, 1e-300))
         la = lam[active]
         with np.errstate(all="ignore"):
-            system = scaled_h + la[:, None, None] * (eye + np.abs(scaled_h.diagonal(axis1=1, axis2=2))[:, :, None] * eye)
+            scaled_diagonal = np.abs(scaled_h.diagonal(axis1=1, axis2=2))
+            system = scaled_h + la[:, None, None] * (eye + scaled_diagonal[:, :, None] * eye)
             try:
                 step = np.linalg.solve(system, -scaled_g[..., None])[..., 0] / scale
             except np.linalg.LinAlgError:
