@@ -169,12 +169,7 @@ class ChinchillaForm(Form):
         value, w = _lse([np.broadcast_to(e, t1.shape), t1, t2], jac)
         if w is None:
             return value, None
-        columns = np.empty((*value.shape, 5))  # filled in place: a stack would copy five (S, n) arrays again
-        columns[..., 0], columns[..., 1], columns[..., 2] = w
-        np.multiply(w[1], data.log_n, out=columns[..., 3])
-        np.multiply(w[2], data.log_d, out=columns[..., 4])
-        np.negative(columns[..., 3:], out=columns[..., 3:])
-        return value, columns
+        return value, np.stack([w[0], w[1], w[2], -w[1] * data.log_n, -w[2] * data.log_d], axis=-1)
 
     def seeds(self, data):
         fine = np.round(np.arange(0.05, 2.0 + 1e-9, 0.05), 10)
