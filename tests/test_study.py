@@ -388,3 +388,19 @@ def test_resamples_are_fitted_on_the_points_they_drew_only() -> None:
     assert np.allclose(compact, full, rtol=1e-5, atol=1e-7)
     moved = np.where(counts == 0, logs + 0.5, logs)
     assert np.array_equal(batch.fit_resamples(moved, z0, counts, max_iter=300)[0], compact)
+
+
+def test_the_screened_shortlist_picks_what_scoring_every_candidate_fully_picks(monkeypatch) -> None:
+    # suggest screens candidates with short refits and refits only a shortlist fully. Each row's full refit is the
+    # same whichever candidates are refitted with it, so with the best on the shortlist every pick and spread must
+    # equal, bit for bit, what full refits of all candidates give.
+    from scalecalc.study import suggest
+
+    design = _design(max_flops=1e20, budgets=3, sizes=5)
+    kwargs = {"next_runs": 3, "target_flops": 1e23, "trials": 40, "seed": 2}
+    screened = study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs)
+    assert screened.candidates > suggest.SHORTLIST  # the screen is exercised
+    monkeypatch.setattr(suggest, "SHORTLIST", 10_000)
+    exhaustive = study.suggest_runs(EPOCH, design.n_params, design.n_tokens, design.compute_flops, **kwargs)
+    assert np.array_equal(screened.n_params, exhaustive.n_params)
+    assert np.array_equal(screened.spread, exhaustive.spread)
