@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scalecalc.fitting import FitSpec, drop_highest, fit_law  # noqa: E402
-from scalecalc.fitting.engine import _fit_data, _make_form  # noqa: E402
 from scalecalc.fitting.forms import ChinchillaForm  # noqa: E402
+from scalecalc.fitting.spec import fit_data, form_for  # noqa: E402
 from scalecalc.laws import ChinchillaLaw  # noqa: E402
 from scalecalc.runs import Observations, read_observations, read_table  # noqa: E402
 from tests._reference_fit import reference_fit, reference_objective  # noqa: E402
@@ -45,7 +45,7 @@ def timed(function, repeat: int = 1):
 def grid_benchmark(observations: Observations, reference_starts: int, skip_full: bool) -> None:
     print("1. Chinchilla fit on Epoch's 240 points: Hoffmann's 4,500-start grid")
     spec = FitSpec()
-    data = _fit_data(observations, _make_form(spec))
+    data = fit_data(observations, form_for(spec))
     grid = ChinchillaForm().hoffmann_grid()
     picks = np.random.default_rng(0).choice(len(grid), reference_starts, replace=False)
     bounds = [(None, None)] * 3 + [(0.0, 10.0)] * 2
@@ -96,7 +96,7 @@ def bootstrap_benchmark(observations: Observations) -> None:
     print("2. 1,000 bootstrap resamples (Epoch's 240 points)")
     spec = FitSpec()
     full = fit_law(observations, spec)
-    data = _fit_data(observations, _make_form(spec))
+    data = fit_data(observations, form_for(spec))
     z = np.array(
         [
             np.log(full.constants["E"]),

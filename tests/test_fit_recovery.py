@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from scalecalc.fitting import FitSpec, fit_law
-from scalecalc.fitting.engine import _fit_data, _make_form
 from scalecalc.fitting.forms import HOFFMANN_AB, HOFFMANN_E, HOFFMANN_EXPONENTS
+from scalecalc.fitting.spec import fit_data, form_for
 from scalecalc.laws import ChinchillaLaw, KaplanLaw
 from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.power import PowerLaw
@@ -148,7 +148,7 @@ def _hoffmann_starts(count: int, seed: int) -> np.ndarray:
 
 
 def _bounds(spec: FitSpec) -> list[tuple[float | None, float | None]]:
-    form = _make_form(spec)
+    form = form_for(spec)
     return [
         (None if not np.isfinite(lo) else lo, None if not np.isfinite(hi) else hi)
         for lo, hi in zip(form.lower, form.upper, strict=True)
@@ -161,7 +161,7 @@ def test_fast_engine_never_worse_than_reference_chinchilla(seed: int) -> None:
     obs = observations(n, d, noisy(ChinchillaLaw(**HOFFMANN).loss(n, d), 0.01, 10 + seed))
     spec = FitSpec()
     fast = fit_law(obs, spec)
-    data = _fit_data(obs, _make_form(spec))
+    data = fit_data(obs, form_for(spec))
     _, reference_best, _ = reference_fit("chinchilla", data, _hoffmann_starts(12, seed), _bounds(spec))
     assert fast.objective["value"] <= reference_best * (1 + 1e-6)
 
@@ -190,7 +190,7 @@ def test_fast_engine_never_worse_than_reference_other_forms(spec: FitSpec, law, 
     n, d = isoflop_design(5, 7)
     obs = observations(n, d, noisy(law.loss(n, d), 0.005, 20))
     fast = fit_law(obs, spec)
-    data = _fit_data(obs, _make_form(spec))
+    data = fit_data(obs, form_for(spec))
     _, reference_best, _ = reference_fit(spec.form, data, np.array(starts, dtype=float), _bounds(spec))
     assert fast.objective["value"] <= reference_best * (1 + 1e-6)
 
@@ -203,8 +203,8 @@ def test_reference_and_engine_objectives_agree_at_a_point() -> None:
 
     n, d = isoflop_design()
     obs = observations(n, d, noisy(ChinchillaLaw(**HOFFMANN).loss(n, d), 0.01, 0))
-    form = _make_form(FitSpec())
-    data = _fit_data(obs, form)
+    form = form_for(FitSpec())
+    data = fit_data(obs, form)
     constraints = build_constraints(form.internal, form.lower, form.upper, {}, [])
     theta = np.array([0.5, 6.0, 6.0, 0.3, 0.3])
     engine = Problem(form, constraints, data, Penalty()).objective(theta[None, :])[0]

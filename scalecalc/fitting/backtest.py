@@ -18,8 +18,8 @@ from scalecalc.fitting.result import Backtest, FitResult, FormScore
 from scalecalc.runs import Observations
 
 if TYPE_CHECKING:
-    from scalecalc.fitting.engine import FitSpec
     from scalecalc.fitting.forms import Form
+    from scalecalc.fitting.spec import FitSpec
 
 
 @dataclass(frozen=True)
