@@ -179,6 +179,8 @@ def test_no_color_on_a_terminal() -> None:
 # np.percentile on numpy 2.x (scalecalc._numeric stands in for it); numpy.random with the draws of epoch-2024's
 # covariance, unless they come from the shipped standard normals (scalecalc.presets._normal_draws).
 NOT_NEEDED_BY_PLAN = (
+    "csv",
+    "json",
     "matplotlib",
     "numpy.ma",
     "numpy.random",
