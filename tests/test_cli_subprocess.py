@@ -188,6 +188,7 @@ NOT_NEEDED_BY_PLAN = (
     "rich",
     "scipy",
     "scalecalc.fitting",
+    "scalecalc.laws.allocation",
     "scalecalc.laws.broken",
     "scalecalc.laws.hyperparameters",
     "scalecalc.laws.kaplan",

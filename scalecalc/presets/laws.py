@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 import numpy as np
 
 from scalecalc.errors import PresetError, did_you_mean
-from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
+from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw
 from scalecalc.presets._loader import find_files, given_path, read_yaml
 from scalecalc.presets._normal_draws import multivariate_normal
 from scalecalc.units import PF_DAY_FLOPS, shown
@@ -215,6 +215,8 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
 def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
     if "allocation" not in top:
         return None
+    from scalecalc.laws.allocation import PowerAllocation, TokensPerParam  # loaded by the presets that name one
+
     section = reader.mapping(top["allocation"], "allocation")
     form = reader.choice(section, "form", ("power", "tokens-per-param"), "allocation.")
     if form == "tokens-per-param":
