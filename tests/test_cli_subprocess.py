@@ -176,14 +176,19 @@ def test_no_color_on_a_terminal() -> None:
 
 # Modules `plan --flops` has no use for: each would be loaded (and, without .pyc files, compiled) on every cold
 # start, which benchmarks/bench_startup.py holds under 2x `python -c "import numpy"`. numpy.ma comes with
-# np.percentile on numpy 2.x (scalecalc._numeric stands in for it).
+# np.percentile on numpy 2.x (scalecalc._numeric stands in for it); numpy.random with the draws of epoch-2024's
+# covariance, unless they come from the shipped standard normals (scalecalc.presets._normal_draws).
 NOT_NEEDED_BY_PLAN = (
+    "csv",
+    "json",
     "matplotlib",
     "numpy.ma",
+    "numpy.random",
     "plotext",
     "rich",
     "scipy",
     "scalecalc.fitting",
+    "scalecalc.laws.allocation",
     "scalecalc.laws.broken",
     "scalecalc.laws.hyperparameters",
     "scalecalc.laws.kaplan",

@@ -17,6 +17,7 @@ from scalecalc.laws import ChinchillaLaw
 from scalecalc.plan import PlanRequest, answer
 from scalecalc.plan.intervals import loss_interval
 from scalecalc.presets import load_preset
+from scalecalc.presets._normal_draws import SEED, STANDARD_NORMALS, multivariate_normal, standard_normals
 from scalecalc.presets.laws import preset_from_document
 from tests.conftest import ROOT, error_line, rows, run
 
@@ -45,6 +46,39 @@ def test_epoch_covariance_draws_reproduce_the_published_standard_errors() -> Non
     # corr(ln A, alpha) = 0.9993 in the authors' bootstrap: independent SEs would overstate the loss interval
     assert np.corrcoef(np.log(draws["A"]), draws["alpha"])[0, 1] > 0.99
     assert np.median(draws["E"]) == pytest.approx(1.8172, rel=2e-3)  # centred on the published estimate
+
+
+def test_the_shipped_standard_normals_are_numpys_seeded_stream() -> None:
+    table = np.load(STANDARD_NORMALS)
+    assert table.dtype == np.float64 and np.array_equal(table, np.random.default_rng(SEED).standard_normal(len(table)))
+    for count in (3000, len(table), len(table) + 1):  # from the table, and past it from numpy.random
+        assert np.array_equal(standard_normals(count), np.random.default_rng(SEED).standard_normal(count))
+
+
+def test_covariance_draws_are_numpys_multivariate_normal_bit_for_bit() -> None:
+    """The default preset's interval digits come from these draws: they must be numpy's, not merely close."""
+    preset = load_preset("epoch-2024")
+    covariance_doc = preset.document["uncertainty"]["covariance"]
+    values = {p: preset.constants[p.removeprefix("log_")].value for p in covariance_doc["parameters"]}
+    mean = [np.log(value) if p.startswith("log_") else value for p, value in values.items()]
+    expected = np.random.default_rng(SEED).multivariate_normal(mean, covariance_doc["matrix"], size=1000)
+    for i, parameter in enumerate(covariance_doc["parameters"]):
+        column = np.exp(expected[:, i]) if parameter.startswith("log_") else expected[:, i]
+        assert np.array_equal(preset.draws[parameter.removeprefix("log_")], column)
+    rng = np.random.default_rng(7)
+    for size in (2, 5, 6):  # within the shipped table (5 constants x 1000 draws) and beyond it
+        factor = rng.standard_normal((size, size))
+        covariance, mean = factor @ factor.T, rng.standard_normal(size)
+        expected = np.random.default_rng(SEED).multivariate_normal(mean, covariance, size=1000)
+        assert np.array_equal(multivariate_normal(mean, covariance, 1000), expected)
+
+
+def test_a_covariance_numpy_would_warn_about_still_warns() -> None:
+    covariance = np.eye(5) + np.triu(np.full((5, 5), 1e-7), 1)  # symmetric to 1e-6 (accepted), not to 1e-8
+    with pytest.warns(RuntimeWarning, match="covariance is not symmetric positive-semidefinite"):
+        np.random.default_rng(SEED).multivariate_normal(np.zeros(5), covariance, size=10)
+    with pytest.warns(RuntimeWarning, match="covariance is not symmetric positive-semidefinite"):
+        multivariate_normal(np.zeros(5), covariance, 10)
 
 
 def test_a_preset_without_uncertainty_prints_no_interval(runner: CliRunner) -> None:

@@ -7,6 +7,7 @@ contract. A run imports only the module of the command it runs (the cold start i
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import typer
+    from typer.models import CommandInfo
 
 # Nothing heavy is imported above this line: main() must be running, ready for Ctrl-C, before typer and numpy load.
 
@@ -42,13 +44,29 @@ COMMAND_MODULES = {
 
 
 def load_commands(names: Iterable[str] | None = None) -> typer.Typer:
-    """The root app with the commands ``names`` registered (every command when None)."""
+    """The root app with every command (when ``names`` is None), or a copy of it with only the commands ``names``."""
     from scalecalc.cli import _app
 
-    wanted = COMMAND_MODULES.values() if names is None else (COMMAND_MODULES[name] for name in names)
-    for module in dict.fromkeys(wanted):
+    if names is None:
+        for module in dict.fromkeys(COMMAND_MODULES.values()):
+            importlib.import_module(f"scalecalc.cli.{module}")
+        return _app.app
+    wanted = set(names)
+    for module in dict.fromkeys(COMMAND_MODULES[name] for name in wanted):
         importlib.import_module(f"scalecalc.cli.{module}")
-    return _app.app
+    # typer makes a click command of every registered one (signature, annotations, options) before it reads argv:
+    # a run makes only its own, not the others its module registers (plan's module also holds predict, compare)
+    app = copy.copy(_app.app)
+    app.registered_commands = [info for info in app.registered_commands if _command_name(info) in wanted]
+    app.registered_groups = [info for info in app.registered_groups if info.name in wanted]
+    return app
+
+
+def _command_name(info: CommandInfo) -> str:
+    """The name typer gives a registered command: its own, else its function's (typer.main.get_command_from_info)."""
+    from typer.main import get_command_name
+
+    return info.name or get_command_name(getattr(info.callback, "__name__", ""))
 
 
 def __getattr__(name: str) -> typer.Typer:
@@ -81,7 +99,9 @@ def _run(args: list[str]) -> int:
     import typer
 
     command = next((arg for arg in args if not arg.startswith("-")), None)
-    app = load_commands([command] if command in COMMAND_MODULES else None)
+    before = args[: args.index(command)] if command else args
+    root_help = "-h" in before or "--help" in before  # `scalecalc --help plan`: the root's help lists every command
+    app = load_commands([command] if command in COMMAND_MODULES and not root_help else None)
     try:
         code = app(args, prog_name="scalecalc", standalone_mode=False)
     except typer.TyperException as error:  # click's usage errors derive from it

@@ -7,11 +7,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from scalecalc._lazy import lazy_exports
-from scalecalc.laws.allocation import PowerAllocation, TokensPerParam
 from scalecalc.laws.base import FLOPS_PER_PARAM_TOKEN, Allocation, LossLaw
 from scalecalc.laws.chinchilla import ChinchillaLaw
 
 if TYPE_CHECKING:
+    from scalecalc.laws.allocation import PowerAllocation, TokensPerParam
     from scalecalc.laws.broken import BrokenPowerLaw
     from scalecalc.laws.kaplan import KaplanLaw
     from scalecalc.laws.power import PowerLaw
@@ -19,10 +19,18 @@ if TYPE_CHECKING:
 
     LossForm = type[ChinchillaLaw] | type[KaplanLaw] | type[PowerLaw] | type[BrokenPowerLaw] | type[SigmoidLaw]
 
-# The forms past Chinchilla's load on first use: a plan under a Chinchilla-form preset needs none of them (the cold
-# start of `scalecalc plan` is benchmarked).
+# The forms past Chinchilla's, and the allocation-only laws, load on first use: a plan under a Chinchilla-form
+# preset needs none of them (the cold start of `scalecalc plan` is benchmarked).
 __getattr__ = lazy_exports(
-    __name__, {"BrokenPowerLaw": "broken", "KaplanLaw": "kaplan", "PowerLaw": "power", "SigmoidLaw": "sigmoid"}
+    __name__,
+    {
+        "BrokenPowerLaw": "broken",
+        "KaplanLaw": "kaplan",
+        "PowerAllocation": "allocation",
+        "PowerLaw": "power",
+        "SigmoidLaw": "sigmoid",
+        "TokensPerParam": "allocation",
+    },
 )
 
 

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 import numpy as np
 
 from scalecalc.errors import PresetError, did_you_mean
-from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw, PowerAllocation, TokensPerParam
+from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw
 from scalecalc.presets._loader import find_files, given_path, read_yaml
+from scalecalc.presets._normal_draws import multivariate_normal
 from scalecalc.units import PF_DAY_FLOPS, shown
 
 if TYPE_CHECKING:  # loaded by the few presets that carry hyperparameter laws
@@ -59,9 +60,8 @@ TOP_LEVEL_KEYS = (
     "hyperparameters",
 )
 # Draws sampled from a published covariance: 25 in each tail of a 95% interval (plan's cost grows with the
-# draws), seeded so that a preset always gives the same interval.
+# draws), seeded (presets._normal_draws.SEED) so that a preset always gives the same interval.
 COVARIANCE_DRAWS = 1000
-COVARIANCE_SEED = 0
 INTERVAL_SOURCES = {"draws": "bootstrap draws", "covariance": "published covariance"}
 
 
@@ -215,6 +215,8 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
 def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
     if "allocation" not in top:
         return None
+    from scalecalc.laws.allocation import PowerAllocation, TokensPerParam  # loaded by the presets that name one
+
     section = reader.mapping(top["allocation"], "allocation")
     form = reader.choice(section, "form", ("power", "tokens-per-param"), "allocation.")
     if form == "tokens-per-param":
@@ -372,7 +374,7 @@ def _covariance_draws(
         np.log(constants[str(p).removeprefix("log_")].value) if log else constants[str(p)].value
         for p, log in zip(parameters, logged, strict=True)
     ]
-    samples = np.random.default_rng(COVARIANCE_SEED).multivariate_normal(mean, covariance, size=COVARIANCE_DRAWS)
+    samples = multivariate_normal(np.array(mean), covariance, COVARIANCE_DRAWS)
     return {
         str(p).removeprefix("log_"): np.exp(samples[:, i]) if log else samples[:, i]
         for i, (p, log) in enumerate(zip(parameters, logged, strict=True))

@@ -2,15 +2,15 @@
 never NaN or Infinity (JSON ``null``, an empty CSV cell); integers as integers (an ``integer`` column's 1024, not
 1024.0) and booleans as ``true``/``false`` in every format.
 
+The json and csv modules load with the first value they write: a plan in a pipe (tsv) starts without them.
+
 Tables are written STREAM_ROWS rows at a time, so that the text of a million-row plan never sits in memory whole:
 memory grows with the columns (the numbers themselves), not with the text they print as.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -34,6 +34,8 @@ def json_safe(value: Any) -> Any:
 
 
 def dumps(document: Any, *, indent: int | None = None) -> str:
+    import json
+
     return json.dumps(json_safe(document), allow_nan=False, indent=indent)
 
 
@@ -45,6 +47,8 @@ def field_names(field_name: str | Sequence[str]) -> list[str]:
 
 def emit_json(result: Table | Report, table: Table, out: TextIO) -> None:
     """A Report's document, or the table as a JSON array of records, written a chunk of records at a time."""
+    import json
+
     if isinstance(result, Report):
         out.write(dumps(result.document, indent=2) + "\n")
         return
@@ -65,6 +69,8 @@ def emit_json(result: Table | Report, table: Table, out: TextIO) -> None:
 
 
 def emit_jsonl(result: Table | Report, table: Table, out: TextIO) -> None:
+    import json
+
     if isinstance(result, Report) and result.primary is None and len(result.tables) != 1:
         out.write(dumps(result.document) + "\n")
         return
@@ -124,12 +130,16 @@ def _machine_value(value: Any, style: str = "text", integer: bool = False) -> st
         return str(value)
     if isinstance(value, str):
         return _json_string(value)
+    import json
+
     return json.dumps(value, allow_nan=False)
 
 
 @functools.lru_cache(maxsize=1024)
 def _json_string(text: str) -> str:
     """A string as JSON, remembered: a column repeats a few names (the preset) on every row."""
+    import json
+
     return json.dumps(text)
 
 
@@ -170,6 +180,8 @@ def write_delimited(table: Table, out: TextIO, delimiter: str) -> None:
         for rows in _chunks(table, table.columns, "text"):
             out.writelines("\t".join(row) + "\n" for row in rows)
         return
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.names)
     for rows in _chunks(table, table.columns, "text"):
