@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, ROOT, error_line, invoke
@@ -249,6 +249,7 @@ constant_values = st.one_of(
 
 @FUZZ
 @given(values=st.dictionaries(st.sampled_from(["E", "A", "B", "alpha", "beta"]), constant_values, max_size=5))
+@example(values={"B": 5.508e-260})  # G = (alpha A / beta B)^(1/(alpha+beta)) overflowed Python's float power
 def test_fuzzed_preset_constants(runner, tmp_path: Path, values: dict) -> None:
     import yaml
 

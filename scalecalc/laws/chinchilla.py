@@ -62,8 +62,9 @@ class ChinchillaLaw:
 
     @property
     def frontier_coefficient(self) -> float | Array:
-        """G of Hoffmann Eq. 4."""
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
+        """G of Hoffmann Eq. 4 (inf where it overflows: Python's float power would raise instead)."""
+        with np.errstate(over="ignore"):
+            return np.power(self.alpha * self.A / (self.beta * self.B), 1 / (self.alpha + self.beta))
 
     def allocate(self, compute_flops: ArrayLike) -> tuple[Array, Array]:
         c = as_array(compute_flops)
