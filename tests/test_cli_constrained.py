@@ -73,6 +73,9 @@ def test_cost_options_report_a_cost_saving(runner) -> None:
     args = ["plan", "--flops", "1e23", "-i", "2T", "--inference-mfu", "0.2", "-p", "chinchilla", "--format", "json"]
     (row,) = records(invoke(runner, args))
     assert row["cost_saving"] > row["total_saving"] > 0
+    # a fraction option takes a percentage too, as every other one does (issue 13)
+    (as_percent,) = records(invoke(runner, [*args[:6], "20%", *args[7:]]))
+    assert as_percent == row
 
 
 def test_decay_overrides_change_the_plan(runner) -> None:

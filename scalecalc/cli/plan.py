@@ -28,6 +28,7 @@ from scalecalc.cli._common import (
     quantities,
     single_quantity,
 )
+from scalecalc.cli._types import Fraction
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.laws.base import LossLaw
@@ -131,11 +132,11 @@ RnStarOption = Annotated[
     ),
 ]
 InferenceMfuOption = Annotated[
-    str | None,
+    float | None,
     typer.Option(
         "--inference-mfu",
-        metavar="<FRACTION>",
-        help="Inference MFU (0.2): optimise dollars, not FLOPs.",
+        click_type=Fraction(),
+        help="Inference MFU (0.2 or 20%): optimise dollars, not FLOPs.",
         show_default=False,
     ),
 ]
@@ -228,7 +229,7 @@ def plan(
         n_params=quantities(params, "--params"),
         n_tokens=quantities(tokens, "--tokens"),
         loss=quantities(loss, "--loss"),
-        inference_mfu=single_quantity(inference_mfu, "--inference-mfu"),
+        inference_mfu=inference_mfu,
         inference_price=single_quantity(inference_price, "--inference-price"),
         unique_tokens=quantities(unique_tokens, "--unique-tokens"),
         inference_tokens=quantities(inference_tokens, "--inference-tokens"),
