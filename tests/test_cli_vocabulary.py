@@ -3,6 +3,7 @@ default and choices appear in its --help, and the old spellings still work for o
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -183,6 +184,9 @@ def test_quantities_take_suffixes_case_and_percentages_where_people_write_them()
     assert run(runner, [*gpu, "--mfu", "40%"]).stdout == run(runner, [*gpu, "--gpus", "1000", "--mfu", "0.4"]).stdout
     sweep = ["sweep", "--min-flops", "1e18", "--max-flops", "1e20", "--n-budgets", "3", "-f", "params"]
     assert run(runner, [*sweep, "--sizes", "5"]).stdout == run(runner, [*sweep, "--sizes", "5.0"]).stdout
+    # 95% is 0.95 exactly (95 * 0.01 would be 0.9500000000000001), in the level the JSON document reports
+    fit = ["fit", "example:chinchilla-epoch-points", "--bootstrap", "20", "--format", "json"]
+    assert json.loads(run(runner, [*fit, "--level", "95%"]).stdout)["bootstrap"]["level"] == 0.95
 
 
 def test_a_custom_shape_says_which_vocabulary_it_assumed() -> None:

@@ -15,6 +15,7 @@ import typer
 
 from scalecalc import defaults
 from scalecalc.cli._common import from_config
+from scalecalc.cli._types import parse_fraction
 from scalecalc.errors import InputError
 from scalecalc.render import Column, Table, columns_for
 from scalecalc.units import parse_quantity, parse_quantity_list
@@ -97,13 +98,11 @@ class HardwareRequest:
 
 
 def _fraction(text: str, option: str) -> float:
-    """A fraction written as 0.4 or 40%."""
-    number, percent = (text[:-1], True) if text.strip().endswith("%") else (text, False)
+    """A fraction written as 0.4 or 40% (a string here: the option's default may come from the config file)."""
     try:
-        value = float(number)
+        return parse_fraction(text)
     except ValueError:
         raise InputError(f"{option}: cannot read {text!r} as a number; give a fraction such as 0.4 or 40%") from None
-    return value / 100 if percent else value
 
 
 def hardware_request(

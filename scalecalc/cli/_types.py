@@ -64,11 +64,16 @@ class Fraction(ParamType):
     def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> float:
         if isinstance(value, float):
             return value
-        text = str(value).strip()
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
         try:
-            return float(text) * scale
+            return parse_fraction(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a fraction; give e.g. 0.95 or 95%", param, ctx)
+
+
+def parse_fraction(text: str) -> float:
+    """0.95 or 95% as 0.95; ValueError for anything else. A percentage is divided by 100, which rounds once:
+    95 * 0.01 is 0.9500000000000001, not the 0.95 the user meant."""
+    text = text.strip()
+    if text.endswith("%"):
+        return float(text[:-1]) / 100
+    return float(text)
