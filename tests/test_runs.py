@@ -255,3 +255,16 @@ def test_rows_the_fast_reader_cannot_take_go_the_careful_way(tmp_path: Path, bod
         return
     with pytest.raises(InputError, match=re.escape(message)):
         read_observations(read_table(str(path)))
+
+
+def test_a_column_with_a_suffix_reads_its_plain_cells_as_numpy_does(tmp_path: Path) -> None:
+    # One 70B sends a column cell by cell; its plain cells must still read exactly as numpy reads a column of plain
+    # numbers (1e1_0 is 1e10 to numpy and float(), though not to the option parser), and a bad cell is still named.
+    plain = ["4.2e8", "1e1_0", " 12e8 ", "0012e7"]
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "".join(f"{n},2e10,3\n" for n in [*plain, "70B"]))
+    read = read_observations(read_table(str(path)))
+    assert np.array_equal(read.n_params, [*np.array(plain, dtype=np.float64), 70e9])
+    path.write_text("params,tokens,loss\n4.2e8,2e10,3\n70B,2e10,3\nabc,2e10,3\n")
+    with pytest.raises(InputError, match=r"runs.csv line 4, column 'params': cannot read 'abc'"):
+        read_observations(read_table(str(path)))
