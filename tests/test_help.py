@@ -66,3 +66,18 @@ def test_groups_list_their_commands(runner: CliRunner, entry) -> None:
     text = invoke(runner, [*path, "--help"]).stdout
     for name in command.commands:
         assert name in text
+
+
+def test_the_root_help_names_every_environment_variable_the_code_reads(runner: CliRunner) -> None:
+    # read from the source, so that a new variable cannot go unlisted; and at 80 columns, every line fits
+    import re
+
+    from tests.conftest import ROOT
+
+    source = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "scalecalc").rglob("*.py"))
+    names = set(re.findall(r'_VARIABLE = "([A-Z_]+)"', source)) | set(re.findall(r'environ\.get\("([A-Z_]+)"', source))
+    assert {"SCALECALC_QUIET", "SCALECALC_CONFIG", "NO_COLOR"} <= names  # the scan finds them
+    text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
+    listed = text[text.index("Environment variables:") : text.index("Options:")]
+    assert {name for name in names if name not in listed} == set()
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -61,9 +61,12 @@ def main_options(
     \b
     Environment variables:
       SCALECALC_FORMAT        default --format (table, json, jsonl, csv, tsv)
-      SCALECALC_PRESETS_PATH  extra folders of preset and hardware YAML files (searched first)
-      SCALECALC_DEBUG         1: show a traceback on errors (as --debug)
-      NO_COLOR                plain text, no colour
+      SCALECALC_PRESETS_PATH  folders of preset and hardware YAML, searched first
+      SCALECALC_DEBUG         1: a traceback on errors (as --debug)
+      SCALECALC_QUIET         1: no notes, warnings or progress (as --quiet)
+      SCALECALC_CONFIG        the config file (scalecalc config path)
+      XDG_CONFIG_HOME         where the config file is looked for (~/.config)
+      NO_COLOR, TERM=dumb     plain text, no colour
 
     Option names mean the same in every command (e.g. -c/--flops a budget, -p/--preset a law, --level an
     interval level); see docs/vocabulary.md."""
