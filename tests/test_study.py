@@ -349,18 +349,26 @@ def test_batched_isoflop_trials_agree_with_fit_isoflops_per_trial(method: str, n
         assert failed > 0  # the failure path is exercised
 
 
+def _resampled_trials(rows: int, noise_seed: int, draw_seed: int):
+    """Simulated losses of a 28-run design, one bootstrap draw of its points per row, and the batched fitter
+    with every row started at the true law: (TrialFits, log losses, starts, counts)."""
+    from scalecalc.fitting.batch import TrialFits
+
+    design = _design(budgets=4, sizes=7)
+    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, rows, noise_seed)
+    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
+    z0 = np.tile(batch.internal(EPOCH.constants()), (rows, 1))
+    counts = np.random.default_rng(draw_seed).multinomial(28, np.full(28, 1 / 28), size=rows).astype(float)
+    return batch, logs, z0, counts
+
+
 def test_the_minimisers_window_changes_no_starts_result() -> None:
     # TrialFits iterates a window of rows at a time, refilled as rows finish. Every row's path is its own, so a
     # window of 7 rows (dozens of refills) must give bit for bit what one batch of all rows gives.
-    from scalecalc.fitting.batch import TrialFits
     from scalecalc.fitting.forms import FitData
     from scalecalc.fitting.optimize import minimise
 
-    design = _design(budgets=4, sizes=7)
-    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, 60, 2)
-    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
-    z0 = np.tile(batch.internal(EPOCH.constants()), (60, 1))
-    counts = np.random.default_rng(0).multinomial(28, np.full(28, 1 / 28), size=60).astype(float)
+    batch, logs, z0, counts = _resampled_trials(60, noise_seed=2, draw_seed=0)
     data = batch.problem.data
     rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d, data.log_c)), logs)
     whole = minimise(batch.problem, z0, weights=counts, rows=rows, max_iter=40)
@@ -374,13 +382,9 @@ def test_resamples_are_fitted_on_the_points_they_drew_only() -> None:
     # fit_resamples drops each resample's points of count 0 and pads shorter rows with weight-0 points: the refits
     # must end where full-width weighted refits end (up to the order of summation), and a point a resample did not
     # draw must not move its refit at all.
-    from scalecalc.fitting.batch import WARM_BLEND, TrialFits
+    from scalecalc.fitting.batch import WARM_BLEND
 
-    design = _design(budgets=4, sizes=7)
-    logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, 40, 5)
-    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
-    z0 = np.tile(batch.internal(EPOCH.constants()), (40, 1))
-    counts = np.random.default_rng(1).multinomial(28, np.full(28, 1 / 28), size=40).astype(float)
+    batch, logs, z0, counts = _resampled_trials(40, noise_seed=5, draw_seed=1)
     assert len(np.unique(np.sum(counts > 0, axis=1) // 4)) > 1  # several bands, so padding is exercised
     compact, converged = batch.fit_resamples(logs, z0, counts, max_iter=300)
     full, full_converged = batch.fit(logs, z0, counts, max_iter=300, far_blend=WARM_BLEND)
