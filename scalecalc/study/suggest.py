@@ -192,8 +192,8 @@ def suggest_runs(
         warnings=tuple(warnings),
         notes=(
             f"log_sd: sd of log10 N_opt (winsorised at 2.5%) at {target_flops:.3g} FLOPs over {trials} simulated "
-            f"studies ({noise:g} log-space noise, seed {seed}), fitted as `fit` does; each run chosen for the largest "
-            "fall in it per FLOP",
+            f"studies ({noise:g} log-space noise, seed {seed}), fitted by Approach 3 (the Chinchilla form, Huber "
+            "loss); each run chosen for the largest fall in it per FLOP",
             f"{len(cand_n)} candidates: {sizes} sizes from N*/{span:g} to {span:g} N* at each budget run and at "
             "sqrt(10) and 10 times the largest",
         ),

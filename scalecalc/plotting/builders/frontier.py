@@ -52,7 +52,7 @@ def frontier_figure(presets: Sequence[Preset], low_flops: float, high_flops: flo
         0, "lines are solid within the compute range each law was fitted on, broken (dashed or dotted) beyond it"
     )
     if len(conventions) > 1:
-        notes.append("parameters follow each preset's own convention (total or non-embedding), as in `compare`")
+        notes.append("parameters follow each preset's own convention (total or non-embedding), as its paper counts")
     compute_axis = replace(COMPUTE_AXIS, limits=(low_flops, high_flops))
     panels = (
         Panel(
