@@ -103,6 +103,9 @@ HOSTILE: list[tuple[list[str], str | None, int, str]] = [
     (["arch", "--model", "llama3-8b", "--mlp", "bogus"], None, 2, "--mlp"),
     (["arch", "--model", "llama3-8b", "--positions", "bogus"], None, 2, "--positions"),
     (["arch", "--layers", "32", "--d-model", "4096", "--heads", "32", "--mlp", "bogus"], None, 2, "--mlp"),
+    # a product of such sizes overflowed float (OverflowError, exit 1)
+    (["arch", "--layers", "4", "--d-model", "1e308", "--heads", "1e20", "--head-dim", "10"], None, 2, "--d-model"),
+    (["memory", "--layers", "4", "--d-model", "64", "--heads", "4", "--vocab", "1e30"], None, 2, "--vocab"),
     (["memory", "--model", "llama3-8b", "--tp", "3"], None, 2, "--tp"),
     (["memory", "--model", "llama3-8b", "--pp", "1000"], None, 2, "--pp"),
     (["memory", "--model", "llama3-8b", "--tp", "0"], None, 2, "--tp"),

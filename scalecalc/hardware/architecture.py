@@ -29,6 +29,7 @@ from scalecalc.units import shown
 
 MLPS = {"gelu": 2, "swiglu": 3}  # number of d x f matrices per MLP
 POSITIONS = ("rotary", "learned", "relative", "none")
+LARGEST_DIMENSION = 2**53
 CONVENTIONS = {"kaplan": 6, "palm": 12}  # training attention FLOPs per token = factor * L * s * H * q
 
 
@@ -84,16 +85,16 @@ def make_shape(
     """Validate a shape and fill defaults: kv_heads = heads (multi-head attention), head_dim = d_model / heads,
     ffn = 4 d (GELU) or 8d/3 rounded up to a multiple of 256 (SwiGLU, as in Llama), active_experts = 1 if
     experts > 1 else 1."""
-    for param, value in (
-        ("layers", layers),
-        ("d_model", d_model),
-        ("heads", heads),
-        ("vocab", vocab),
-        ("seq", seq),
-        ("experts", experts),
-    ):
+    required = {"layers": layers, "d_model": d_model, "heads": heads, "vocab": vocab, "seq": seq, "experts": experts}
+    optional = {"kv_heads": kv_heads, "head_dim": head_dim, "ffn": ffn, "active_experts": active_experts}
+    for param, value in required.items():
         if value < 1:
             raise InputError(f"{value} must be a positive whole number", param=param)
+    for param, size in (*required.items(), *optional.items()):
+        # the counts are products of these: past 2^53 a size is no longer an exact float, and a product of a few
+        # such sizes overflows float altogether
+        if size is not None and size > LARGEST_DIMENSION:
+            raise InputError(f"{shown(size)} is too large; give at most 2^53 ({LARGEST_DIMENSION:.3g})", param=param)
     check_choices(mlp, positions)
     kv_heads = heads if kv_heads is None else kv_heads
     if not 1 <= kv_heads <= heads or heads % kv_heads:
