@@ -186,6 +186,11 @@ def test_precedence_option_then_environment_then_config_then_built_in(
         ("level = 'high'\n", "key 'level' must be a number"),
         ("format = 'yaml'\n", "key 'format' is 'yaml'"),
         ("preset = true\n", "key 'preset' must be a string"),
+        # values, refused where the file can be named (used later they read as a bad --mfu, --price or --level)
+        ("mfu = 2\n", "key 'mfu' is 2; give a fraction in (0, 1]"),
+        ("mfu = 'abc'\n", "key 'mfu' is 'abc'"),
+        ("price = -1\n", "key 'price' is -1; give a positive price"),
+        ("level = 1.5\n", "key 'level' is 1.5; give a fraction between 0 and 1"),
     ],
 )
 def test_a_bad_config_is_one_error_naming_the_file_and_key(

@@ -18,7 +18,7 @@ Options take their config values through Click's ``default_map`` (so ``--help`` 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,38 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
             raise InputError(
                 f"config file {path}: key 'format' is {settings['format']!r}; use one of {', '.join(FORMATS)}"
             )
+    # A bad value is refused here, where the file can be named: used later, it would read as a bad --mfu.
+    for key, valid, expected in (
+        ("mfu", _fraction_in(0, 1, inclusive=True), "a fraction in (0, 1], such as 0.45 or 45%"),
+        ("price", _positive_price, "a positive price per GPU-hour, such as 2.5"),
+        ("level", _fraction_in(0, 1, inclusive=False), "a fraction between 0 and 1, such as 0.9"),
+    ):
+        if key in settings and not valid(settings[key]):
+            raise InputError(f"config file {path}: key {key!r} is {settings[key]!r}; give {expected}")
     return settings
+
+
+def _fraction_in(low: float, high: float, *, inclusive: bool) -> Callable[[object], bool]:
+    from scalecalc.cli._types import parse_fraction
+
+    def valid(value: object) -> bool:
+        try:
+            number = parse_fraction(str(value))
+        except ValueError:
+            return False
+        return low < number <= high if inclusive else low < number < high
+
+    return valid
+
+
+def _positive_price(value: object) -> bool:
+    from scalecalc.units import parse_quantity
+
+    try:
+        parse_quantity(str(value).lstrip("$"), "price")
+    except InputError:
+        return False
+    return True
 
 
 def default_map(command: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
