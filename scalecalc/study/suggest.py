@@ -92,8 +92,9 @@ def suggest_runs(
     preset's optimum N*, minus sizes already run there (within 1%). Every candidate is scored on the same
     ``trials`` simulated noise draws (common random numbers), so the differences between candidates are not
     swamped by trial-to-trial noise; all candidates of a step are fitted in one batched call, each trial's
-    fit warm-started from the truth-free optimum of the runs done. ``budget_flops`` caps the total compute of
-    the runs suggested.
+    fit warm-started from the truth-free optimum of the runs done, first for SCREEN_ITERATIONS iterations and
+    then, for the SHORTLIST best of that screen, to convergence. ``budget_flops`` caps the total compute of the
+    runs suggested.
     """
     check_simulation_options(noise, trials, seed)
     if not 1 <= next_runs <= 100:

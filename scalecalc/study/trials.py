@@ -7,10 +7,11 @@ Speed. ``fit_law`` runs ~40 starts per fit (0.06-0.3 s for 54 points); 500 trial
 default ``fit_mode="warm"`` fits the first trial with ``fit_law`` itself (multi-start, the full `fit`
 procedure) and then every trial at once, in one batched Levenberg-Marquardt run of the fitting engine,
 started from that truth-free optimum; its bootstrap refits all trials' resamples at once, each warm-started
-from its trial's optimum, exactly as ``fit_law``'s bootstrap does. The engine's public API fits one data set
-at a time, so :class:`scalecalc.fitting.batch.TrialFits` is a thin adapter over its internals (forms, penalty,
-minimiser) that gives each row of the batch its own losses and point weights. ``fit_mode="full"`` calls ``fit_law`` per
-trial (slow; the check that the two agree is in tests/test_study.py and benchmarks/bench_simulate.py).
+from its trial's optimum and fitted on the points it drew (``TrialFits.fit_resamples``). The engine's public API
+fits one data set at a time, so :class:`scalecalc.fitting.batch.TrialFits` is a thin adapter over its internals
+(forms, penalty, minimiser) that gives each row of the batch its own losses and point weights.
+``fit_mode="full"`` calls ``fit_law`` per trial (slow; the check that the two agree is in tests/test_study.py
+and benchmarks/bench_simulate.py).
 """
 
 from __future__ import annotations
