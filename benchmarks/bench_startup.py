@@ -5,7 +5,9 @@ median ratio of wall time and of CPU time (user + sys of the child), never an ab
 Target (issue 2): a ratio of at most 2x. The console script is used when it is on PATH (after `pip install .`),
 else `python -m scalecalc`.
 
-Run: python benchmarks/bench_startup.py [--repeats N]
+Run: python benchmarks/bench_startup.py [--repeats N] [--no-pyc]. By default both sides run with .pyc files, as
+an installed copy does (written by the warm-up under a temporary PYTHONPYCACHEPREFIX); --no-pyc keeps the
+environment's PYTHONDONTWRITEBYTECODE, so that a checkout under it compiles scalecalc's source on every run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +40,15 @@ def measure(command: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--no-pyc", action="store_true", help="keep the environment's PYTHONDONTWRITEBYTECODE (compile on every run)"
+    )
     args = parser.parse_args()
+    if not args.no_pyc:
+        # An installed copy has .pyc files (pip writes them). A checkout under PYTHONDONTWRITEBYTECODE=1 would
+        # compile scalecalc's source on every run (about 0.35x of the ratio): the warm-up writes them, aside.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ.setdefault("PYTHONPYCACHEPREFIX", tempfile.mkdtemp(prefix="scalecalc-pyc-"))
 
     script = shutil.which("scalecalc")
     launcher = [script] if script else [sys.executable, "-m", "scalecalc"]
@@ -67,7 +78,11 @@ def main() -> None:
             ratios[name][0].append(run[0] / base[0])
             ratios[name][1].append(run[1] / base[1] if base[1] > 0 else float("nan"))
 
-    print(f"launcher: {' '.join(launcher)}; reference: python -c 'import numpy'; {args.repeats} alternating runs each")
+    compiled = "compiling on every run" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "with .pyc files"
+    print(
+        f"launcher: {' '.join(launcher)}; reference: python -c 'import numpy'; {args.repeats} alternating runs each, "
+        f"{compiled}"
+    )
     print(
         f"reference median: {statistics.median(t[0] for t in reference_times) * 1e3:.0f} ms wall, "
         f"{statistics.median(t[1] for t in reference_times) * 1e3:.0f} ms CPU"
