@@ -19,11 +19,14 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._peak import with_installed_bytecode  # noqa: E402
+
 TARGET = 2.0
 
 
@@ -45,10 +48,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if not args.no_pyc:
-        # An installed copy has .pyc files (pip writes them). A checkout under PYTHONDONTWRITEBYTECODE=1 would
-        # compile scalecalc's source on every run (about 0.35x of the ratio): the warm-up writes them, aside.
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ.setdefault("PYTHONPYCACHEPREFIX", tempfile.mkdtemp(prefix="scalecalc-pyc-"))
+        with_installed_bytecode()  # the warm-up below writes them
 
     script = shutil.which("scalecalc")
     launcher = [script] if script else [sys.executable, "-m", "scalecalc"]

@@ -24,7 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from benchmarks._alternating import alternating
-from benchmarks._peak import cpu_seconds, peak_mib
+from benchmarks._peak import cpu_seconds, peak_mib, with_installed_bytecode
 from scalecalc import study
 from scalecalc.fitting import FitSpec, fit_law
 from scalecalc.laws import ChinchillaLaw
@@ -55,11 +55,13 @@ def main() -> None:
     ratio, seconds = alternating(simulate, one_fit, options.repeats)
     print(f"simulate (500 trials, bootstrap 100, fit + isoflop): {seconds:.2f} s, {ratio:.1f}x one fit_law in-process")
     here = os.getcwd()
+    with_installed_bytecode()  # fresh processes as an installed copy runs them; the warm-up below compiles
     with tempfile.TemporaryDirectory() as folder:
         sweep, observed = os.path.join(folder, "sweep.csv"), os.path.join(folder, "observed.csv")
         _write_csv(sweep, "params,tokens,flops", arrays)
         _write_csv(observed, "params,tokens,flops,loss", (*arrays, loss))
         tree = {"PYTHONPATH": here}
+        cpu_seconds(["simulate", "--sweep", sweep, "--trials", "1", "--format", "tsv"], tree, folder)  # warm-up
         simulate_cpu, fit_cpu = [], []
         for _ in range(options.repeats):
             fit_cpu.append(cpu_seconds(["fit", observed, "--format", "tsv"], tree, folder))
