@@ -31,6 +31,7 @@ RUNS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "stdin-field": (("plan", "--flops", "-", "-p", "tokens-20", "-f", "params"), "6e22\n\n# comment\n6667pfd\n24P\n"),
     "bad-stdin": (("plan", "--flops", "-"), "1e22\nten\n"),
     "usage": (("plan", "--flopz", "1"), None),
+    "root-option-after": (("plan", "--flops", "1e24", "-q"), None),
     "infeasible": (("plan", "--loss", "1.5", "-p", "chinchilla"), None),
     **{
         f"format-{fmt}": (("plan", "--flops", "1e21,1e22", "-p", "chinchilla", "--format", fmt), None)
@@ -123,6 +124,7 @@ def test_field_and_stdin(runs: dict[str, Run]) -> None:
     [
         ("bad-stdin", 2, "error: --flops (stdin line 2): cannot read 'ten'"),
         ("usage", 2, "error: No such option: --flopz"),  # a usage error is one plain line too
+        ("root-option-after", 2, "-q is scalecalc's own option: put it first, scalecalc -q plan ..."),
         ("infeasible", 3, "irreducible loss E = 1.69"),
     ],
 )

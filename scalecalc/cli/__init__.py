@@ -95,6 +95,10 @@ def main() -> None:
     sys.exit(code)
 
 
+# The root's options, which a user may type after the command (`scalecalc plan ... -q`) and be told where they go.
+ROOT_OPTIONS = ("-q", "--quiet", "--debug", "--version")
+
+
 def _run(args: list[str]) -> int:
     import typer
 
@@ -107,6 +111,9 @@ def _run(args: list[str]) -> int:
     except typer.TyperException as error:  # click's usage errors derive from it
         context = getattr(error, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        misplaced = getattr(error, "option_name", None)  # click's NoSuchOption
+        if misplaced in ROOT_OPTIONS and command is not None:
+            hint = f" ({misplaced} is scalecalc's own option: put it first, scalecalc {misplaced} {command} ...)"
         if type(error).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help, as asked
             print(error.format_message())
             return 0
