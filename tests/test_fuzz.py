@@ -103,6 +103,8 @@ HOSTILE: list[tuple[list[str], str | None, int, str]] = [
     (["arch", "--model", "llama3-8b", "--mlp", "bogus"], None, 2, "--mlp"),
     (["arch", "--model", "llama3-8b", "--positions", "bogus"], None, 2, "--positions"),
     (["arch", "--layers", "32", "--d-model", "4096", "--heads", "32", "--mlp", "bogus"], None, 2, "--mlp"),
+    # a run so small its tokens per parameter overflow: the data-constrained path lacked the finiteness guard
+    (["predict", "--params", "1e-320", "--tokens", "0.5", "--unique-tokens", "1"], None, 2, "--params"),
     # a product of such sizes overflowed float (OverflowError, exit 1)
     (["arch", "--layers", "4", "--d-model", "1e308", "--heads", "1e20", "--head-dim", "10"], None, 2, "--d-model"),
     (["memory", "--layers", "4", "--d-model", "64", "--heads", "4", "--vocab", "1e30"], None, 2, "--vocab"),

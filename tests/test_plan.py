@@ -322,3 +322,9 @@ def test_extrapolated_flags_exactly_the_rows_the_warning_is_about() -> None:
     assert flags.tolist() == [False, True, True]
     for index, flag in enumerate(flags):
         assert bool(extrapolation_warnings(preset, compute[index : index + 1], n_params[index : index + 1])) == flag
+
+
+def test_an_extrapolation_beyond_what_floats_hold_is_worded_not_printed_as_inf() -> None:
+    # 1.4e18 / 6e-320 overflows: the factor reads "more than 1e308x", not "infx"
+    (below, *_) = extrapolation_warnings(load_preset("epoch-2024"), np.array([6e-320]), np.array([1e-160]))
+    assert "more than 1e308x below the smallest" in below and "inf" not in below

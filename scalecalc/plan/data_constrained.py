@@ -238,6 +238,7 @@ def plan_data_constrained_loss(
     )
 
 
+@guarded("n_params")
 def plan_data_constrained_run(
     preset: Preset,
     n_params: ArrayLike,

@@ -8,6 +8,7 @@ Training compute is C = 6ND throughout (Kaplan et al. 2020, Sec. 2.1).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -303,5 +304,8 @@ def extrapolation_warnings(preset: Preset, compute: Array, n_params: Array) -> t
 
 
 def _times(ratio: float) -> str:
-    """A factor for a warning: ``120x``, ``3.4e+12x`` (never a 160-digit integer)."""
+    """A factor for a warning: ``120x``, ``3.4e+12x`` (never a 160-digit integer), or more than float holds (a
+    denormal input such as 1e-320 parameters against a range of 1e8)."""
+    if not math.isfinite(ratio):
+        return "more than 1e308x"
     return f"{ratio:.0f}x" if ratio < 1e6 else f"{ratio:.2g}x"
