@@ -103,6 +103,10 @@ HOSTILE: list[tuple[list[str], str | None, int, str]] = [
     (["arch", "--model", "llama3-8b", "--mlp", "bogus"], None, 2, "--mlp"),
     (["arch", "--model", "llama3-8b", "--positions", "bogus"], None, 2, "--positions"),
     (["arch", "--layers", "32", "--d-model", "4096", "--heads", "32", "--mlp", "bogus"], None, 2, "--mlp"),
+    # a typo of a billion resamples ran for hours: refused above MAX_BOOTSTRAP
+    (["fit", "-", "--bootstrap", "1000000000"], RUNS, 2, "at most 100000"),
+    (["isoflop", "example:llama3-isoflops", "--bootstrap", "1e9"], None, 2, "at most 100000"),
+    (["simulate", "--sweep", "-", "--bootstrap", "1e9"], "params,tokens\n1e8,2e9\n2e8,1e9\n", 2, "at most 100000"),
     # a run so small its tokens per parameter overflow: the data-constrained path lacked the finiteness guard
     (["predict", "--params", "1e-320", "--tokens", "0.5", "--unique-tokens", "1"], None, 2, "--params"),
     # a product of such sizes overflowed float (OverflowError, exit 1)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scalecalc._numeric import percentile_interval
+from scalecalc.defaults import MAX_BOOTSTRAP
 from scalecalc.errors import InputError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 from scalecalc.units import require_seed
@@ -165,9 +166,10 @@ def check_level(level: float, bootstrap: int, seed: int = 0) -> None:
     require_seed(seed)
     if not 0 < level < 1:
         raise InputError(f"{level} must be a fraction between 0 and 1, such as 0.95", param="level")
-    if bootstrap < 0:
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
         raise InputError(
-            f"{bootstrap} must be 0 (no intervals) or a number of resamples such as 200", param="bootstrap"
+            f"{bootstrap} must be 0 (no intervals) or a number of resamples such as 200 (at most {MAX_BOOTSTRAP})",
+            param="bootstrap",
         )
 
 

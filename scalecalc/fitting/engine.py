@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from scalecalc.defaults import TARGET_FACTOR
+from scalecalc.defaults import MAX_BOOTSTRAP, TARGET_FACTOR
 from scalecalc.errors import FitError
 from scalecalc.fitting.backtest import Holdout, backtest, comparable_forms, rank_key, split
 from scalecalc.fitting.bootstrap import bootstrap_fit, bootstrap_warnings, precision_notes
@@ -69,8 +69,10 @@ def fit_law(
     spec = spec or FitSpec()
     if not 0 < level < 1:
         raise FitError(f"is {level}; give a fraction such as 0.95", param="level")
-    if bootstrap < 0:
-        raise FitError(f"is {bootstrap}; give a number of resamples such as 1000", param="bootstrap")
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise FitError(
+            f"is {bootstrap}; give a number of resamples such as 1000 (at most {MAX_BOOTSTRAP})", param="bootstrap"
+        )
     require_seed(seed)
     holdout = holdout or Holdout()
     form = form_for(spec)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalecalc._numeric import percentile_interval
-from scalecalc.defaults import STUDY_BOOTSTRAP, STUDY_LEVEL, STUDY_NOISE, STUDY_TRIALS
+from scalecalc.defaults import MAX_BOOTSTRAP, STUDY_BOOTSTRAP, STUDY_LEVEL, STUDY_NOISE, STUDY_TRIALS
 from scalecalc.errors import InputError, PresetError
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.study.trials import Estimates, fit_trials, isoflop_trials
@@ -92,9 +92,10 @@ def check_simulation_options(
     require_seed(seed)
     if not 0 < level < 1:
         raise InputError(f"is {level:g}; give a fraction such as 0.9", param="level")
-    if bootstrap < 0 or bootstrap == 1:
+    if bootstrap < 0 or bootstrap == 1 or bootstrap > MAX_BOOTSTRAP:
         raise InputError(
-            f"is {bootstrap}; give 0 (no intervals) or resamples per trial, such as 100", param="bootstrap"
+            f"is {bootstrap}; give 0 (no intervals) or resamples per trial, such as 100 (at most {MAX_BOOTSTRAP})",
+            param="bootstrap",
         )
 
 
