@@ -20,7 +20,7 @@ from scalecalc._numeric import percentile_interval
 from scalecalc.defaults import MAX_BOOTSTRAP, STUDY_BOOTSTRAP, STUDY_LEVEL, STUDY_NOISE, STUDY_TRIALS
 from scalecalc.errors import InputError, PresetError
 from scalecalc.laws import ChinchillaLaw
-from scalecalc.study.trials import Estimates, fit_trials, isoflop_trials
+from scalecalc.study.trials import Estimates, SimulatedTrials, fit_trials, isoflop_trials
 from scalecalc.units import require_seed
 
 APPROACHES = ("fit", "isoflop")
@@ -136,15 +136,12 @@ def simulate_study(
     log_loss = simulated_log_losses(law, n_params, n_tokens, noise, trials, seed)
     estimates: dict[str, Estimates] = {}
     warnings: list[str] = []
+    study = SimulatedTrials(n_params, n_tokens, compute_flops, log_loss, target_flops, bootstrap, seed, level)
     for approach in approaches:
         if approach == "fit":
-            estimates["fit"] = fit_trials(
-                n_params, n_tokens, compute_flops, log_loss, target_flops, bootstrap, seed, level, fit_mode, progress
-            )
+            estimates["fit"] = fit_trials(study, fit_mode, progress)
         else:
-            estimates["isoflop"] = isoflop_trials(
-                n_params, n_tokens, compute_flops, log_loss, target_flops, bootstrap, seed, level, method, progress
-            )
+            estimates["isoflop"] = isoflop_trials(study, method, progress)
     summary: list[SummaryRow] = []
     for approach, found in estimates.items():
         for quantity in ("params", "tokens", "loss"):

@@ -52,6 +52,21 @@ class Estimates:
         return int(np.sum(~np.isfinite(self.params)))
 
 
+@dataclass(frozen=True)
+class SimulatedTrials:
+    """What both approaches refit: the design (N, D and C of each run), every trial's log losses (trials x runs),
+    the budget to extrapolate to, and each trial's bootstrap (resamples, seed, interval level)."""
+
+    n_params: np.ndarray
+    n_tokens: np.ndarray
+    compute_flops: np.ndarray
+    log_loss: np.ndarray
+    target: float
+    bootstrap: int
+    seed: int
+    level: float
+
+
 def _trial_seed(seed: int, trial: int) -> int:
     """The bootstrap seed of one trial: independent of how trials are batched."""
     return int(np.random.SeedSequence([seed, 1, trial]).generate_state(1)[0])
@@ -67,18 +82,9 @@ def trial_observations(
     return Observations("simulated study", n_params, n_tokens, compute_flops, np.exp(log_loss))
 
 
-def fit_trials(
-    n_params: np.ndarray,
-    n_tokens: np.ndarray,
-    compute_flops: np.ndarray,
-    log_loss: np.ndarray,
-    target: float,
-    bootstrap: int,
-    seed: int,
-    level: float,
-    fit_mode: str,
-    progress: Callable[[int], None] | None,
-) -> Estimates:
+def fit_trials(study: SimulatedTrials, fit_mode: str, progress: Callable[[int], None] | None) -> Estimates:
+    n_params, n_tokens, compute_flops, log_loss = study.n_params, study.n_tokens, study.compute_flops, study.log_loss
+    target, bootstrap, seed, level = study.target, study.bootstrap, study.seed, study.level
     from scalecalc.fitting import FitSpec, fit_law
 
     trials = len(log_loss)
@@ -154,18 +160,9 @@ def fit_trials(
 # --- Approach 2 over all trials -------------------------------------------------------------------------------
 
 
-def isoflop_trials(
-    n_params: np.ndarray,
-    n_tokens: np.ndarray,
-    compute_flops: np.ndarray,
-    log_loss: np.ndarray,
-    target: float,
-    bootstrap: int,
-    seed: int,
-    level: float,
-    method: str,
-    progress: Callable[[int], None] | None,
-) -> Estimates:
+def isoflop_trials(study: SimulatedTrials, method: str, progress: Callable[[int], None] | None) -> Estimates:
+    n_params, n_tokens, compute_flops, log_loss = study.n_params, study.n_tokens, study.compute_flops, study.log_loss
+    target, bootstrap, seed, level = study.target, study.bootstrap, study.seed, study.level
     from scalecalc.approaches.isoflop import BATCHED_METHODS, fit_isoflops, trial_predictions
 
     trials = len(log_loss)
