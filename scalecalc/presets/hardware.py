@@ -16,15 +16,15 @@ The arithmetic from FLOPs to hours, days, dollars and energy is :mod:`scalecalc.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from scalecalc.errors import InputError, PresetError, did_you_mean
 from scalecalc.presets._loader import find_files, given_path, read_yaml, search_dirs
+from scalecalc.presets._reader import Reader
 
 SCHEMA_VERSION = 1
 HARDWARE_FOLDER = "hardware"
@@ -119,65 +119,42 @@ def load_accelerator_file(path: Path) -> Accelerator:
 
 def accelerator_from_document(document: Any, origin: str) -> Accelerator:
     """Validate a parsed hardware document; errors name ``origin`` and the dotted key."""
-
-    def fail(key: str, problem: str) -> NoReturn:
-        raise PresetError(f"{origin}: key '{key}' {problem}")
-
-    if not isinstance(document, dict):
-        raise PresetError(f"{origin}: a hardware file must be a YAML mapping of keys to values")
+    reader = Reader(origin, "hardware file", "its datasheet or page")
+    document = reader.mapping(document, "")
     version = document.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        fail("schema_version", f"is {version!r}; this scalecalc reads version {SCHEMA_VERSION}")
-
-    def text(key: str) -> str:
-        value = document.get(key)
-        if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
-            fail(key, "is missing or is not a non-empty string")
-        return str(value)
-
-    def positive(value: Any, key: str) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-            fail(key, f"is {value!r}; expected a number greater than zero")
-        return float(value)
-
+        reader.fail("schema_version", f"is {version!r}; this scalecalc reads version {SCHEMA_VERSION}")
     sources: dict[str, str] = {}
 
     def constant(section: Mapping[str, Any], key: str, where: str) -> float:
-        entry = section.get(key)
-        if not isinstance(entry, dict) or "value" not in entry:
-            fail(where, "is missing or has no 'value' (write {value: ..., source: ...})")
-        source = entry.get("source")
-        if not isinstance(source, str) or not source.strip():
-            fail(where + ".source", "is missing: every figure names its datasheet or page")
-        sources[where] = source
-        return positive(entry["value"], where + ".value")
+        read = reader.constant(section, key, where.removesuffix(key))
+        sources[where] = read.source
+        return read.value
+
+    def text(key: str) -> str:
+        return reader.text(document, key, numbers=True)
 
     name = _key(text("name"))
     peaks = document.get("dense_tflops")
     if not isinstance(peaks, dict) or not peaks:
-        fail("dense_tflops", "is missing or empty; give at least bf16: {value: ..., source: ...}")
+        reader.fail("dense_tflops", "is missing or empty; give at least bf16: {value: ..., source: ...}")
     dense = {}
     for dtype in peaks:
         if dtype not in DTYPES:
-            fail(f"dense_tflops.{dtype}", f"is not a known dtype; use {', '.join(DTYPES)}")
+            reader.fail(f"dense_tflops.{dtype}", f"is not a known dtype; use {', '.join(DTYPES)}")
         dense[dtype] = constant(peaks, dtype, f"dense_tflops.{dtype}") * 1e12
     power = constant(document, "power_w", "power_w") if "power_w" in document else None
     price = None
     if "price_per_hour" in document:
         entry = document["price_per_hour"]
         if not isinstance(entry, dict):
-            fail("price_per_hour", "must be a mapping {value, as_of, approximate: true, source}")
+            reader.fail("price_per_hour", "must be a mapping {value, as_of, approximate: true, source}")
         if entry.get("approximate") is not True:
-            fail("price_per_hour.approximate", "must be true: a shipped price is a dated approximation")
+            reader.fail("price_per_hour.approximate", "must be true: a shipped price is a dated approximation")
         if not str(entry.get("as_of", "")).strip():
-            fail("price_per_hour.as_of", "is missing: say when the price was seen (e.g. 2026-06)")
-        low = positive(entry["low"], "price_per_hour.low") if "low" in entry else None
-        high = positive(entry["high"], "price_per_hour.high") if "high" in entry else None
+            reader.fail("price_per_hour.as_of", "is missing: say when the price was seen (e.g. 2026-06)")
+        low = reader.positive(entry["low"], "price_per_hour.low") if "low" in entry else None
+        high = reader.positive(entry["high"], "price_per_hour.high") if "high" in entry else None
         price = Price(
             constant(document, "price_per_hour", "price_per_hour"),
             str(entry["as_of"]),
@@ -187,7 +164,7 @@ def accelerator_from_document(document: Any, origin: str) -> Accelerator:
         )
     aliases = document.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        fail("aliases", "must be a list of names")
+        reader.fail("aliases", "must be a list of names")
     return Accelerator(
         name=name,
         title=text("title"),

@@ -24,11 +24,10 @@ Where preset files are found, and how they are read, is :mod:`scalecalc.presets.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -36,6 +35,7 @@ from scalecalc.errors import PresetError, did_you_mean
 from scalecalc.laws import LOSS_FORMS, Allocation, LossLaw
 from scalecalc.presets._loader import find_files, given_path, read_yaml
 from scalecalc.presets._normal_draws import multivariate_normal
+from scalecalc.presets._reader import Constant, Reader
 from scalecalc.units import PF_DAY_FLOPS, shown
 
 if TYPE_CHECKING:  # loaded by the few presets that carry hyperparameter laws
@@ -63,12 +63,6 @@ TOP_LEVEL_KEYS = (
 # draws), seeded (presets._normal_draws.SEED) so that a preset always gives the same interval.
 COVARIANCE_DRAWS = 1000
 INTERVAL_SOURCES = {"draws": "bootstrap draws", "covariance": "published covariance"}
-
-
-@dataclass(frozen=True)
-class Constant:
-    value: float
-    source: str
 
 
 @dataclass(frozen=True)
@@ -141,7 +135,7 @@ def load_preset_file(path: Path) -> Preset:
 
 def preset_from_document(document: Any, origin: str) -> Preset:
     """Validate a parsed preset document; ``origin`` names the file in error messages."""
-    reader = _Reader(origin)
+    reader = Reader(origin)
     top = reader.mapping(document, "")
     reader.known_keys(top, TOP_LEVEL_KEYS, "")
     version = top.get("schema_version", SCHEMA_VERSION)
@@ -189,7 +183,7 @@ def preset_from_document(document: Any, origin: str) -> Preset:
     )
 
 
-def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> LossLaw | None:
+def _read_loss_law(reader: Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> LossLaw | None:
     if "loss" not in top:
         return None
     section = reader.mapping(top["loss"], "loss")
@@ -212,7 +206,7 @@ def _read_loss_law(reader: _Reader, top: Mapping[str, Any], constants: dict[str,
     return law_class.from_constants({symbol: constants[symbol].value for symbol in symbols}, **options)
 
 
-def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
+def _read_allocation(reader: Reader, top: Mapping[str, Any], constants: dict[str, Constant]) -> Allocation | None:
     if "allocation" not in top:
         return None
     from scalecalc.laws.allocation import PowerAllocation, TokensPerParam  # loaded by the presets that name one
@@ -237,7 +231,7 @@ def _read_allocation(reader: _Reader, top: Mapping[str, Any], constants: dict[st
 
 
 def _check_flops_per_token(
-    reader: _Reader,
+    reader: Reader,
     section: Mapping[str, Any],
     variable: str,
     coefficient: Constant,
@@ -261,7 +255,7 @@ def _check_flops_per_token(
 
 
 def _read_hyperparameters(
-    reader: _Reader, top: Mapping[str, Any], constants: dict[str, Constant]
+    reader: Reader, top: Mapping[str, Any], constants: dict[str, Constant]
 ) -> HyperparameterLaws | None:
     """The optimal batch size (tokens) and peak learning rate as power products of C = 6ND, N and D; each
     constant is listed in ``constants`` as ``batch_size.coefficient``, ``learning_rate.params_exponent``, ..."""
@@ -297,7 +291,7 @@ def _read_hyperparameters(
     )
 
 
-def _read_ranges(reader: _Reader, top: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[float, float]]:
+def _read_ranges(reader: Reader, top: Mapping[str, Any], prefix: str = "") -> dict[str, tuple[float, float]]:
     if "fitted_range" not in top:
         return {}
     section = reader.mapping(top["fitted_range"], prefix + "fitted_range")
@@ -316,7 +310,7 @@ def _read_ranges(reader: _Reader, top: Mapping[str, Any], prefix: str = "") -> d
 
 
 def _read_uncertainty(
-    reader: _Reader, top: Mapping[str, Any], loss_law: LossLaw | None, constants: Mapping[str, Constant]
+    reader: Reader, top: Mapping[str, Any], loss_law: LossLaw | None, constants: Mapping[str, Constant]
 ) -> tuple[dict[str, np.ndarray], float, str]:
     """Draws of the loss law's constants: given (a fit's bootstrap), or sampled from a published covariance."""
     if "uncertainty" not in top:
@@ -350,7 +344,7 @@ def _read_uncertainty(
 
 
 def _covariance_draws(
-    reader: _Reader, document: Any, symbols: tuple[str, ...], constants: Mapping[str, Constant]
+    reader: Reader, document: Any, symbols: tuple[str, ...], constants: Mapping[str, Constant]
 ) -> dict[str, np.ndarray]:
     """Seeded multivariate-normal draws about the preset's constants. A parameter ``log_A`` is ln A: Besiroglu et
     al. 2024 sample their constants this way (log A, log B, log E, alpha, beta; notebook cell 64), which keeps
@@ -362,8 +356,10 @@ def _covariance_draws(
         reader.fail(f"{where}.parameters", f"must name each of {', '.join(symbols)} once (log_X for ln X)")
     matrix = section.get("matrix")
     size = len(parameters)
-    if not isinstance(matrix, list) or len(matrix) != size or any(
-        not isinstance(row, list) or len(row) != size for row in matrix
+    if (
+        not isinstance(matrix, list)
+        or len(matrix) != size
+        or any(not isinstance(row, list) or len(row) != size for row in matrix)
     ):
         reader.fail(f"{where}.matrix", f"must be a {size} x {size} list of rows, in the order of 'parameters'")
     covariance = np.array([[reader.number(v, f"{where}.matrix") for v in row] for row in matrix])
@@ -379,80 +375,6 @@ def _covariance_draws(
         str(p).removeprefix("log_"): np.exp(samples[:, i]) if log else samples[:, i]
         for i, (p, log) in enumerate(zip(parameters, logged, strict=True))
     }
-
-
-class _Reader:
-    """Typed access to a parsed YAML document; every failure names the file and the dotted key."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def fail(self, key: str, problem: str) -> NoReturn:
-        raise PresetError(f"{self.origin}: key '{key}' {problem}")
-
-    def known_keys(self, section: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
-        """A misspelt key (``fited_range``) would silently drop what it holds: refuse it, suggesting the match."""
-        import difflib
-
-        for key in section:
-            if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                self.fail(prefix + str(key)[:40], f"is not a preset key; {hint}known keys: {', '.join(known)}")
-
-    def mapping(self, value: Any, key: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            if key:
-                self.fail(key, "is missing or is not a mapping")
-            raise PresetError(f"{self.origin}: a preset must be a YAML mapping of keys to values")
-        return value
-
-    def text(self, section: Mapping[str, Any], key: str, prefix: str = "") -> str:
-        value = section.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(prefix + key, "is missing or is not a non-empty string")
-        return str(value)
-
-    def choice(self, section: Mapping[str, Any], key: str, allowed: tuple[str, ...], prefix: str = "") -> str:
-        value = section.get(key)
-        if value not in allowed:
-            self.fail(prefix + key, f"is {shown(value)}; expected one of: {', '.join(allowed)}")
-        return str(value)
-
-    def number(self, value: Any, key: str) -> float:
-        if isinstance(value, str):  # YAML 1.1 reads 6e18 (no dot) as a string
-            try:
-                value = float(value)
-            except ValueError:
-                self.fail(key, f"is {shown(value)}; expected a finite number")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"is {shown(value)}; expected a finite number")
-        try:
-            number = float(value)
-        except OverflowError:  # an integer of hundreds of digits
-            self.fail(key, f"is {shown(value)}; too large for a floating-point number")
-        if not np.isfinite(number):
-            self.fail(key, f"is {shown(value)}; expected a finite number")
-        return number
-
-    def positive(self, value: Any, key: str) -> float:
-        number = self.number(value, key)
-        if number <= 0:
-            self.fail(key, f"is {shown(value)}; expected a number greater than zero")
-        if number < sys.float_info.min:  # subnormal: the law's arithmetic loses it to zero (A: 1e-320 plans 0 params)
-            self.fail(key, f"is {shown(value)}; too small to compute with (the smallest is {sys.float_info.min:.3g})")
-        return number
-
-    def constant(self, section: Mapping[str, Any], key: str, prefix: str = "", *, positive: bool = True) -> Constant:
-        where = prefix + key
-        entry = section.get(key)
-        if not isinstance(entry, dict) or "value" not in entry:
-            self.fail(where, "is missing or has no 'value' (write {value: ..., source: ...})")
-        source = entry.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.fail(where + ".source", "is missing: every constant names its paper, table or equation")
-        read = self.positive if positive else self.number
-        return Constant(read(entry["value"], where + ".value"), source)
 
 
 def dump_preset(document: Mapping[str, Any]) -> str:
