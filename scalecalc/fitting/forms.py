@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from scalecalc.fitting.projection import LOG_FLOOR, nnls_small, project, safe_log
 from scalecalc.laws import ChinchillaLaw, KaplanLaw
 from scalecalc.laws.broken import BrokenPowerLaw
 from scalecalc.laws.power import PowerLaw
@@ -37,7 +38,6 @@ HOFFMANN_EXPONENTS = np.arange(0.0, 2.0 + 1e-9, 0.5)  # alpha, beta in {0, 0.5, 
 HOFFMANN_E = np.arange(-1.0, 1.0 + 1e-9, 0.5)  # e in {-1, -0.5, ..., 1}
 HOFFMANN_AB = np.arange(0.0, 25.0 + 1e-9, 5.0)  # a, b in {0, 5, ..., 25}
 SEED_POINTS = 2000  # seeds are chosen on at most this many points (a seeded subsample of larger data)
-LOG_FLOOR = -60.0  # a scale constant the projection sets to zero starts here (exp(-60) ~ 1e-26)
 
 
 @dataclass(frozen=True)
@@ -71,49 +71,6 @@ def _lse(terms: list[np.ndarray], jac: bool) -> tuple[np.ndarray, list[np.ndarra
     if not jac:
         return value, None
     return value, [e / total for e in exps]
-
-
-def _nnls_small(gram: np.ndarray, rhs: np.ndarray, target_ss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Non-negative least squares for many tiny problems at once (k <= 3 unknowns), by trying every
-    active set: for each problem the feasible subset solution with the least weighted residual wins.
-
-    ``gram`` (G, k, k) = X^T W X, ``rhs`` (G, k) = X^T W y, ``target_ss`` (G,) = y^T W y.
-    """
-    g, k = rhs.shape
-    best = np.zeros((g, k))
-    best_sse = target_ss.copy()  # the all-zero solution
-    scale = np.einsum("gii->g", gram) / k
-    for size in range(1, k + 1):
-        for subset in itertools.combinations(range(k), size):
-            idx = np.array(subset)
-            sub = gram[:, idx[:, None], idx[None, :]] + 1e-12 * scale[:, None, None] * np.eye(size)
-            with np.errstate(all="ignore"):
-                try:
-                    coef = np.linalg.solve(sub, rhs[:, idx, None])[..., 0]
-                except np.linalg.LinAlgError:
-                    continue
-                sse = target_ss - np.einsum("gi,gi->g", coef, rhs[:, idx])
-            ok = np.all(coef >= 0, axis=1) & np.isfinite(sse) & (sse < best_sse)
-            best_sse = np.where(ok, sse, best_sse)
-            full = np.zeros((g, k))
-            full[:, idx] = coef
-            best = np.where(ok[:, None], full, best)
-    return best, best_sse
-
-
-def _project(columns: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted NNLS of ``target`` (G, n) or (n,) on ``columns`` (G, n, k): coefficients (G, k) and the
-    weighted residual sum of squares (G,)."""
-    weighted = columns * weights[..., None]
-    gram = np.einsum("gni,gnj->gij", weighted, columns)
-    target = np.broadcast_to(target, columns.shape[:2])
-    rhs = np.einsum("gni,gn->gi", weighted, target)
-    return _nnls_small(gram, rhs, np.einsum("gn,gn->g", target * weights, target))
-
-
-def _safe_log(values: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.maximum(np.log(values), LOG_FLOOR)
 
 
 class Form:
@@ -193,13 +150,13 @@ class ChinchillaForm(Form):
         gram[:, 2, 2] = np.sum(wy * y, axis=1)[j]
         gram[:, 1, 2] = gram[:, 2, 1] = (wx @ y.T).ravel()
         rhs = np.column_stack([np.full(k * k, np.sum(weight * loss)), (wx @ loss)[i], (wy @ loss)[j]])
-        coef, score = _nnls_small(gram, rhs, np.full(k * k, np.sum(weight * loss * loss)))
+        coef, score = nnls_small(gram, rhs, np.full(k * k, np.sum(weight * loss * loss)))
         alpha, beta = exponents[i], exponents[j]
         return np.column_stack(
             [
-                _safe_log(coef[:, 0]),
-                _safe_log(coef[:, 1]) + alpha * n0,
-                _safe_log(coef[:, 2]) + beta * d0,
+                safe_log(coef[:, 0]),
+                safe_log(coef[:, 1]) + alpha * n0,
+                safe_log(coef[:, 2]) + beta * d0,
                 alpha,
                 beta,
             ]
@@ -247,13 +204,13 @@ class KaplanForm(Form):
         target = np.exp((data.log_loss[None, :] - np.mean(data.log_loss)) / a_d[:, None])
         x = np.exp(-p[:, None] * (data.log_n - n0))
         y = np.broadcast_to(np.exp(-(data.log_d - d0)), x.shape)
-        coef, score = _project(np.stack([x, y], axis=-1), target, 1.0 / target**2)
+        coef, score = project(np.stack([x, y], axis=-1), target, 1.0 / target**2)
         score = score * a_d**2  # relative errors in L^(1/alpha_D) are 1/alpha_D times those in L
         shift = np.mean(data.log_loss) / a_d  # undo the division of L by its geometric mean
         return np.column_stack(
             [
-                (_safe_log(coef[:, 0]) + shift) / p + n0,
-                _safe_log(coef[:, 1]) + shift + d0,
+                (safe_log(coef[:, 0]) + shift) / p + n0,
+                safe_log(coef[:, 1]) + shift + d0,
                 a_n,
                 a_d,
             ]
@@ -289,8 +246,8 @@ class PowerForm(Form):
         x0 = np.mean(data.log_x)
         loss = np.exp(data.log_loss)
         x = np.exp(-alpha[:, None] * (data.log_x - x0))
-        coef, score = _project(np.stack([np.ones_like(x), x], axis=-1), loss, 1.0 / loss**2)
-        seeds = np.column_stack([_safe_log(coef[:, 0]), _safe_log(coef[:, 1]) + alpha * x0, alpha])
+        coef, score = project(np.stack([np.ones_like(x), x], axis=-1), loss, 1.0 / loss**2)
+        seeds = np.column_stack([safe_log(coef[:, 0]), safe_log(coef[:, 1]) + alpha * x0, alpha])
         # With no floor the law is a line in log-log space: its least-squares fit is exact.
         slope, intercept = np.polyfit(data.log_x, data.log_loss, 1)
         return np.vstack([seeds, [LOG_FLOOR, intercept, max(-slope, 0.0)]]), np.append(score, 0.0)
@@ -385,9 +342,9 @@ class BrokenForm(Form):
         shift = np.max(log_shape, axis=1, keepdims=True)
         loss = np.exp(data.log_loss)
         shape = np.exp(log_shape - shift)
-        coef, score = _project(np.stack([np.ones_like(shape), shape], axis=-1), loss, 1.0 / loss**2)
-        theta[:, 0] = _safe_log(coef[:, 0])
-        theta[:, 1] = _safe_log(coef[:, 1]) - shift[:, 0]
+        coef, score = project(np.stack([np.ones_like(shape), shape], axis=-1), loss, 1.0 / loss**2)
+        theta[:, 0] = safe_log(coef[:, 0])
+        theta[:, 1] = safe_log(coef[:, 1]) - shift[:, 0]
         return theta, score
 
     def law(self, constants):
@@ -435,8 +392,8 @@ class SigmoidForm(Form):
         with np.errstate(over="ignore"):
             share = 1.0 / (1.0 + np.exp(-k[:, None] * (t - t0[:, None])))
         y = np.exp(data.log_loss)
-        coef, score = _project(np.stack([1.0 - share, share], axis=-1), y, 1.0 / y**2)
-        return np.column_stack([_safe_log(coef[:, 0]), _safe_log(coef[:, 1]), k, t0]), score
+        coef, score = project(np.stack([1.0 - share, share], axis=-1), y, 1.0 / y**2)
+        return np.column_stack([safe_log(coef[:, 0]), safe_log(coef[:, 1]), k, t0]), score
 
     def law(self, constants):
         return SigmoidLaw.from_constants(constants, variable=self.variable or "flops")
