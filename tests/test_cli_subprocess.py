@@ -189,6 +189,8 @@ NOT_NEEDED_BY_PLAN = (
     "plotext",
     "rich",
     "scipy",
+    "scalecalc.cli.compare",
+    "scalecalc.cli.predict",
     "scalecalc.fitting",
     "scalecalc.laws.allocation",
     "scalecalc.laws.broken",

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 # most first, then their own runs, then hardware, pictures and reference data.
 COMMAND_MODULES = {
     "plan": "plan",
-    "predict": "plan",
-    "compare": "plan",
+    "predict": "predict",
+    "compare": "compare",
     "hyperparameters": "hyperparameters",
     "fit": "fit",
     "isoflop": "isoflop",
@@ -55,7 +55,7 @@ def load_commands(names: Iterable[str] | None = None) -> typer.Typer:
     for module in dict.fromkeys(COMMAND_MODULES[name] for name in wanted):
         importlib.import_module(f"scalecalc.cli.{module}")
     # typer makes a click command of every registered one (signature, annotations, options) before it reads argv:
-    # a run makes only its own, not the others its module registers (plan's module also holds predict, compare)
+    # a run makes only its own, not the others its module registers (study.py holds sweep, simulate and suggest)
     app = copy.copy(_app.app)
     app.registered_commands = [info for info in app.registered_commands if _command_name(info) in wanted]
     app.registered_groups = [info for info in app.registered_groups if info.name in wanted]
