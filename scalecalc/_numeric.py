@@ -1,6 +1,6 @@
-"""Numeric helpers the core shares: vectorised bisection and percentile intervals.
+"""Numeric helpers the core shares: vectorised bisection, percentile intervals and small linear solves.
 
-Both work elementwise on arrays, so a whole column of budgets (or every bootstrap draw) is solved in one pass.
+Each works on a whole array at once, so a column of budgets (or every bootstrap draw) is solved in one pass.
 """
 
 from __future__ import annotations
@@ -33,6 +33,24 @@ def bisect(
         high = np.where(past, middle, high)
         low = np.where(past, low, middle)
     return low, high
+
+
+def solve_positive_definite(system: Array, rhs: Array) -> Array:
+    """x (F, S) with system[:, :, s] @ x[:, s] = rhs[:, s] for S small symmetric positive definite systems
+    (F, F, S): damped Gauss-Newton steps, the normal equations of least squares.
+
+    Gaussian elimination without pivoting (stable for such matrices), overwriting ``system`` and ``rhs``. With the
+    batch on the last axis every step is one numpy operation over all S systems: np.linalg.solve calls LAPACK
+    once per 5 x 5 system, which took three times as long. A non-finite system gives a non-finite x."""
+    size = len(rhs)
+    for k in range(size - 1):
+        factor = system[k + 1 :, k] / system[k, k]
+        system[k + 1 :, k + 1 :] -= factor[:, None] * system[k, k + 1 :]
+        rhs[k + 1 :] -= factor * rhs[k]
+    for k in range(size - 1, -1, -1):  # back substitution, a column at a time: rhs becomes x
+        rhs[k] /= system[k, k]
+        rhs[:k] -= system[:k, k] * rhs[k]
+    return rhs
 
 
 def interval_tails(level: float) -> tuple[float, float]:

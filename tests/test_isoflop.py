@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scalecalc.approaches.budgets import group_budgets
 from scalecalc.approaches.isoflop import STATUS_EDGE, STATUS_FEW, STATUS_OK, fit_isoflops
-from scalecalc.approaches.profiles import METHODS, profile_minimum
+from scalecalc.approaches.profiles import METHODS, drawn_range, profile_minimum, resample_counts
 from scalecalc.errors import FitError, InputError
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.runs import read_observations, read_table
@@ -336,7 +336,7 @@ def test_batched_bootstrap_parabolas_agree_with_one_at_a_time() -> None:
     x = np.repeat(np.linspace(8.0, 10.0, 6), 2)
     y = 3 + 0.2 * (x - 9.1) ** 2 + 0.002 * rng.standard_normal(len(x))
     picks = rng.integers(0, len(x), size=(300, len(x)))
-    vertices, minima = parabola_vertices(x, y, picks)
+    vertices, minima = parabola_vertices(x, y, resample_counts(picks, len(x)))
     for r in range(len(picks)):
         one, low = profile_minimum(x[picks[r]], y[picks[r]], "parabola")
         if math.isnan(one):
@@ -409,3 +409,18 @@ def test_quality_flags_an_allocation_that_is_no_frontier() -> None:
     # N_opt = 1e-3 C^0.5 puts D/N = C / (6 k^2 C) = 1.7e5 tokens per parameter at every budget
     overtrained = replace(result, ratio_law=AllocationLaw("tokens_per_param", 1 / (6 * 1e-6), 0.0))
     assert "tokens per parameter" in overtrained.quality_reasons[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_resample_counts_and_range_are_those_of_the_draws_themselves(points: int, draws: int, seed: int) -> None:
+
+
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, points, size=(draws, points))
+    values = rng.standard_normal(points)
+    counts = resample_counts(picks, points)
+    assert np.array_equal(counts, [np.bincount(row, minlength=points) for row in picks])
+    smallest, largest = drawn_range(values, counts)
+    assert np.array_equal(smallest, values[picks].min(axis=1))
+    assert np.array_equal(largest, values[picks].max(axis=1))

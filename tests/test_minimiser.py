@@ -1,5 +1,5 @@
-"""The minimiser's arithmetic (scalecalc.fitting.optimize, scalecalc.fitting.objective): its batched linear solve
-against LAPACK's, and the Huber penalty's terms against their textbook definition, to the bit."""
+"""The minimiser's arithmetic: its batched linear solve (scalecalc._numeric) against LAPACK's, and the Huber
+penalty's terms (scalecalc.fitting.objective) against their textbook definition, to the bit."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from scalecalc._numeric import solve_positive_definite
 from scalecalc.fitting.objective import OBJECTIVES, Penalty
-from scalecalc.fitting.optimize import solve_damped
 
 residuals = arrays(
     np.float64,
@@ -29,7 +29,7 @@ def test_damped_systems_are_solved_as_lapack_solves_them(size: int, count: int, 
     system = curvature + damping * np.eye(size)
     rhs = rng.standard_normal((count, size))
     expected = np.linalg.solve(system, rhs[..., None])[..., 0]
-    got = solve_damped(np.moveaxis(system, 0, -1).copy(), rhs.T.copy()).T
+    got = solve_positive_definite(np.moveaxis(system, 0, -1).copy(), rhs.T.copy()).T
     condition = np.linalg.cond(system)
     tolerance = 1e-13 * condition[:, None] * (1.0 + np.abs(expected).max(axis=1, keepdims=True))
     assert np.all(np.abs(got - expected) <= tolerance)
@@ -37,7 +37,7 @@ def test_damped_systems_are_solved_as_lapack_solves_them(size: int, count: int, 
 
 def test_a_non_finite_system_gives_a_non_finite_step_not_an_error() -> None:
     system = np.array([[[1.0, np.nan], [np.nan, 1.0]]])
-    assert not np.all(np.isfinite(solve_damped(np.moveaxis(system, 0, -1).copy(), np.ones((2, 1)))))
+    assert not np.all(np.isfinite(solve_positive_definite(np.moveaxis(system, 0, -1).copy(), np.ones((2, 1)))))
 
 
 @settings(max_examples=300, deadline=None)

@@ -39,8 +39,10 @@ from scalecalc.approaches.profiles import (
     DEFAULT_METHOD,
     MIN_SIZES,
     check_method,
+    drawn_range,
     parabola_vertices,
     profile_minimum,
+    resample_counts,
 )
 from scalecalc.errors import FitError
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
@@ -296,11 +298,12 @@ def _bootstrap(
         log_n = np.log10(n_params)
         if method in ("parabola", "parabola-d"):
             x = np.log10(n_tokens) if method == "parabola-d" else log_n
-            x_opt, loss_min = parabola_vertices(x, loss, picks)
+            counts = resample_counts(picks, len(loss))
+            x_opt, loss_min = parabola_vertices(x, loss, counts)
             if method == "parabola-d":
                 x_opt = math.log10(flops / FLOPS_PER_PARAM_TOKEN) - x_opt
-            sample_n = log_n[picks]
-            inside = (x_opt >= sample_n.min(axis=1)) & (x_opt <= sample_n.max(axis=1))
+            smallest, largest = drawn_range(log_n, counts)
+            inside = (x_opt >= smallest) & (x_opt <= largest)
             per_budget[inside, j] = np.column_stack([x_opt, loss_min])[inside]
             continue
         for r in range(draws):
@@ -431,12 +434,12 @@ def _trial_bootstrap_lines(
             continue
         log_n = np.log10(n_params[m])
         x = np.log10(n_tokens[m]) if method == "parabola-d" else log_n
-        pick = picks[k][rows].reshape(-1, len(m))
-        x_opt, _ = parabola_vertices(x, np.repeat(losses[fitted[rows]][:, m], bootstrap, axis=0), pick)
+        counts = resample_counts(picks[k][rows].reshape(-1, len(m)), len(m))
+        x_opt, _ = parabola_vertices(x, np.repeat(losses[fitted[rows]][:, m], bootstrap, axis=0), counts)
         if method == "parabola-d":
             x_opt = math.log10(budgets[k] / FLOPS_PER_PARAM_TOKEN) - x_opt
-        sample_n = log_n[pick]
-        inside = (x_opt >= sample_n.min(axis=1)) & (x_opt <= sample_n.max(axis=1))
+        smallest, largest = drawn_range(log_n, counts)
+        inside = (x_opt >= smallest) & (x_opt <= largest)
         per_budget[rows, :, k] = np.where(inside, x_opt, np.nan).reshape(len(rows), bootstrap)
     lines = np.full((len(fitted), bootstrap, 2), np.nan)
     # batch_line_fit over exactly the budgets each trial uses (grouped by that set), as _bootstrap fits them

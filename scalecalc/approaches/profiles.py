@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from scalecalc._numeric import solve_positive_definite
 from scalecalc.errors import InputError
 
 METHODS = ("parabola", "parabola-d", "cubic", "akima")
@@ -105,25 +106,43 @@ def _lowest_per_size(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return sizes, lowest
 
 
-def parabola_vertices(x: np.ndarray, y: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex (x*, L(x*)) of the least-squares parabola through (x[p], y[p]) for each row p of ``picks``,
-    all resamples at once through their 3x3 normal equations; NaN where a resample has fewer than three
-    distinct x or opens downwards. Agrees with :func:`profile_minimum` (tested). ``y`` may also hold one row of
-    losses per resample (many trials of one design: :func:`scalecalc.approaches.isoflop.trial_predictions`)."""
+def resample_counts(picks: np.ndarray, size: int) -> np.ndarray:
+    """How many times each of ``size`` points is drawn in each row of ``picks`` (draws x k indices): (draws, size)."""
+    draws = len(picks)
+    flat = (picks + size * np.arange(draws)[:, None]).ravel()
+    return np.bincount(flat, minlength=draws * size).reshape(draws, size).astype(float)
+
+
+def drawn_range(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest of ``values`` (one per point) that each row of ``counts`` draws."""
+    drawn = counts > 0
+    return np.where(drawn, values, np.inf).min(axis=1), np.where(drawn, values, -np.inf).max(axis=1)
+
+
+def parabola_vertices(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertex (x*, L(x*)) of the least-squares parabola through the points (x, y) each row of ``counts`` draws,
+    as often as it draws them (:func:`resample_counts`), for all resamples at once through their 3x3 normal
+    equations; NaN where a resample has fewer than three distinct x or opens downwards. Agrees with
+    :func:`profile_minimum` (tested). ``y`` may also hold one row of losses per resample (many trials of one
+    design: :func:`scalecalc.approaches.isoflop.trial_predictions`).
+
+    A resample only repeats the profile's few points, so its sums of x^k and x^k y are its counts times the
+    points' own: one matrix product over all resamples, not a gather of every draw."""
     centre = float(np.mean(x))
-    # u^0 .. u^4 of each size once, then gathered: resamples only repeat the profile's few sizes (and the power
-    # of an array is the slow part)
-    powers = ((x - centre)[:, None] ** np.arange(5))[picks]
-    u, v = powers[:, :, 1], (y[picks] if y.ndim == 1 else np.take_along_axis(y, picks, axis=1))
-    moments = powers.sum(axis=1)  # (draws, 5)
+    powers = (x - centre)[:, None] ** np.arange(5)  # (points, 5)
+    moments = counts @ powers  # (draws, 5)
     normal = moments[:, [[0, 1, 2], [1, 2, 3], [2, 3, 4]]]  # (draws, 3, 3)
-    right = np.einsum("rn,rnk->rk", v, powers[:, :, :3])
-    ordered = np.sort(u, axis=1)
-    distinct = 1 + (np.diff(ordered, axis=1) > 1e-12).sum(axis=1)
+    right = (counts * y) @ powers[:, :3]  # y: one row of losses, or one per resample
+    # distinct x: the points grouped where sorted x steps by more than 1e-12
+    order = np.argsort(powers[:, 1], kind="stable")
+    group = np.empty(len(x), dtype=np.int64)
+    group[order] = np.concatenate([[0], np.cumsum(np.diff(powers[order, 1]) > 1e-12)])
+    distinct = ((counts @ (group[:, None] == np.arange(group.max() + 1))) > 0).sum(axis=1)
     good = distinct >= 3
     normal[~good] = np.eye(3)
-    coefficients = np.linalg.solve(normal, right[:, :, None])[:, :, 0]
-    c0, c1, c2 = coefficients.T
+    with np.errstate(all="ignore"):
+        coefficients = solve_positive_definite(np.moveaxis(normal, 0, -1).copy(), right.T.copy())
+    c0, c1, c2 = coefficients
     good &= c2 > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(good, -c1 / (2 * c2), np.nan)

@@ -5,7 +5,7 @@ r = log L_hat - log L. Every iteration evaluates all active starts in one set of
 
     g = J^T (w psi(r))                          the analytic gradient
     H = J^T diag(w c(r)) J                      Gauss-Newton / IRLS curvature (c = psi/r for Huber)
-    (H~ + lambda I) s~ = -g~                    solved for all starts at once (:func:`solve_damped`),
+    (H~ + lambda I) s~ = -g~                    solved for all starts at once (positive definite),
                                                 with H~ = D^-1 H D^-1, D = sqrt(diag H) (Marquardt scaling)
 
 A step is kept where it lowers f (per start), and lambda shrinks; elsewhere lambda grows and the start
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalecalc._numeric import solve_positive_definite
 from scalecalc.fitting.forms import FitData, Form
 from scalecalc.fitting.objective import Constraints, Penalty
 
@@ -209,9 +210,9 @@ def minimise(
         gradient[active] = np.max(np.abs(free_g), axis=1) / np.sqrt(np.maximum(f, 1e-300))
         la = lam[active]
         with np.errstate(all="ignore"):
-            system = np.moveaxis(scaled_h, 0, -1).copy()  # (F, F, S): the batch last, see solve_damped
+            system = np.moveaxis(scaled_h, 0, -1).copy()  # (F, F, S): the batch last
             system[on_diagonal, on_diagonal] += la * (1.0 + np.abs(system[on_diagonal, on_diagonal]))
-            step = solve_damped(system, np.ascontiguousarray(-scaled_g.T)).T / scale
+            step = solve_positive_definite(system, np.ascontiguousarray(-scaled_g.T)).T / scale
         step = np.where(np.isfinite(step), step, 0.0)
         candidate = np.clip(za + step, lower, upper)
         trial = problem.evaluate(candidate, w, t)
@@ -281,24 +282,6 @@ def minimise(
         z[moved], objective[moved], gradient[moved] = z[root], objective[root], gradient[root]
         converged[moved], iterations[moved] = converged[root], iterations[root]
     return Solution(z, objective, gradient, iterations, converged, merged)
-
-
-def solve_damped(system: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """x (F, S) with system[:, :, s] @ x[:, s] = rhs[:, s], for S damped Gauss-Newton systems (F, F, S), which
-    are symmetric positive definite: a curvature J^T diag(c) J with c >= 0, plus a positive diagonal.
-
-    Gaussian elimination without pivoting (stable for such matrices), overwriting ``system`` and ``rhs``. With the
-    batch on the last axis every step is one numpy operation over all S systems: np.linalg.solve calls LAPACK
-    once per 5 x 5 system, which took three times as long here. A non-finite system gives a non-finite x."""
-    size = len(rhs)
-    for k in range(size - 1):
-        factor = system[k + 1 :, k] / system[k, k]
-        system[k + 1 :, k + 1 :] -= factor[:, None] * system[k, k + 1 :]
-        rhs[k + 1 :] -= factor * rhs[k]
-    for k in range(size - 1, -1, -1):  # back substitution, a column at a time: rhs becomes x
-        rhs[k] /= system[k, k]
-        rhs[:k] -= system[:k, k] * rhs[k]
-    return rhs
 
 
 def batch_rows(problem: Problem, elements: int = BATCH_ELEMENTS) -> int:
