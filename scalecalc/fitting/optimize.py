@@ -196,23 +196,24 @@ def minimise(
             f, g, h = problem.derivatives(za, w, irls[active], t)
         else:
             f, g, h = current
-        diagonal = np.maximum(h.diagonal(axis1=1, axis2=2), 0.0)
+        # From here to the step the start is the last axis, (F, S) and (F, F, S): numpy's loops over the short
+        # parameter axis cost more than the arithmetic.
+        diagonal = np.maximum(h.diagonal(axis1=1, axis2=2).T, 0.0, order="C")
         # A direction with no curvature (e.g. a term that contributes nothing yet) gets a floor, so that the
         # step along it is a damped gradient step rather than a division by zero.
-        scale = np.sqrt(np.maximum(diagonal, 1e-10 * np.max(diagonal, axis=1, keepdims=True)) + 1e-300)
-        scaled_g = g / scale
-        scaled_h = h / (scale[:, :, None] * scale[:, None, :])
+        scale = np.sqrt(np.maximum(diagonal, 1e-10 * np.max(diagonal, axis=0)) + 1e-300)
+        scaled_g = np.divide(g.T, scale, order="C")
         # The projected gradient: components pushing against an active bound do not count.
-        at_low = (za <= lower) & (g > 0)
-        at_high = (za >= upper) & (g < 0)
+        at_low = (za.T <= lower[:, None]) & (g.T > 0)
+        at_high = (za.T >= upper[:, None]) & (g.T < 0)
         free_g = np.where(at_low | at_high, 0.0, scaled_g)
         # sqrt of the relative decrease a Newton step would bring: small at a stationary point.
-        gradient[active] = np.max(np.abs(free_g), axis=1) / np.sqrt(np.maximum(f, 1e-300))
+        gradient[active] = np.max(np.abs(free_g), axis=0) / np.sqrt(np.maximum(f, 1e-300))
         la = lam[active]
         with np.errstate(all="ignore"):
-            system = np.moveaxis(scaled_h, 0, -1).copy()  # (F, F, S): the batch last
+            system = np.divide(np.moveaxis(h, 0, -1), scale[:, None, :] * scale[None, :, :], order="C")
             system[on_diagonal, on_diagonal] += la * (1.0 + np.abs(system[on_diagonal, on_diagonal]))
-            step = solve_positive_definite(system, np.ascontiguousarray(-scaled_g.T)).T / scale
+            step = (solve_positive_definite(system, -scaled_g) / scale).T
         step = np.where(np.isfinite(step), step, 0.0)
         candidate = np.clip(za + step, lower, upper)
         trial = problem.evaluate(candidate, w, t)
