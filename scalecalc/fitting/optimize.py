@@ -139,6 +139,7 @@ def minimise(
     merge: bool = False,
     near: bool = False,
     far_blend: float = 1.0,
+    lambda_start: float = LAMBDA_START,
     window: int | None = None,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
@@ -151,7 +152,8 @@ def minimise(
     ``far_blend``: the curvature used away from a minimum, as ``irls`` in :meth:`Problem.slopes`. 1 is Huber's
     IRLS weight, a majoriser: every step descends, but the approach to the minimum is linear. A warm start
     (a resample refitted from its sample's optimum) reaches the minimum in fewer steps with a model between
-    that weight and the exact curvature (see :data:`scalecalc.fitting.batch.WARM_BLEND`)."""
+    that weight and the exact curvature (see :data:`scalecalc.fitting.batch.WARM_BLEND`), and with less damping
+    at the start (``lambda_start``, :data:`scalecalc.fitting.batch.WARM_LAMBDA`)."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
@@ -169,7 +171,7 @@ def minimise(
     iterations = np.zeros(count, dtype=int)
     converged = np.zeros(count, dtype=bool)
     merged = np.arange(count)
-    lam = np.full(count, LAMBDA_START)
+    lam = np.full(count, lambda_start)
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
     irls = np.full(count, 0.0 if near else far_blend)
     waiting = np.flatnonzero(np.isfinite(objective))
