@@ -27,7 +27,10 @@ from scalecalc.fitting.batch import TrialFits, at_target
 from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
 from scalecalc.runs import Observations
 
-BOOTSTRAP_BLOCK_ROWS = 20_000  # bootstrap refits held at once (trials x resamples)
+# Bootstrap refits held at once (trials x resamples). Each block's bands of refits (TrialFits.fit_resamples) end
+# in a tail of a few slow refits iterating alone; simulate's default 500 trials x 100 resamples in one block took
+# 7% less CPU than in three of 20,000, at 184 MB peak against 114 MB.
+BOOTSTRAP_BLOCK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
