@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from scalecalc._numeric import solve_positive_definite
 from scalecalc.fitting.objective import OBJECTIVES, Penalty
+from scalecalc.fitting.optimize import EXTRAPOLATE_LIMIT, _extrapolation
 
 residuals = arrays(
     np.float64,
@@ -68,3 +69,17 @@ def test_the_curvature_blend_is_the_weighted_mean_of_the_two_weights(name: str, 
     with np.errstate(invalid="ignore"):
         expected = exact + blend * (irls - exact)
     assert np.array_equal(np.maximum(blend * irls, exact), expected, equal_nan=True)
+
+
+def test_a_step_continuing_a_shrinking_series_is_lengthened_by_the_rest_of_it() -> None:
+    kept = np.array([[1.0, 2.0, 0.0]] * 7)
+    ratios = np.array([0.3, 0.5, 0.6, 0.5, 0.5, 0.5, 1.2])
+    step = kept * ratios[:, None]
+    step[3] = [2.0, -1.0, 0.0]  # another direction: cosine 0
+    kept[4] = 0.0  # no kept step (the last one failed, or the start just joined)
+    far = np.array([True, True, True, True, True, False, True])  # row 5 is near its minimum: Newton's steps
+    scale = np.array([[1.0], [3.0], [1.0]]) * np.ones((1, 7))
+    factor = _extrapolation(step, kept, scale, far)
+    assert factor[0] == pytest.approx(1 / 0.7)  # the rest of 1 + 0.3 + 0.3^2 + ...
+    assert factor[1] == pytest.approx(2.0) and factor[2] == EXTRAPOLATE_LIMIT  # 2.5, capped
+    assert list(factor[3:]) == [1.0, 1.0, 1.0, 1.0]  # turned, nothing kept, near, or growing

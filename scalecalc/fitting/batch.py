@@ -94,13 +94,14 @@ class TrialFits:
         near: bool = False,
         far_blend: float = 1.0,
         lambda_start: float = LAMBDA_START,
+        accelerate: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minimise each row's objective (its ``log_loss`` row, weighted by its ``weights`` row) from its row of
         ``z0``; returns (z, converged). ``points`` = (log N, log D), each shaped like ``log_loss``, gives each row
         its own runs (else every row has the runs this object was made with). ``near``: every ``z0`` row is
-        already close to its minimum (a Newton finish from the start); ``far_blend`` and ``lambda_start`` as in
-        :func:`minimise`."""
+        already close to its minimum (a Newton finish from the start); ``far_blend``, ``lambda_start`` and
+        ``accelerate`` as in :func:`minimise`."""
         rows, width = log_loss.shape
         data = self.problem.data
         if points is None:
@@ -116,6 +117,7 @@ class TrialFits:
             near=near,
             far_blend=far_blend,
             lambda_start=lambda_start,
+            accelerate=accelerate,
             window=max(1, WINDOW_ELEMENTS // (width * self.constraints.n_free)),
         )
         if progress is not None:
@@ -132,7 +134,12 @@ class TrialFits:
         fitted on the points it drew, in their order, so no work goes to points that weigh nothing: rows are
         grouped in bands of DRAWN_BAND by how many points they drew, and a band's shorter rows are padded with
         points of weight 0. The sums skip only zero terms, so each refit ends where the full-width one would, up
-        to rounding in the order of summation."""
+        to rounding in the order of summation.
+
+        The refits are warm-started, so they take a model between IRLS and the exact curvature (WARM_BLEND), light
+        damping at the start (WARM_LAMBDA) and extrapolated steps (:func:`minimise`'s ``accelerate``). On
+        simulate's bootstrap (54 runs, 1% noise, 200 trials: 20,000 refits) the extrapolation took the iterations
+        per refit from 15.3 to 13.6; 2 refits ended at another local minimum, both lower."""
         drawn = counts > 0
         sizes = np.sum(drawn, axis=1)
         order = np.argsort(~drawn, axis=1, kind="stable")  # each row's drawn points first, in their order
@@ -151,5 +158,6 @@ class TrialFits:
                 max_iter=max_iter,
                 far_blend=WARM_BLEND,
                 lambda_start=WARM_LAMBDA,
+                accelerate=True,
             )
         return z, converged

@@ -35,6 +35,11 @@ MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and 
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
 JOIN_FRACTION = 0.5  # waiting starts join a window once this fraction of it is free
 EXACT_OBJECTIVE = 1e-20  # per point: an objective this small is an exact fit
+# Extrapolated steps (minimise's ``accelerate``): two kept steps whose directions agree to this cosine, the second
+# shorter, lengthen the next by the rest of their geometric series, 1 / (1 - ratio), up to EXTRAPOLATE_LIMIT times.
+EXTRAPOLATE_COSINE = 0.9
+EXTRAPOLATE_RATIO = 0.95
+EXTRAPOLATE_LIMIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ def minimise(
     near: bool = False,
     far_blend: float = 1.0,
     lambda_start: float = LAMBDA_START,
+    accelerate: bool = False,
     window: int | None = None,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
@@ -153,7 +159,10 @@ def minimise(
     IRLS weight, a majoriser: every step descends, but the approach to the minimum is linear. A warm start
     (a resample refitted from its sample's optimum) reaches the minimum in fewer steps with a model between
     that weight and the exact curvature (see :data:`scalecalc.fitting.batch.WARM_BLEND`), and with less damping
-    at the start (``lambda_start``, :data:`scalecalc.fitting.batch.WARM_LAMBDA`)."""
+    at the start (``lambda_start``, :data:`scalecalc.fitting.batch.WARM_LAMBDA`). Away from the minimum such a
+    model's steps shrink geometrically along one direction (the approach is linear); with ``accelerate`` a step
+    that continues the last kept one is lengthened by the rest of that series (:func:`_extrapolation`), and if
+    the longer step fails the next is the plain one, with no more damping."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
@@ -172,6 +181,7 @@ def minimise(
     converged = np.zeros(count, dtype=bool)
     merged = np.arange(count)
     lam = np.full(count, lambda_start)
+    kept_step = np.zeros((count, n_free)) if accelerate else None  # each start's last kept step far from a minimum
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
     irls = np.full(count, 0.0 if near else far_blend)
     waiting = np.flatnonzero(np.isfinite(objective))
@@ -217,6 +227,10 @@ def minimise(
             system[on_diagonal, on_diagonal] += la * (1.0 + np.abs(system[on_diagonal, on_diagonal]))
             step = (solve_positive_definite(system, -scaled_g) / scale).T
         step = np.where(np.isfinite(step), step, 0.0)
+        far = irls[active] > 0
+        if kept_step is not None:
+            factor = _extrapolation(step, kept_step[active], scale, far)
+            step = step * factor[:, None]
         candidate = np.clip(za + step, lower, upper)
         trial = problem.evaluate(candidate, w, t)
         f_new = trial.f
@@ -226,7 +240,11 @@ def minimise(
         stuck = ~better & (la >= LAMBDA_CEILING)
         z[active] = np.where(better[:, None], candidate, za)
         objective[active] = np.where(better, f_new, f)
-        lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), la * 10.0)
+        if kept_step is None:
+            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), la * 10.0)
+        else:
+            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), np.where(factor > 1.0, la, la * 10.0))
+            kept_step[active] = np.where((better & far)[:, None], step / factor[:, None], 0.0)
         # Near a minimum (a kept step gained little) switch to the exact curvature for a Newton finish;
         # if the exact model then fails (lambda has grown), go back to IRLS.
         before = irls[active]
@@ -285,6 +303,20 @@ def minimise(
         z[moved], objective[moved], gradient[moved] = z[root], objective[root], gradient[root]
         converged[moved], iterations[moved] = converged[root], iterations[root]
     return Solution(z, objective, gradient, iterations, converged, merged)
+
+
+def _extrapolation(step: np.ndarray, kept: np.ndarray, scale: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """Per start, the factor to lengthen ``step`` (S, F) by: where the start is far from its minimum and its last
+    kept step ``kept`` pointed the same way (cosine above EXTRAPOLATE_COSINE in the scaled metric, ``scale``
+    (F, S)) and was longer, the steps shrink by ``ratio`` each time and the rest of the way is about
+    1 / (1 - ratio) of this step (at most EXTRAPOLATE_LIMIT); elsewhere 1."""
+    with np.errstate(all="ignore"):  # a huge or zero step is no series: the comparisons below are then False
+        now, before = step.T * scale, kept.T * scale
+        length_now, length_before = np.sqrt(np.sum(now * now, axis=0)), np.sqrt(np.sum(before * before, axis=0))
+        cosine = np.sum(now * before, axis=0) / (length_now * length_before)
+        ratio = length_now / length_before
+    series = far & (cosine > EXTRAPOLATE_COSINE) & (ratio > 0) & (ratio < EXTRAPOLATE_RATIO)
+    return np.where(series, np.minimum(1.0 / (1.0 - np.where(series, ratio, 0.0)), EXTRAPOLATE_LIMIT), 1.0)
 
 
 def batch_rows(problem: Problem, elements: int = BATCH_ELEMENTS) -> int:
