@@ -142,7 +142,7 @@ def test_jacobian_matches_finite_differences(name: str, variable: str | None, br
     n = 10 ** rng.uniform(7, 11, 50)
     d = 10 ** rng.uniform(9, 12, 50)
     log_x = {"params": np.log(n), "tokens": np.log(d), "flops": np.log(6 * n * d)}.get(variable or "")
-    data = FitData(np.log(n), np.log(d), np.log(6 * n * d), np.zeros(50), log_x)
+    data = FitData(np.log(n), np.log(d), np.zeros(50), log_x)
     form = make_form(name, variable, breaks)
     point = np.array([theta])
     _, jac = form.predict(point, data)
@@ -168,7 +168,7 @@ def test_fitted_form_law_matches_its_log_prediction(name: str, variable: str | N
         "broken": [0.3, 4.0, 0.2, 0.5, 20.0, np.log(0.5)],
     }[name]
     n, d = np.logspace(7, 11, 9), np.logspace(9, 12, 9)
-    data = FitData(np.log(n), np.log(d), np.log(6 * n * d), np.zeros(9), np.log(n))
+    data = FitData(np.log(n), np.log(d), np.zeros(9), np.log(n))
     predicted, _ = form.predict(np.array([theta]), data, jac=False)
     law = form.law({k: float(v) for k, v in form.public(np.array(theta)).items()})
     assert law.loss(n, d) == pytest.approx(np.exp(predicted[0]), rel=1e-10)

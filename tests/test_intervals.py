@@ -143,7 +143,7 @@ def test_interval_coverage_on_seeded_synthetic_sweeps() -> None:
     c = np.repeat(budgets, 7)
     d = c / (6 * n)
     log_loss = np.log(truth.loss(n, d))[None, :] + 0.003 * np.random.default_rng(2024).standard_normal((seeds, 35))
-    fits = TrialFits(n, d, c)
+    fits = TrialFits(n, d)
     z, _ = fits.fit(log_loss, np.tile(fits.internal(truth.constants()), (seeds, 1)), None)
     counts = np.concatenate(
         [np.random.default_rng([s, 7]).multinomial(35, np.full(35, 1 / 35), size=resamples) for s in range(seeds)]

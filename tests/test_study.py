@@ -275,19 +275,19 @@ def test_each_candidate_is_scored_as_if_every_other_candidate_had_zero_weight() 
     from scalecalc.study.suggest import _fit_candidates
 
     design = _design(max_flops=1e20, budgets=3, sizes=5)
-    n, d, c = design.n_params, design.n_tokens, design.compute_flops
+    n, d = design.n_params, design.n_tokens
     trials = 12
     cand_n = np.array([3e7, 1e8, 4e8])
     cand_c = np.full(3, 1e19)
     cand_d = cand_c / (6 * cand_n)
     done_loss = study.simulated_log_losses(EPOCH, n, d, 0.01, trials, 3)
     cand_loss = study.simulated_log_losses(EPOCH, cand_n, cand_d, 0.01, trials, 3, stream=2)
-    short = TrialFits(n, d, c)
+    short = TrialFits(n, d)
     z_ref = short.internal(EPOCH.constants())
     z_base, _ = short.fit(done_loss, np.tile(z_ref, (trials, 1)), None)
     options = np.arange(3)
     z = _fit_candidates(short, z_base, np.log(n), np.log(d), done_loss, cand_n, cand_d, cand_loss, options)
-    every = TrialFits(np.concatenate([n, cand_n]), np.concatenate([d, cand_d]), np.concatenate([c, cand_c]))
+    every = TrialFits(np.concatenate([n, cand_n]), np.concatenate([d, cand_d]))
     weights = np.zeros((3 * trials, len(n) + 3))
     weights[:, : len(n)] = 1.0
     weights[np.arange(3 * trials), len(n) + np.repeat(options, trials)] = 1.0
@@ -313,7 +313,7 @@ def test_the_jacobian_is_used_as_it_is_when_nothing_is_fixed_or_tied() -> None:
     from scalecalc.fitting.batch import TrialFits
 
     design = _design(max_flops=1e20, budgets=3, sizes=5)
-    assert TrialFits(design.n_params, design.n_tokens, design.compute_flops).problem.matrix is None
+    assert TrialFits(design.n_params, design.n_tokens).problem.matrix is None
 
 
 @pytest.mark.parametrize(("method", "noise"), [("parabola", 0.01), ("parabola", 0.2), ("parabola-d", 0.05)])
@@ -356,7 +356,7 @@ def _resampled_trials(rows: int, noise_seed: int, draw_seed: int):
 
     design = _design(budgets=4, sizes=7)
     logs = study.simulated_log_losses(EPOCH, design.n_params, design.n_tokens, STUDY_NOISE, rows, noise_seed)
-    batch = TrialFits(design.n_params, design.n_tokens, design.compute_flops)
+    batch = TrialFits(design.n_params, design.n_tokens)
     z0 = np.tile(batch.internal(EPOCH.constants()), (rows, 1))
     counts = np.random.default_rng(draw_seed).multinomial(28, np.full(28, 1 / 28), size=rows).astype(float)
     return batch, logs, z0, counts
@@ -371,7 +371,7 @@ def test_the_minimisers_window_changes_no_starts_result(accelerate: bool) -> Non
 
     batch, logs, z0, counts = _resampled_trials(60, noise_seed=2, draw_seed=0)
     data = batch.problem.data
-    rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d, data.log_c)), logs)
+    rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d)), logs)
     settings = {"weights": counts, "rows": rows, "max_iter": 40, "accelerate": accelerate, "far_blend": 0.5}
     whole = minimise(batch.problem, z0, **settings)
     windowed = minimise(batch.problem, z0, **settings, window=7)
@@ -405,7 +405,7 @@ def test_accelerated_refits_reach_the_minima_plain_ones_reach() -> None:
 
     batch, logs, z0, counts = _resampled_trials(60, noise_seed=4, draw_seed=2)
     data = batch.problem.data
-    rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d, data.log_c)), logs)
+    rows = FitData(*(np.broadcast_to(a, logs.shape) for a in (data.log_n, data.log_d)), logs)
     plain, fast = (
         minimise(batch.problem, z0, weights=counts, rows=rows, max_iter=300, far_blend=0.5, accelerate=accelerate)
         for accelerate in (False, True)

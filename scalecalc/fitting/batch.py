@@ -16,9 +16,8 @@ import numpy as np
 from scalecalc.fitting.forms import FitData, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, Penalty, build_constraints
 from scalecalc.fitting.optimize import LAMBDA_START, Problem, minimise
-from scalecalc.laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from scalecalc.laws import ChinchillaLaw
 
-LOG_FLOPS_PER_PARAM_TOKEN = float(np.log(FLOPS_PER_PARAM_TOKEN))  # log C = log 6 + log N + log D
 MALLOC_KEEP_BYTES = 32 * 2**20
 # rows x points x parameters iterating at once: ~900 rows of 55 points, whose (rows, points, parameters) arrays stay
 # in cache (per row-iteration 1.5 us at 500-1,000 rows, 2.1 us at 3,600, 5 us at 8,000; measured on this machine)
@@ -69,11 +68,11 @@ class TrialFits:
     """The Chinchilla form of `fit` (Huber, delta 1e-3, default bounds) on a fixed set of runs, minimised for many
     rows at once where each row has its OWN losses and point weights."""
 
-    def __init__(self, n_params: np.ndarray, n_tokens: np.ndarray, compute_flops: np.ndarray) -> None:
+    def __init__(self, n_params: np.ndarray, n_tokens: np.ndarray) -> None:
         keep_freed_memory()
         self.form = make_form("chinchilla", None, 1)
         self.constraints = build_constraints(self.form.internal, self.form.lower, self.form.upper, {}, [])
-        data = FitData(np.log(n_params), np.log(n_tokens), np.log(compute_flops), np.zeros(len(n_params)))
+        data = FitData(np.log(n_params), np.log(n_tokens), np.zeros(len(n_params)))
         self.problem = Problem(self.form, self.constraints, data, Penalty("huber", DEFAULT_DELTA))
 
     def internal(self, constants: Mapping[str, float]) -> np.ndarray:
@@ -112,7 +111,7 @@ class TrialFits:
             self.problem,
             z0,
             weights=weights,
-            rows=FitData(log_n, log_d, log_n + log_d + LOG_FLOPS_PER_PARAM_TOKEN, log_loss),
+            rows=FitData(log_n, log_d, log_loss),
             max_iter=max_iter,
             near=near,
             far_blend=far_blend,

@@ -42,11 +42,11 @@ SEED_POINTS = 2000  # seeds are chosen on at most this many points (a seeded sub
 
 @dataclass(frozen=True)
 class FitData:
-    """Logs of the observations; ``log_x`` is the variable of a one-variable form."""
+    """Logs of the observations; ``log_x`` is the variable of a one-variable form (N, D or C, or a curve's own
+    column): the two-variable forms read N and D, the others ``log_x`` alone."""
 
     log_n: np.ndarray
     log_d: np.ndarray
-    log_c: np.ndarray
     log_loss: np.ndarray
     log_x: np.ndarray | None = None
 
@@ -55,7 +55,7 @@ class FitData:
 
     def subset(self, index: np.ndarray | slice) -> FitData:
         pick = lambda a: None if a is None else a[index]  # noqa: E731
-        return FitData(self.log_n[index], self.log_d[index], self.log_c[index], self.log_loss[index], pick(self.log_x))
+        return FitData(self.log_n[index], self.log_d[index], self.log_loss[index], pick(self.log_x))
 
 
 def _lse(terms: list[np.ndarray], jac: bool) -> tuple[np.ndarray, list[np.ndarray] | None]:

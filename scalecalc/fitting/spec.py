@@ -87,7 +87,7 @@ def fit_data(observations: Observations, form: Form) -> FitData:
             f"{observations.source}: the file holds no {form.variable} values; name the column with --x or "
             f"--{form.variable}-col"
         )
-    return FitData(log_n, log_d, log_c, log_loss, log_x)
+    return FitData(log_n, log_d, log_loss, log_x)
 
 
 def constraints_for(form: Form, spec: FitSpec) -> Constraints:

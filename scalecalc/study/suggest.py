@@ -132,7 +132,7 @@ def suggest_runs(
 
     observed = trial_observations(n_params, n_tokens, compute_flops, done_loss[0])
     reference = fit_law(observed, FitSpec(), at_flops=target_flops)
-    batch = TrialFits(n_params, n_tokens, compute_flops)
+    batch = TrialFits(n_params, n_tokens)
     z_ref = batch.internal(reference.constants)
     # The runs done, fitted on every trial: the baseline, and the warm start of every candidate's fits.
     z_base, _ = batch.fit(done_loss, np.tile(z_ref, (trials, 1)), None)

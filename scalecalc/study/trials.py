@@ -124,7 +124,7 @@ def fit_trials(study: SimulatedTrials, fit_mode: str, progress: Callable[[int], 
         return Estimates("fit", rows["params"], rows["tokens"], rows["loss"], **bounds, converged=converged)
     # warm: the first trial with the full procedure, then every trial at once from its optimum
     reference = fit_law(trial_observations(n_params, n_tokens, compute_flops, log_loss[0]), FitSpec(), at_flops=target)
-    batch = TrialFits(n_params, n_tokens, compute_flops)
+    batch = TrialFits(n_params, n_tokens)
     z0 = batch.internal(reference.constants)
     z, converged = batch.fit(log_loss, np.tile(z0, (trials, 1)), None, progress=None)
     constants = batch.constants(z)
