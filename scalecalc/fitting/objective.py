@@ -60,7 +60,7 @@ class Penalty:
             psi, rho = self._huber(r)
             a = np.abs(r)
             # delta / max(|r|, delta) is 1 inside, delta / |r| outside: fewer passes than np.where
-            return rho, psi, self.delta / np.maximum(a, self.delta), (a <= self.delta).astype(float)
+            return rho, psi, self.delta / np.maximum(a, self.delta), a <= self.delta  # the exact weight as 1 / 0
         if self.name == "squares":
             ones = np.ones_like(r)
             return 0.5 * r * r, r, ones, ones
@@ -104,7 +104,9 @@ class Constraints:
         return np.asarray(self.source) >= 0
 
     def expand(self, z: np.ndarray) -> np.ndarray:
-        """Full internal vectors (..., P) from free vectors (..., F)."""
+        """Full internal vectors (..., P) from free vectors (..., F): ``z`` itself when nothing is fixed or tied."""
+        if self.source == tuple(range(len(self.lower))) and len(self.source) == len(self.lower):
+            return z
         source = np.asarray(self.source)
         theta = np.empty((*z.shape[:-1], len(source)))
         free = source >= 0
