@@ -15,23 +15,23 @@ import numpy as np
 
 from scalecalc.fitting.forms import FitData, make_form
 from scalecalc.fitting.objective import DEFAULT_DELTA, Penalty, build_constraints
-from scalecalc.fitting.optimize import LAMBDA_START, Problem, minimise
+from scalecalc.fitting.optimize import COLD, Problem, Schedule, minimise
 from scalecalc.laws import ChinchillaLaw
 
 MALLOC_KEEP_BYTES = 32 * 2**20
 # rows x points x parameters iterating at once: ~900 rows of 55 points, whose (rows, points, parameters) arrays stay
 # in cache (per row-iteration 1.5 us at 500-1,000 rows, 2.1 us at 3,600, 5 us at 8,000; measured on this machine)
 WINDOW_ELEMENTS = 250_000
-# The curvature blend of a warm-started resample away from its minimum (see minimise's far_blend): on simulate's
-# bootstrap (54 runs, 1% noise) half IRLS, half exact took 17.4 iterations per refit where IRLS alone took 22.9,
-# to the same minima (parameters within 3e-7 relative in 99% of refits); at 0.35 and below some refits stopped
-# at a different point.
-WARM_BLEND = 0.5
-# The damping a warm-started resample starts with (a cold start's is optimize.LAMBDA_START, 1e-3): its sample's
-# optimum is near, so the first steps trust the model. On simulate's bootstrap (200 trials, 20,000 refits) 15.3
-# iterations per refit instead of 17.2; 6 refits ended at another local minimum, 5 of them lower (by 1e-4 to
-# 1.3e-3 of the objective), one higher by 2e-6.
-WARM_LAMBDA = 1e-6
+# How a warm-started resample is refitted from its sample's optimum (minimise's Schedule), each setting measured on
+# simulate's bootstrap (54 runs, 1% noise; 20,000 refits), in iterations per refit:
+# - far_blend 0.5, a model half IRLS, half exact: 17.4 where IRLS alone took 22.9, to the same minima; at 0.35
+#   and below some refits stopped at a different point;
+# - lambda_start 1e-6 (a cold start's is 1e-3): the optimum is near, so the first steps trust the model: 15.3;
+#   6 refits ended at another local minimum, 5 lower (by 1e-4 to 1.3e-3 of the objective), one higher by 2e-6;
+# - accelerate (extrapolated steps): 13.6; 2 refits at another local minimum, both lower;
+# - retry_lambda 1e-5: after a run of kept steps the damping is near 1e-9, and a failed step retried with ten
+#   times that is nearly the same step and fails again (up to five times running): 13.0, the same minima.
+WARM = Schedule(far_blend=0.5, lambda_start=1e-6, retry_lambda=1e-5, accelerate=True)
 # Resamples are grouped by how many distinct points they drew, in bands this wide: each band is fitted on that
 # many points (the largest in it), so the padding with weight-0 points is under this many per row.
 DRAWN_BAND = 4
@@ -91,16 +91,13 @@ class TrialFits:
         points: tuple[np.ndarray, np.ndarray] | None = None,
         max_iter: int = 500,
         near: bool = False,
-        far_blend: float = 1.0,
-        lambda_start: float = LAMBDA_START,
-        accelerate: bool = False,
+        schedule: Schedule = COLD,
         progress: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minimise each row's objective (its ``log_loss`` row, weighted by its ``weights`` row) from its row of
         ``z0``; returns (z, converged). ``points`` = (log N, log D), each shaped like ``log_loss``, gives each row
         its own runs (else every row has the runs this object was made with). ``near``: every ``z0`` row is
-        already close to its minimum (a Newton finish from the start); ``far_blend``, ``lambda_start`` and
-        ``accelerate`` as in :func:`minimise`."""
+        already close to its minimum (a Newton finish from the start); ``schedule`` as in :func:`minimise`."""
         rows, width = log_loss.shape
         data = self.problem.data
         if points is None:
@@ -114,9 +111,7 @@ class TrialFits:
             rows=FitData(log_n, log_d, log_loss),
             max_iter=max_iter,
             near=near,
-            far_blend=far_blend,
-            lambda_start=lambda_start,
-            accelerate=accelerate,
+            schedule=schedule,
             window=max(1, WINDOW_ELEMENTS // (width * self.constraints.n_free)),
         )
         if progress is not None:
@@ -135,10 +130,7 @@ class TrialFits:
         points of weight 0. The sums skip only zero terms, so each refit ends where the full-width one would, up
         to rounding in the order of summation.
 
-        The refits are warm-started, so they take a model between IRLS and the exact curvature (WARM_BLEND), light
-        damping at the start (WARM_LAMBDA) and extrapolated steps (:func:`minimise`'s ``accelerate``). On
-        simulate's bootstrap (54 runs, 1% noise, 200 trials: 20,000 refits) the extrapolation took the iterations
-        per refit from 15.3 to 13.6; 2 refits ended at another local minimum, both lower."""
+        The refits are warm-started, and step as :data:`WARM` says."""
         drawn = counts > 0
         sizes = np.sum(drawn, axis=1)
         order = np.argsort(~drawn, axis=1, kind="stable")  # each row's drawn points first, in their order
@@ -155,8 +147,6 @@ class TrialFits:
                 np.take_along_axis(counts[rows], points, axis=1),
                 points=(data.log_n[points], data.log_d[points]),
                 max_iter=max_iter,
-                far_blend=WARM_BLEND,
-                lambda_start=WARM_LAMBDA,
-                accelerate=True,
+                schedule=WARM,
             )
         return z, converged

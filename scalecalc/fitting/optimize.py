@@ -35,7 +35,7 @@ MERGE_TOL = 1e-6  # starts closer than this (relative) are on the same path and 
 STUCK_GTOL = 1e-4  # no step lowers f and the predicted relative gain is below 1e-8: stationary
 JOIN_FRACTION = 0.5  # waiting starts join a window once this fraction of it is free
 EXACT_OBJECTIVE = 1e-20  # per point: an objective this small is an exact fit
-# Extrapolated steps (minimise's ``accelerate``): two kept steps whose directions agree to this cosine, the second
+# Extrapolated steps (Schedule.accelerate): two kept steps whose directions agree to this cosine, the second
 # shorter, lengthen the next by the rest of their geometric series, 1 / (1 - ratio), up to EXTRAPOLATE_LIMIT times.
 EXTRAPOLATE_COSINE = 0.9
 EXTRAPOLATE_RATIO = 0.95
@@ -132,6 +132,27 @@ class Evaluation:
     exact: np.ndarray
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """How :func:`minimise` steps; the default (``COLD``) is a cold start's, a warm-started resample's is
+    :data:`scalecalc.fitting.batch.WARM`.
+
+    ``far_blend``: the curvature away from a minimum, as ``irls`` in :meth:`Problem.slopes`. 1 is Huber's IRLS
+    weight, a majoriser: every step descends, but the approach to the minimum is linear. ``lambda_start``: the
+    damping every start begins with. ``retry_lambda``: the least damping a failed step is retried with (else ten
+    times the last). ``accelerate``: away from a minimum the steps shrink geometrically along one direction, and
+    a step that continues the last kept one is lengthened by the rest of that series (:func:`_extrapolation`);
+    if the longer step fails, the next is the plain one, with no more damping."""
+
+    far_blend: float = 1.0
+    lambda_start: float = LAMBDA_START
+    retry_lambda: float = 0.0
+    accelerate: bool = False
+
+
+COLD = Schedule()
+
+
 def minimise(
     problem: Problem,
     z0: np.ndarray,
@@ -143,9 +164,7 @@ def minimise(
     gtol: float = 1e-7,
     merge: bool = False,
     near: bool = False,
-    far_blend: float = 1.0,
-    lambda_start: float = LAMBDA_START,
-    accelerate: bool = False,
+    schedule: Schedule = COLD,
     window: int | None = None,
 ) -> Solution:
     """Minimise from every row of ``z0`` at once; ``weights`` (S, n) weigh the points per start (bootstrap
@@ -153,16 +172,8 @@ def minimise(
     :class:`Problem`). With ``merge``, starts that reach the same point (to 1e-7 relative) are merged as they go.
     ``window``: at most this many starts iterate at once (memory, and arrays that stay in cache); a start that
     finishes gives its place to the next waiting one, so no batch idles through a long tail of a few slow
-    starts. Each start's path is its own, so the result does not depend on the window.
-
-    ``far_blend``: the curvature used away from a minimum, as ``irls`` in :meth:`Problem.slopes`. 1 is Huber's
-    IRLS weight, a majoriser: every step descends, but the approach to the minimum is linear. A warm start
-    (a resample refitted from its sample's optimum) reaches the minimum in fewer steps with a model between
-    that weight and the exact curvature (see :data:`scalecalc.fitting.batch.WARM_BLEND`), and with less damping
-    at the start (``lambda_start``, :data:`scalecalc.fitting.batch.WARM_LAMBDA`). Away from the minimum such a
-    model's steps shrink geometrically along one direction (the approach is linear); with ``accelerate`` a step
-    that continues the last kept one is lengthened by the rest of that series (:func:`_extrapolation`), and if
-    the longer step fails the next is the plain one, with no more damping."""
+    starts. Each start's path is its own, so the result does not depend on the window. ``schedule``: how it
+    steps (:class:`Schedule`)."""
     lower, upper = problem.constraints.lower, problem.constraints.upper
     z = np.clip(np.array(z0, dtype=float), lower, upper)
     count, n_free = z.shape
@@ -180,10 +191,11 @@ def minimise(
     iterations = np.zeros(count, dtype=int)
     converged = np.zeros(count, dtype=bool)
     merged = np.arange(count)
-    lam = np.full(count, lambda_start)
-    kept_step = np.zeros((count, n_free)) if accelerate else None  # each start's last kept step far from a minimum
+    lam = np.full(count, schedule.lambda_start)
+    # each start's last kept step far from a minimum
+    kept_step = np.zeros((count, n_free)) if schedule.accelerate else None
     # Phase per start: IRLS curvature (1) while far from a minimum, exact Gauss-Newton (0) near it.
-    irls = np.full(count, 0.0 if near else far_blend)
+    irls = np.full(count, 0.0 if near else schedule.far_blend)
     waiting = np.flatnonzero(np.isfinite(objective))
     active, waiting = waiting[: window or count], waiting[window or count :]
     on_diagonal = np.arange(n_free)
@@ -240,16 +252,17 @@ def minimise(
         stuck = ~better & (la >= LAMBDA_CEILING)
         z[active] = np.where(better[:, None], candidate, za)
         objective[active] = np.where(better, f_new, f)
+        retry = np.maximum(la * 10.0, schedule.retry_lambda)
         if kept_step is None:
-            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), la * 10.0)
+            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), retry)
         else:
-            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), np.where(factor > 1.0, la, la * 10.0))
+            lam[active] = np.where(better, np.maximum(la * 0.3, 1e-12), np.where(factor > 1.0, la, retry))
             kept_step[active] = np.where((better & far)[:, None], step / factor[:, None], 0.0)
         # Near a minimum (a kept step gained little) switch to the exact curvature for a Newton finish;
         # if the exact model then fails (lambda has grown), go back to IRLS.
         before = irls[active]
         phase = np.where(better & ((f - f_new) < SWITCH_GAIN * f), 0.0, before)
-        phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), far_blend, phase)
+        phase = np.where(~better & (la >= SWITCH_BACK_LAMBDA), schedule.far_blend, phase)
         irls[active] = phase
         iterations[active] += 1
         stopped = done | stuck
