@@ -114,9 +114,13 @@ def resample_counts(picks: np.ndarray, size: int) -> np.ndarray:
 
 
 def drawn_range(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The smallest and largest of ``values`` (one per point) that each row of ``counts`` draws."""
-    drawn = counts > 0
-    return np.where(drawn, values, np.inf).min(axis=1), np.where(drawn, values, -np.inf).max(axis=1)
+    """The smallest and largest of ``values`` (one per point) that each row of ``counts`` draws (every row draws
+    at least one point): the first and last drawn in the values' order, which numpy finds faster than a minimum
+    over the few points of each of many rows."""
+    order = np.argsort(values, kind="stable")
+    drawn = counts[:, order] > 0
+    ordered = values[order]
+    return ordered[np.argmax(drawn, axis=1)], ordered[len(values) - 1 - np.argmax(drawn[:, ::-1], axis=1)]
 
 
 def parabola_vertices(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
