@@ -323,7 +323,8 @@ def test_batched_isoflop_trials_agree_with_fit_isoflops_per_trial(method: str, n
     # or fail outright: the statuses, the bootstrap's draw order and the failures must all match. Intervals are
     # the same numbers; the point estimate may differ in the last bits (lstsq solves all trials' right-hand
     # sides together; numpy's and Python's 10**x round differently).
-    from scalecalc.approaches.isoflop import fit_isoflops, trial_predictions
+    from scalecalc.approaches.isoflop import fit_isoflops
+    from scalecalc.approaches.isoflop_trials import trial_predictions
     from scalecalc.errors import FitError
 
     design = _design(budgets=4, sizes=7)

@@ -12,7 +12,8 @@
 * ``akima``      an interpolating profile: an Akima spline through the (per-size best) losses, minimised on a
                  fine grid. Unbiased on noise-free data, but it follows the noise of real runs.
 
-:func:`parabola_vertices` solves the parabola for many bootstrap resamples of one profile at once.
+:func:`parabola_vertices` solves the parabola for many bootstrap resamples of one profile at once, and
+:func:`resampled_vertices` turns them into the compute-optimal size of each resample of a budget.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from scalecalc._numeric import solve_positive_definite
 from scalecalc.errors import InputError
+from scalecalc.laws import FLOPS_PER_PARAM_TOKEN
 
 METHODS = ("parabola", "parabola-d", "cubic", "akima")
 DEFAULT_METHOD = "parabola"
@@ -128,7 +130,7 @@ def parabola_vertices(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple
     as often as it draws them (:func:`resample_counts`), for all resamples at once through their 3x3 normal
     equations; NaN where a resample has fewer than three distinct x or opens downwards. Agrees with
     :func:`profile_minimum` (tested). ``y`` may also hold one row of losses per resample (many trials of one
-    design: :func:`scalecalc.approaches.isoflop.trial_predictions`).
+    design: :func:`scalecalc.approaches.isoflop_trials.trial_predictions`).
 
     A resample only repeats the profile's few points, so its sums of x^k and x^k y are its counts times the
     points' own: one matrix product over all resamples, not a gather of every draw."""
@@ -151,3 +153,19 @@ def parabola_vertices(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> tuple
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(good, -c1 / (2 * c2), np.nan)
     return vertex + centre, c0 + c1 * vertex + c2 * vertex**2
+
+
+def resampled_vertices(
+    flops: float, n_params: np.ndarray, n_tokens: np.ndarray, loss: np.ndarray, picks: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log10 N_opt and the loss at it of the parabola of each resample of one budget's runs (a row of
+    ``picks``; ``loss``: the runs' losses, or one row of them per resample), and whether that optimum lies
+    within the sizes the resample drew."""
+    log_n = np.log10(n_params)
+    counts = resample_counts(picks, len(log_n))
+    x = np.log10(n_tokens) if method == "parabola-d" else log_n
+    x_opt, loss_min = parabola_vertices(x, loss, counts)
+    if method == "parabola-d":
+        x_opt = math.log10(flops / FLOPS_PER_PARAM_TOKEN) - x_opt
+    smallest, largest = drawn_range(log_n, counts)
+    return x_opt, loss_min, (x_opt >= smallest) & (x_opt <= largest)

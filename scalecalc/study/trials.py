@@ -166,7 +166,8 @@ def fit_trials(study: SimulatedTrials, fit_mode: str, progress: Callable[[int], 
 def isoflop_trials(study: SimulatedTrials, method: str, progress: Callable[[int], None] | None) -> Estimates:
     n_params, n_tokens, compute_flops, log_loss = study.n_params, study.n_tokens, study.compute_flops, study.log_loss
     target, bootstrap, seed, level = study.target, study.bootstrap, study.seed, study.level
-    from scalecalc.approaches.isoflop import BATCHED_METHODS, fit_isoflops, trial_predictions
+    from scalecalc.approaches.isoflop import fit_isoflops
+    from scalecalc.approaches.isoflop_trials import BATCHED_METHODS, trial_predictions
 
     trials = len(log_loss)
     seeds = [_trial_seed(seed, t) for t in range(trials)]
