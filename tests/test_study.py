@@ -386,12 +386,12 @@ def test_resamples_are_fitted_on_the_points_they_drew_only() -> None:
     # fit_resamples drops each resample's points of count 0 and pads shorter rows with weight-0 points: the refits
     # must end where full-width weighted refits end (up to the order of summation), and a point a resample did not
     # draw must not move its refit at all.
-    from scalecalc.fitting.batch import WARM
+    from scalecalc.fitting.batch import RESAMPLE_FTOL, WARM
 
     batch, logs, z0, counts = _resampled_trials(40, noise_seed=5, draw_seed=1)
     assert len(np.unique(np.sum(counts > 0, axis=1) // 4)) > 1  # several bands, so padding is exercised
     compact, converged = batch.fit_resamples(logs, z0, counts, max_iter=300)
-    full, full_converged = batch.fit(logs, z0, counts, max_iter=300, schedule=WARM)
+    full, full_converged = batch.fit(logs, z0, counts, max_iter=300, ftol=RESAMPLE_FTOL, schedule=WARM)
     assert converged.all() and full_converged.all()
     assert np.allclose(compact, full, rtol=1e-5, atol=1e-7)
     moved = np.where(counts == 0, logs + 0.5, logs)

@@ -32,6 +32,11 @@ WINDOW_ELEMENTS = 250_000
 # - retry_lambda 1e-5: after a run of kept steps the damping is near 1e-9, and a failed step retried with ten
 #   times that is nearly the same step and fails again (up to five times running): 13.0, the same minima.
 WARM = Schedule(far_blend=0.5, lambda_start=1e-6, retry_lambda=1e-5, accelerate=True)
+# A resample's refit stops when a kept step changes its objective by less than this (relative; a fit's own
+# tolerance is 1e-12) and its scaled gradient is below 1e-7: its N_opt, D_opt and loss at the target then lie
+# within 1e-5 of the tighter stop's (99% within 4e-6), far inside the bootstrap's own sampling error, and
+# simulate takes 4% less CPU. The summaries of three default simulations agreed to every printed digit.
+RESAMPLE_FTOL = 1e-10
 # Resamples are grouped by how many distinct points they drew, in bands this wide: each band is fitted on that
 # many points (the largest in it), so the padding with weight-0 points is under this many per row.
 DRAWN_BAND = 4
@@ -90,6 +95,7 @@ class TrialFits:
         *,
         points: tuple[np.ndarray, np.ndarray] | None = None,
         max_iter: int = 500,
+        ftol: float = 1e-12,
         near: bool = False,
         schedule: Schedule = COLD,
         progress: Callable[[int], None] | None = None,
@@ -97,7 +103,8 @@ class TrialFits:
         """Minimise each row's objective (its ``log_loss`` row, weighted by its ``weights`` row) from its row of
         ``z0``; returns (z, converged). ``points`` = (log N, log D), each shaped like ``log_loss``, gives each row
         its own runs (else every row has the runs this object was made with). ``near``: every ``z0`` row is
-        already close to its minimum (a Newton finish from the start); ``schedule`` as in :func:`minimise`."""
+        already close to its minimum (a Newton finish from the start); ``ftol`` and ``schedule`` as in
+        :func:`minimise`."""
         rows, width = log_loss.shape
         data = self.problem.data
         if points is None:
@@ -110,6 +117,7 @@ class TrialFits:
             weights=weights,
             rows=FitData(log_n, log_d, log_loss),
             max_iter=max_iter,
+            ftol=ftol,
             near=near,
             schedule=schedule,
             window=max(1, WINDOW_ELEMENTS // (width * self.constraints.n_free)),
@@ -130,7 +138,7 @@ class TrialFits:
         points of weight 0. The sums skip only zero terms, so each refit ends where the full-width one would, up
         to rounding in the order of summation.
 
-        The refits are warm-started, and step as :data:`WARM` says."""
+        The refits are warm-started, step as :data:`WARM` says and stop at :data:`RESAMPLE_FTOL`."""
         drawn = counts > 0
         sizes = np.sum(drawn, axis=1)
         order = np.argsort(~drawn, axis=1, kind="stable")  # each row's drawn points first, in their order
@@ -147,6 +155,7 @@ class TrialFits:
                 np.take_along_axis(counts[rows], points, axis=1),
                 points=(data.log_n[points], data.log_d[points]),
                 max_iter=max_iter,
+                ftol=RESAMPLE_FTOL,
                 schedule=WARM,
             )
         return z, converged
