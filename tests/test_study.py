@@ -396,6 +396,10 @@ def test_resamples_are_fitted_on_the_points_they_drew_only() -> None:
     assert np.allclose(compact, full, rtol=1e-5, atol=1e-7)
     moved = np.where(counts == 0, logs + 0.5, logs)
     assert np.array_equal(batch.fit_resamples(moved, z0, counts, max_iter=300)[0], compact)
+    # resamples of shared samples (simulate's trials) index them rather than repeat them: the same refits
+    sample = np.arange(len(counts)) % 10
+    shared = batch.fit_resamples(logs[:10], z0[:10], counts, max_iter=300, sample=sample)[0]
+    assert np.array_equal(shared, batch.fit_resamples(logs[sample], z0[sample], counts, max_iter=300)[0])
 
 
 def test_each_warm_setting_shortens_the_refits_and_keeps_their_minima() -> None:

@@ -127,10 +127,17 @@ class TrialFits:
         return solution.z, solution.converged & np.isfinite(solution.objective)
 
     def fit_resamples(
-        self, log_loss: np.ndarray, z0: np.ndarray, counts: np.ndarray, *, max_iter: int
+        self,
+        log_loss: np.ndarray,
+        z0: np.ndarray,
+        counts: np.ndarray,
+        *,
+        max_iter: int,
+        sample: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Bootstrap refits: row s weighs its ``log_loss`` row by the multinomial ``counts[s]`` and starts at its
-        sample's optimum ``z0[s]``; returns (z, converged) as :meth:`fit`.
+        """Bootstrap refits: resample s weighs the losses of its sample, ``log_loss[sample[s]]``, by the
+        multinomial ``counts[s]`` and starts at that sample's optimum ``z0[sample[s]]`` (``sample`` defaults to
+        one resample per row); returns (z, converged) per resample, as :meth:`fit`.
 
         A resample leaves out about a third of the points (a share e^-1 of them draw a count of 0). Each row is
         fitted on the points it drew, in their order, so no work goes to points that weigh nothing: rows are
@@ -139,20 +146,22 @@ class TrialFits:
         to rounding in the order of summation.
 
         The refits are warm-started, step as :data:`WARM` says and stop at :data:`RESAMPLE_FTOL`."""
+        if sample is None:
+            sample = np.arange(len(counts))
         drawn = counts > 0
         sizes = np.sum(drawn, axis=1)
         order = np.argsort(~drawn, axis=1, kind="stable")  # each row's drawn points first, in their order
         data = self.problem.data
-        z = np.empty_like(z0)
-        converged = np.empty(len(z0), dtype=bool)
+        z = np.empty((len(counts), z0.shape[1]))
+        converged = np.empty(len(counts), dtype=bool)
         bands = sizes // DRAWN_BAND
         for band in np.unique(bands):
             rows = np.flatnonzero(bands == band)
             points = order[rows, : int(sizes[rows].max())]
             z[rows], converged[rows] = self.fit(
-                np.take_along_axis(log_loss[rows], points, axis=1),
-                z0[rows],
-                np.take_along_axis(counts[rows], points, axis=1),
+                log_loss[sample[rows, None], points],
+                z0[sample[rows]],
+                counts[rows[:, None], points],
                 points=(data.log_n[points], data.log_d[points]),
                 max_iter=max_iter,
                 ftol=RESAMPLE_FTOL,

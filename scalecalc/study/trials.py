@@ -144,10 +144,11 @@ def fit_trials(study: SimulatedTrials, fit_mode: str, progress: Callable[[int], 
                 for t in part
             ]).astype(float)  # fmt: skip
             z_boot, _ = batch.fit_resamples(
-                np.repeat(log_loss[part.start : part.stop], bootstrap, axis=0),
-                np.repeat(z[part.start : part.stop], bootstrap, axis=0),
+                log_loss[part.start : part.stop],
+                z[part.start : part.stop],
                 counts,
                 max_iter=300,
+                sample=np.repeat(np.arange(len(part)), bootstrap),
             )
             resampled = at_target(batch.constants(z_boot), target)
             for quantity, samples in zip(("params", "tokens", "loss"), resampled, strict=True):
